@@ -1,0 +1,1 @@
+"""Jupyter server extension mounting the Seraph REST API (bots, scripts, events)."""

@@ -1,0 +1,121 @@
+"""Errors shared by every front door (REST, kernel, Lua).
+
+Each carries the HTTP status the REST API answers with, so handlers map them in one place.
+The message is the exact text users see (``unknown bot: bot-99``).
+"""
+
+from __future__ import annotations
+
+
+class SeraphError(Exception):
+    """Base class: ``str(err)`` is the user-facing message."""
+
+    http_status = 500
+
+
+class InvalidArgument(SeraphError):
+    """Bad input from a client: a missing field, a wrong type, a value out of range."""
+
+    http_status = 400
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+
+
+class UnknownBot(SeraphError):
+    http_status = 404
+
+    def __init__(self, bot_id: str) -> None:
+        super().__init__(f"unknown bot: {bot_id}")
+        self.bot_id = bot_id
+
+
+class UnknownScript(SeraphError):
+    http_status = 404
+
+    def __init__(self, client_id: str, script_id: str) -> None:
+        super().__init__(f"unknown script: {client_id}/{script_id}")
+
+
+class BotExists(SeraphError):
+    http_status = 409
+
+    def __init__(self, bot_id: str) -> None:
+        super().__init__(f"bot already exists: {bot_id}")
+
+
+class ScriptAlreadyRunning(SeraphError):
+    http_status = 409
+
+    def __init__(self, client_id: str, script_id: str) -> None:
+        super().__init__(f"script already running: {client_id}/{script_id}")
+
+
+class LuaCompileError(SeraphError):
+    """A syntax error; the message is ``lua compile: <line>: <message>`` as 001 documents."""
+
+    http_status = 500
+
+
+class ActionError(SeraphError):
+    """A game-level failure of a bot action; ``code`` is one of the Lua ``Errors.*`` names."""
+
+    http_status = 409
+
+    def __init__(self, code: str, message: str | None = None) -> None:
+        super().__init__(message or code)
+        self.code = code
+
+
+class RemoteError(SeraphError):
+    """A RemoteFleet call the server answered with an unexpected error."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.http_status = status
+
+
+ERROR_CODES = (
+    "ALREADY_CONNECTED",
+    "NOT_CONNECTED",
+    "NOT_IN_WORLD",
+    "WORLD_FULL",
+    "INVALID_WORLD",
+    "WORLD_NOT_FOUND",
+    "BANNED",
+    "TIMEOUT",
+    "DISCONNECTED",
+    "AUTH_FAILED",
+    "TUTORIAL_BUSY",
+    "CANCELLED",
+    "OTHER",
+)
+
+STATUSES = (
+    "connecting",
+    "authenticating",
+    "menu_ready",
+    "joining_world",
+    "loading_world",
+    "awaiting_ready",
+    "in_world",
+    "redirecting",
+    "reconnecting",
+    "disconnected",
+    "already_connected",
+    "banned",
+    "kicked",
+    "error",
+)
+
+TUTORIAL_STATES = {
+    "NOT_STARTED": 0,
+    "CHARACTER_CREATION": 1,
+    "TUTORIAL_WORLD": 2,
+    "COMPLETED": 3,
+    "PHASE_1": 4,
+    "PHASE_2": 5,
+    "PHASE_3": 6,
+    "PHASE_4": 7,
+}

@@ -1,0 +1,1 @@
+"""Bots and scripts behind one interface: :class:`~seraph_kernel.fleet.base.Fleet`."""

@@ -1,0 +1,278 @@
+"""The Fleet: the one interface to bots and scripts.
+
+Two implementations keep this contract: ``LocalFleet`` (owns bots, the script runtime and the
+store in this process) and ``RemoteFleet`` (a client of the REST API and its event stream).
+The REST handlers, the Lua bot modules, the kernel's magics and the widgets use only this
+interface, so one contract test suite runs against both.
+
+Conventions
+-----------
+- Every method is a coroutine; call it on the event loop that owns the fleet.
+- Snapshots and other results are plain JSON-ready data (dicts, lists, str, int, float,
+  bool, None), with exactly the field names of ``shared/spec/003_…`` / ``001_…``.
+- Misuse raises a :mod:`seraph_kernel.errors` exception (``UnknownBot``, ``InvalidArgument``…).
+- Game-level failures of bot actions (a full world, not in a world, a cancelled walk) are
+  *returned* as one of the ``Errors.*`` code strings (``"WORLD_FULL"``); ``None`` means success.
+  This is the Lua convention, and REST maps it to an error body.
+- Cancelling the asyncio task awaiting an action (``walk_to``, ``warp`` with ``wait``) stops
+  the action; the bot is left in a consistent state.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+JSON = Any
+
+
+@dataclass(frozen=True)
+class FleetEvent:
+    """One event of the fleet's stream.
+
+    ``kind`` is one of:
+
+    - ``"session"``: ``data = {"snapshot": <lite snapshot>}``, sent on every status change
+      (and on create/delete; a deleted bot's snapshot has ``"deleted": true``).
+    - ``"log"``: ``data = {"timestamp_ms", "level", "scope", "session_id", "message"}``;
+      ``scope`` is ``"bot"`` for bot events and ``"script:<script_id>"`` for console lines
+      of scripts; ``session_id`` is the bot id.
+    - ``"bot"``: fine-grained bot events the Lua ``client:on`` API and live widgets need:
+      ``data = {"type": "status"|"connect"|"disconnect"|"chat"|"collectable"|"kicked"
+      |"position"|"world", ...}`` (chat: ``nick``, ``text``; collectable: the collectable
+      dict; kicked: ``reason``; status: ``status``; position: ``player_position``;
+      world: the world name or None).
+    """
+
+    kind: str
+    client_id: str | None
+    data: dict[str, JSON] = field(default_factory=dict)
+
+
+class Subscription(abc.ABC):
+    """An async iterator of :class:`FleetEvent`; ``close()`` ends it. Slow readers lose old
+    events rather than growing memory without bound."""
+
+    @abc.abstractmethod
+    def __aiter__(self) -> AsyncIterator[FleetEvent]: ...
+
+    @abc.abstractmethod
+    async def __anext__(self) -> FleetEvent: ...
+
+    @abc.abstractmethod
+    def close(self) -> None: ...
+
+
+@dataclass
+class WorldView:
+    """A bot's current world, for fast local reads (``world:tile`` in Lua is ≤ 20 µs).
+
+    Layers are flat, row-major sequences of tile ids of length ``width * height``
+    (index ``y * width + x``). LocalFleet hands out live arrays; RemoteFleet a copy fetched
+    from ``/minimap``. ``x`` grows right, ``y`` grows down; ``(0, 0)`` is the top-left tile.
+    """
+
+    name: str
+    width: int
+    height: int
+    spawn: tuple[int, int]
+    foreground: Any
+    background: Any
+    water: Any
+    wiring: Any
+
+
+class Fleet(abc.ABC):
+    """Bots and scripts, local or remote. See the module docstring for conventions."""
+
+    # -- lifecycle -------------------------------------------------------------------------
+    async def start(self) -> None:
+        """Start background parts (embedded world, restored bots, event stream)."""
+
+    async def close(self) -> None:
+        """Stop scripts (their cleanups run), disconnect bots cleanly, release resources."""
+
+    @property
+    @abc.abstractmethod
+    def kind(self) -> str:
+        """``"local"`` or ``"remote"``; shown by ``%seraph``."""
+
+    @abc.abstractmethod
+    async def info(self) -> dict[str, JSON]:
+        """Describe this fleet: kind, sim address(es), world seed, limits, db path / server url."""
+
+    # -- bots ------------------------------------------------------------------------------
+    @abc.abstractmethod
+    async def list_bots(self) -> list[dict[str, JSON]]:
+        """Lite snapshots of every bot, in id order (``GET /api/bots`` -> ``bots``)."""
+
+    @abc.abstractmethod
+    async def get_bot(self, bot_id: str) -> dict[str, JSON]:
+        """The full snapshot (``GET /api/bots/{id}``). Raises ``UnknownBot``."""
+
+    @abc.abstractmethod
+    async def create_bot(
+        self,
+        bot_id: str | None = None,
+        username: str | None = None,
+        backend: str = "sim",
+        settings: dict[str, JSON] | None = None,
+    ) -> dict[str, JSON]:
+        """Create (not connect) a bot; ids ``bot-1``, ``bot-2``… unless given. Returns its full
+        snapshot. Raises ``BotExists``, ``InvalidArgument`` (bad id/username/backend)."""
+
+    @abc.abstractmethod
+    async def delete_bot(self, bot_id: str) -> None:
+        """Stop the bot's scripts, disconnect it and forget it (also in the store)."""
+
+    @abc.abstractmethod
+    async def connect(self, bot_id: str, wait: bool = False) -> str | None:
+        """Start connecting. ``wait=False`` returns at once (REST); ``wait=True`` returns once
+        ``menu_ready`` (or in a world, if it reconnects into one) or with an error code
+        (``ALREADY_CONNECTED``, ``AUTH_FAILED``, ``TIMEOUT``, ``BANNED``)."""
+
+    @abc.abstractmethod
+    async def disconnect(self, bot_id: str) -> None:
+        """Close the connection cleanly; status ``disconnected``. Idempotent."""
+
+    @abc.abstractmethod
+    async def warp(self, bot_id: str, world: str, wait: bool = False) -> str | None:
+        """Join ``world``, following redirects. ``wait=False`` returns once the join has been
+        started (REST); ``wait=True`` returns ``None`` once ``in_world`` or an error code."""
+
+    @abc.abstractmethod
+    async def leave(self, bot_id: str) -> str | None:
+        """Leave the world; back to ``menu_ready``."""
+
+    @abc.abstractmethod
+    async def walk_to(self, bot_id: str, x: int, y: int) -> str | None:
+        """A* to the tile and walk at the allowed pace; returns once the server echoes the
+        final position. Errors: ``NOT_IN_WORLD``, ``CANCELLED``, ``DISCONNECTED``, ``OTHER``
+        (unreachable)."""
+
+    @abc.abstractmethod
+    async def get_path(self, bot_id: str, x: int, y: int) -> list[tuple[int, int]]:
+        """The planned route from the bot's tile (exclusive) to the target (inclusive);
+        empty when unreachable or not in a world."""
+
+    @abc.abstractmethod
+    async def move(self, bot_id: str, dx: int, dy: int) -> str | None:
+        """One step relative to the current tile (server-paced)."""
+
+    @abc.abstractmethod
+    async def hit(self, bot_id: str, x: int, y: int) -> str | None:
+        """Punch the foreground block at an adjacent tile once."""
+
+    @abc.abstractmethod
+    async def place(self, bot_id: str, x: int, y: int, block_id: int) -> str | None:
+        """Place a block from the inventory on an adjacent empty tile."""
+
+    @abc.abstractmethod
+    async def collect(self, bot_id: str, collectable_id: int | None = None) -> int | str:
+        """Pick up one collectable (by id) or all within range: the count, or an error code."""
+
+    @abc.abstractmethod
+    async def say(self, bot_id: str, text: str) -> str | None:
+        """World chat."""
+
+    @abc.abstractmethod
+    async def tutorial(self, bot_id: str, wait: bool = False) -> str | None:
+        """Run the tutorial flow; ``wait=False`` returns once started (REST)."""
+
+    @abc.abstractmethod
+    async def recent_worlds(self, bot_id: str, timeout_ms: int | None = None) -> list[dict[str, JSON]]:
+        """Rows ``{"name", "count"}``."""
+
+    @abc.abstractmethod
+    async def active_worlds(self, bot_id: str, timeout_ms: int | None = None) -> list[dict[str, JSON]]:
+        """Rows ``{"name", "count"}`` of populated worlds."""
+
+    @abc.abstractmethod
+    async def world_info(self, bot_id: str, world: str, timeout_ms: int | None = None) -> dict[str, JSON]:
+        """``{"name", "player_count", "flags"}``."""
+
+    @abc.abstractmethod
+    async def collectables(self, bot_id: str) -> list[dict[str, JSON]]:
+        """Dropped items in range, fields as ``GET …/collectables``."""
+
+    @abc.abstractmethod
+    async def enemies(self, bot_id: str) -> list[dict[str, JSON]]:
+        """Fields as ``GET …/enemies``."""
+
+    @abc.abstractmethod
+    async def minimap(self, bot_id: str) -> dict[str, JSON]:
+        """Fields as ``GET …/minimap``. Raises ``ActionError("NOT_IN_WORLD")`` outside a world."""
+
+    @abc.abstractmethod
+    async def world(self, bot_id: str) -> WorldView | None:
+        """The bot's current world for local tile reads, or ``None`` outside a world."""
+
+    @abc.abstractmethod
+    async def inventory(self, bot_id: str) -> dict[str, JSON]:
+        """``{"slots": int, "items": [{block_id, inventory_type, amount, name, category}]}``."""
+
+    @abc.abstractmethod
+    async def block_types(self) -> dict[str, str]:
+        """The block catalog as ``{"<id>": "Name"}``."""
+
+    @abc.abstractmethod
+    async def block_infos(self) -> list[dict[str, JSON]]:
+        """The full catalog: ``{id, name, flags, collision, hits, drops}`` per block."""
+
+    # -- storage (Lua ``storage`` / ``globalStorage``) --------------------------------------
+    @abc.abstractmethod
+    async def storage_get(self, scope: str, key: str) -> JSON:
+        """``scope`` is ``"global"`` or ``"bot:<id>"``. Missing keys give ``None``."""
+
+    @abc.abstractmethod
+    async def storage_set(self, scope: str, key: str, value: JSON) -> None: ...
+
+    @abc.abstractmethod
+    async def storage_delete(self, scope: str, key: str) -> bool: ...
+
+    @abc.abstractmethod
+    async def storage_keys(self, scope: str) -> list[str]: ...
+
+    @abc.abstractmethod
+    async def storage_clear(self, scope: str) -> None: ...
+
+    # -- scripts ---------------------------------------------------------------------------
+    @abc.abstractmethod
+    async def execute(
+        self, client_id: str, script_id: str, source: str, timeout_ms: int | None = None
+    ) -> None:
+        """Compile and start a detached script. Raises ``UnknownBot``, ``LuaCompileError``,
+        ``ScriptAlreadyRunning``, ``InvalidArgument``."""
+
+    @abc.abstractmethod
+    async def stop(self, client_id: str, script_id: str) -> None:
+        """Cancel a script; its cleanups run. Idempotent."""
+
+    @abc.abstractmethod
+    async def status(self, client_id: str, script_id: str) -> dict[str, JSON]:
+        """``{running, last_error, state, error, results, started_at, ended_at, timeout_ms}``.
+        Raises ``UnknownScript`` for a key never executed."""
+
+    @abc.abstractmethod
+    async def console(self, client_id: str, script_id: str, after: int | None = None) -> dict[str, JSON]:
+        """``{"lines": [{ts_ms, level, text, seq}]}``; with ``after``, only lines with a greater
+        ``seq``."""
+
+    @abc.abstractmethod
+    async def console_clear(self, client_id: str, script_id: str) -> None: ...
+
+    @abc.abstractmethod
+    async def jobs(self, client_id: str | None = None) -> list[dict[str, JSON]]:
+        """Every run known (running or ended): ``{client_id, script_id, running, state,
+        last_error, started_at, ended_at}``."""
+
+    @abc.abstractmethod
+    async def stop_all(self) -> int:
+        """Stop every running script; the number stopped."""
+
+    # -- events ----------------------------------------------------------------------------
+    @abc.abstractmethod
+    def subscribe(self, client_id: str | None = None) -> Subscription:
+        """Events of every bot, or only of ``client_id``."""
