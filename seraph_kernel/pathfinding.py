@@ -1,0 +1,61 @@
+"""Shortest 4-neighbour paths on a tile grid, for ``walk_to`` / ``get_path``.
+
+The search itself is python-tcod's C A* (``tcod.path.path2d``); this module only turns the
+grid into the array tcod wants and the answer into ``(x, y)`` tuples. Hand the grid over as a
+buffer (``bytes``, ``bytearray``, ``array.array``, a numpy array): that is read without a copy.
+A list or a callable works too but is converted first (a callable is asked once per tile).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import tcod.path
+
+Point = tuple[int, int]
+Passable = Callable[[int, int], object] | Sequence[object] | bytes | bytearray | memoryview
+
+
+def find_path(passable: Passable, width: int, height: int, start: Point, goal: Point) -> list[Point] | None:
+    """The tiles from ``start`` (excluded) to ``goal`` (included), moving only up, down, left
+    and right through passable tiles; ``[]`` when ``start == goal``; ``None`` when the goal is
+    blocked, outside the grid or cut off. The start tile itself may be blocked (a bot can stand
+    in a door). ``passable`` is a callable ``(x, y) -> bool`` or a flat row-major grid
+    (index ``y * width + x``) where non-zero means passable."""
+    if width <= 0 or height <= 0:
+        raise ValueError(f"find_path: grid size must be positive, got {width}x{height}")
+    sx, sy = start
+    gx, gy = goal
+    if not (0 <= sx < width and 0 <= sy < height):
+        raise ValueError(f"find_path: start {start} is outside the {width}x{height} grid")
+    if (sx, sy) == (gx, gy):
+        return []
+    if not (0 <= gx < width and 0 <= gy < height):
+        return None
+    grid = _as_grid(passable, width, height)
+    if not grid[gy, gx]:
+        return None
+    grid[sy, sx] = 1  # a fresh array: the start may be blocked, tcod cannot start there
+    pad = 1 if width == 1 or height == 1 else 0  # tcod's path2d fails on a single row/column
+    if pad:
+        grid = np.pad(grid, 1)
+    start_at, goal_at = (sy + pad, sx + pad), (gy + pad, gx + pad)
+    steps = tcod.path.path2d(grid, start_points=[start_at], end_points=[goal_at], cardinal=1)
+    if len(steps) == 0:
+        return None
+    return [(x - pad, y - pad) for y, x in steps[1:].tolist()]
+
+
+def _as_grid(passable: Passable, width: int, height: int) -> np.ndarray:
+    """A ``(height, width)`` int8 array, 1 for passable, 0 for blocked."""
+    if callable(passable):
+        flat = bytearray(1 if passable(x, y) else 0 for y in range(height) for x in range(width))
+        return np.frombuffer(flat, dtype=np.int8).reshape(height, width)
+    try:
+        arr = np.asarray(memoryview(passable))
+    except TypeError:
+        arr = np.array(passable, dtype=bool)
+    if arr.size != width * height:
+        raise ValueError(f"find_path: grid has {arr.size} cells, expected {width}x{height}")
+    return (arr.reshape(height, width) != 0).view(np.int8)
