@@ -1,6 +1,6 @@
 """Shortest 4-neighbour paths on a tile grid, for ``walk_to`` / ``get_path``.
 
-The search itself is python-tcod's C A* (``tcod.path.path2d``); this module only turns the
+The search itself is python-tcod's C A* (``tcod.path.AStar``, cardinal moves only); this module only turns the
 grid into the array tcod wants and the answer into ``(x, y)`` tuples. Hand the grid over as a
 buffer (``bytes``, ``bytearray``, ``array.array``, a numpy array): that is read without a copy.
 A list or a callable works too but is converted first (a callable is asked once per tile).
@@ -36,15 +36,9 @@ def find_path(passable: Passable, width: int, height: int, start: Point, goal: P
     grid = _as_grid(passable, width, height)
     if not grid[gy, gx]:
         return None
-    grid[sy, sx] = 1  # a fresh array: the start may be blocked, tcod cannot start there
-    pad = 1 if width == 1 or height == 1 else 0  # tcod's path2d fails on a single row/column
-    if pad:
-        grid = np.pad(grid, 1)
-    start_at, goal_at = (sy + pad, sx + pad), (gy + pad, gx + pad)
-    steps = tcod.path.path2d(grid, start_points=[start_at], end_points=[goal_at], cardinal=1)
-    if len(steps) == 0:
-        return None
-    return [(x - pad, y - pad) for y, x in steps[1:].tolist()]
+    grid[sy, sx] = 1  # a fresh array: the start may be blocked (a bot standing in a door)
+    steps = tcod.path.AStar(grid.T, diagonal=0).get_path(sx, sy, gx, gy)
+    return steps or None
 
 
 def _as_grid(passable: Passable, width: int, height: int) -> np.ndarray:
