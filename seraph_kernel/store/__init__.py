@@ -1,1 +1,9 @@
-"""store"""
+"""SQLite persistence (WAL): bots, Lua ``storage``/``globalStorage`` and run history, one small
+module per concern over one :class:`~seraph_kernel.store.database.Database`."""
+
+from seraph_kernel.store.bots import BotRecord, BotStore
+from seraph_kernel.store.database import Database, StoreError
+from seraph_kernel.store.kv import KeyValueStore
+from seraph_kernel.store.runs import RunHistory
+
+__all__ = ["BotRecord", "BotStore", "Database", "KeyValueStore", "RunHistory", "StoreError"]

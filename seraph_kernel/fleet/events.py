@@ -1,0 +1,115 @@
+"""The fleet's event stream: publish from any thread, read through bounded subscriptions.
+
+Bots publish on the event loop; the script runtime's console callback may run on worker
+threads, so :meth:`EventBus.publish` hops onto the loop with ``call_soon_threadsafe``. Each
+subscriber has its own bounded queue: a slow reader loses its oldest events (and can see how
+many in ``dropped``) instead of growing memory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections import deque
+
+from seraph_kernel.fleet.base import FleetEvent, Subscription
+
+DEFAULT_QUEUE_SIZE = 2000
+
+
+class BusSubscription(Subscription):
+    """One reader of an :class:`EventBus`; events of every bot, or of one ``client_id``."""
+
+    def __init__(self, bus: EventBus, client_id: str | None, maxsize: int) -> None:
+        self._bus = bus
+        self.client_id = client_id
+        self._queue: deque[FleetEvent] = deque(maxlen=maxsize)
+        self._wakeup = asyncio.Event()
+        self.closed = False
+        self.dropped = 0
+
+    def __aiter__(self) -> BusSubscription:
+        return self
+
+    async def __anext__(self) -> FleetEvent:
+        while not self._queue:
+            if self.closed:
+                raise StopAsyncIteration
+            self._wakeup.clear()
+            await self._wakeup.wait()
+        return self._queue.popleft()
+
+    def get_nowait(self) -> FleetEvent | None:
+        """The next queued event, or ``None`` when there is none yet."""
+        return self._queue.popleft() if self._queue else None
+
+    def close(self) -> None:
+        """End the iteration (events already queued are still delivered) and unsubscribe."""
+        if not self.closed:
+            self.closed = True
+            self._bus._remove(self)
+            self._wakeup.set()
+
+    def _deliver(self, event: FleetEvent) -> None:
+        if self.client_id is not None and event.client_id != self.client_id:
+            return
+        if len(self._queue) == self._queue.maxlen:
+            self.dropped += 1
+        self._queue.append(event)
+        self._wakeup.set()
+
+
+class EventBus:
+    """Fan-out of :class:`FleetEvent` to subscriptions, bound to one event loop."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop | None = None, queue_size: int = DEFAULT_QUEUE_SIZE):
+        self._loop = loop
+        self._loop_thread: int | None = None
+        self._queue_size = queue_size
+        self._subscribers: list[BusSubscription] = []
+
+    def bind(self, loop: asyncio.AbstractEventLoop | None = None) -> None:
+        """Attach to ``loop`` (default: the running one); publishers on other threads hop onto it."""
+        self._loop = loop or asyncio.get_running_loop()
+        self._loop_thread = threading.get_ident() if loop is None else None
+
+    def subscribe(self, client_id: str | None = None) -> BusSubscription:
+        """A new reader; call on the loop."""
+        if self._loop is None:
+            self.bind()
+        sub = BusSubscription(self, client_id, self._queue_size)
+        self._subscribers.append(sub)
+        return sub
+
+    def publish(self, event: FleetEvent) -> None:
+        """Deliver ``event`` to every matching subscriber; safe from any thread."""
+        if not self._subscribers:
+            return
+        if self._on_loop_thread():
+            self._fan_out(event)
+        elif self._loop is not None and not self._loop.is_closed():
+            try:
+                self._loop.call_soon_threadsafe(self._fan_out, event)
+            except RuntimeError:
+                pass  # the loop closed between the check and the call: nobody is listening
+
+    def close(self) -> None:
+        """End every subscription."""
+        for sub in list(self._subscribers):
+            sub.close()
+
+    def _on_loop_thread(self) -> bool:
+        if self._loop_thread is not None:
+            return threading.get_ident() == self._loop_thread
+        try:
+            return asyncio.get_running_loop() is self._loop
+        except RuntimeError:
+            return False
+
+    def _fan_out(self, event: FleetEvent) -> None:
+        for sub in list(self._subscribers):
+            sub._deliver(event)
+
+    def _remove(self, sub: BusSubscription) -> None:
+        if sub in self._subscribers:
+            self._subscribers.remove(sub)

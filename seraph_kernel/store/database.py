@@ -1,0 +1,124 @@
+"""One SQLite file in WAL mode, shared by the bot, key/value and run-history stores.
+
+Transactions are tiny (one row or a handful), so they run inline on the caller's thread:
+a write costs tens of microseconds and never holds the event loop noticeably. A lock makes the
+connection safe to use from worker threads too.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from seraph_kernel.errors import SeraphError
+
+SCHEMA_VERSION = 1
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS bots (
+    id TEXT PRIMARY KEY,
+    username TEXT NOT NULL,
+    backend TEXT NOT NULL,
+    settings TEXT NOT NULL DEFAULT '{}',
+    was_connected INTEGER NOT NULL DEFAULT 0,
+    world TEXT
+);
+CREATE TABLE IF NOT EXISTS storage (
+    scope TEXT NOT NULL,
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (scope, key)
+);
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    client_id TEXT NOT NULL,
+    script_id TEXT NOT NULL,
+    state TEXT NOT NULL,
+    last_error TEXT,
+    error TEXT,
+    results TEXT,
+    started_at INTEGER,
+    ended_at INTEGER,
+    timeout_ms INTEGER
+);
+CREATE INDEX IF NOT EXISTS runs_by_key ON runs (client_id, script_id, id);
+"""
+
+BUSY_TIMEOUT_MS = 2000
+
+
+class StoreError(SeraphError):
+    """The database cannot be used: not a SQLite file, locked by another process, unwritable."""
+
+    http_status = 500
+
+
+class Database:
+    """An open SQLite file with the schema in place. ``close()`` when done."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self._lock = threading.RLock()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"cannot create the directory of database {self.path}: {exc}") from exc
+        try:
+            self._conn = sqlite3.connect(
+                self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
+            )
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open database {self.path}: {exc}") from exc
+        try:
+            with self._wrap_errors():
+                self._conn.execute("PRAGMA journal_mode=WAL")
+                self._conn.execute("PRAGMA synchronous=NORMAL")
+                version = self._conn.execute("PRAGMA user_version").fetchone()[0]
+                if version > SCHEMA_VERSION:
+                    raise StoreError(
+                        f"database {self.path} has schema version {version}, newer than this "
+                        f"version of seraph understands ({SCHEMA_VERSION})"
+                    )
+                if version < SCHEMA_VERSION:
+                    self._conn.executescript(SCHEMA)
+                    self._conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        except StoreError:
+            self._conn.close()
+            raise
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """A short write transaction; committed on success, rolled back on error."""
+        with self._lock, self._wrap_errors():
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """Rows of a read."""
+        with self._lock, self._wrap_errors():
+            return self._conn.execute(sql, params).fetchall()
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    @contextmanager
+    def _wrap_errors(self) -> Iterator[None]:
+        try:
+            yield
+        except sqlite3.DatabaseError as exc:
+            text = str(exc)
+            if "locked" in text or "busy" in text:
+                raise StoreError(f"database {self.path} is locked by another process: {text}") from exc
+            if "not a database" in text or "malformed" in text:
+                raise StoreError(f"database {self.path} is corrupt or not a SQLite file: {text}") from exc
+            raise StoreError(f"database {self.path}: {text}") from exc

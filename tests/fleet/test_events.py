@@ -1,0 +1,68 @@
+"""The event bus: fan-out, per-bot filtering, publishing from threads, bounded queues."""
+
+import asyncio
+import threading
+
+from seraph_kernel.fleet.base import FleetEvent
+from seraph_kernel.fleet.events import EventBus
+
+
+def event(client_id, n=0):
+    return FleetEvent(kind="log", client_id=client_id, data={"n": n})
+
+
+async def test_every_subscriber_gets_events_and_filters_apply():
+    bus = EventBus()
+    everything = bus.subscribe()
+    only_two = bus.subscribe("bot-2")
+    bus.publish(event("bot-1", 1))
+    bus.publish(event("bot-2", 2))
+    assert [(await anext(everything)).data["n"] for _ in range(2)] == [1, 2]
+    assert (await anext(only_two)).data["n"] == 2
+    assert only_two.get_nowait() is None
+
+
+async def test_events_published_from_worker_threads_arrive_in_order():
+    bus = EventBus()
+    sub = bus.subscribe()
+
+    def worker():
+        for n in range(100):
+            bus.publish(event("bot-1", n))
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    got = [(await asyncio.wait_for(anext(sub), 5)).data["n"] for _ in range(100)]
+    thread.join()
+    assert got == list(range(100))
+
+
+async def test_a_slow_subscriber_keeps_only_the_newest_events():
+    bus = EventBus(queue_size=10)
+    slow = bus.subscribe()
+    for n in range(25):
+        bus.publish(event("bot-1", n))
+    got = []
+    while (e := slow.get_nowait()) is not None:
+        got.append(e.data["n"])
+    assert got == list(range(15, 25))
+    assert slow.dropped == 15
+
+
+async def test_close_ends_iteration_and_unsubscribes():
+    bus = EventBus()
+    sub = bus.subscribe()
+    reader = asyncio.ensure_future(anext(sub, None))
+    await asyncio.sleep(0)
+    sub.close()
+    assert await asyncio.wait_for(reader, 1) is None
+    bus.publish(event("bot-1"))
+    assert sub.get_nowait() is None
+
+
+async def test_bus_close_ends_every_subscription():
+    bus = EventBus()
+    subs = [bus.subscribe(), bus.subscribe("bot-1")]
+    bus.close()
+    for sub in subs:
+        assert [e async for e in sub] == []
