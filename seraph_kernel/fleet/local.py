@@ -1,0 +1,402 @@
+"""LocalFleet: the bots, the script runtime, the store and the event stream of this process.
+
+It owns one backend object per backend name (loaded through the ``seraph.backends`` entry
+point group), an embedded sim world when no address is configured, the Lua engine and run
+registry, and the SQLite store that lets a restarted fleet bring every bot back where it was.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from seraph_kernel.backends.base import Backend, BotSession, load_backend
+from seraph_kernel.config import FleetConfig
+from seraph_kernel.errors import BotExists, InvalidArgument, UnknownBot
+from seraph_kernel.fleet.base import JSON, Fleet, FleetEvent, Subscription, WorldView
+from seraph_kernel.fleet.events import EventBus
+from seraph_kernel.fleet.local_scripts import ScriptHost
+from seraph_kernel.store import BotRecord, BotStore, Database, KeyValueStore, RunHistory
+
+BOT_ID_PATTERN = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+AUTO_ID_PATTERN = re.compile(r"bot-(\d+)")
+RESTORE_WAIT_S = 10.0
+PRESENCE_EVENTS = frozenset({"status", "world", "connect", "disconnect"})
+
+
+class LocalFleet(Fleet):
+    """Bots and scripts in this process. ``await start()`` before use, ``await close()`` after."""
+
+    def __init__(self, config: FleetConfig | None = None) -> None:
+        self.config = config or FleetConfig.from_env()
+        self._bus = EventBus()
+        self._bots: dict[str, BotSession] = {}
+        self._backend_names: dict[str, str] = {}
+        self._backends: dict[str, Backend] = {}
+        self._saved_presence: dict[str, tuple[bool, str | None]] = {}
+        self._server: Any = None
+        self._sim_address = self.config.sim_address
+        self._db: Database | None = None
+        self._scripts: ScriptHost | None = None
+        self._create_lock = asyncio.Lock()
+        self._closing = False
+        self._restoring: set[asyncio.Task[Any]] = set()
+
+    # -- lifecycle -----------------------------------------------------------------------------
+    async def start(self) -> None:
+        """Open the store, start the embedded world if needed, the script runtime, and restore
+        the stored bots (reconnecting those that were connected, waiting up to 10 s)."""
+        self._bus.bind()
+        self._db = Database(self.config.resolved_db_path)
+        self._bot_store = BotStore(self._db)
+        self._kv = KeyValueStore(self._db)
+        self._history = RunHistory(self._db)
+        if self._sim_address is None:
+            from seraph_kernel.sim.server import SimWorldServer
+
+            self._server = SimWorldServer(seed=self.config.seed, host="127.0.0.1")
+            await self._server.start()
+            self._sim_address = self._server.address
+        self._scripts = ScriptHost(self, self.config, self._history, self._bus)
+        await self._restore_bots()
+
+    async def close(self) -> None:
+        """Stop every script (cleanups run), disconnect every bot while remembering which were
+        connected and where, stop the embedded world and close the store."""
+        if self._closing:
+            return
+        self._closing = True
+        for task in self._restoring:
+            task.cancel()
+        if self._scripts is not None:
+            await self._scripts.close()
+        for bot_id, bot in list(self._bots.items()):
+            self._save_presence(bot_id, bot, force=True)
+        await asyncio.gather(*(bot.close() for bot in self._bots.values()), return_exceptions=True)
+        for backend in self._backends.values():
+            await backend.close()
+        if self._server is not None:
+            await self._server.stop()
+        self._bus.close()
+        if self._db is not None:
+            self._db.close()
+
+    @property
+    def kind(self) -> str:
+        return "local"
+
+    async def info(self) -> dict[str, JSON]:
+        backends = {name: backend.info() for name, backend in self._backends.items()}
+        return {
+            "kind": self.kind,
+            "sim_address": self._sim_address,
+            "sim_embedded": self._server is not None,
+            "seed": self.config.seed,
+            "db_path": str(self.config.resolved_db_path),
+            "backends": backends,
+            "limits": {
+                "script_memory_bytes": self.config.script_memory_bytes,
+                "script_budget_ms": self.config.script_budget_ms,
+                "cleanup_deadline_ms": self.config.cleanup_deadline_ms,
+                "output_limit_bytes": self.config.output_limit_bytes,
+                "reconnect_initial_ms": self.config.reconnect_initial_ms,
+                "reconnect_max_ms": self.config.reconnect_max_ms,
+            },
+        }
+
+    # -- bots ----------------------------------------------------------------------------------
+    async def list_bots(self) -> list[dict[str, JSON]]:
+        return [self._bots[bot_id].snapshot() for bot_id in sorted(self._bots, key=_natural_key)]
+
+    async def get_bot(self, bot_id: str) -> dict[str, JSON]:
+        return self._bot(bot_id).snapshot(full=True)
+
+    async def create_bot(
+        self,
+        bot_id: str | None = None,
+        username: str | None = None,
+        backend: str = "sim",
+        settings: dict[str, JSON] | None = None,
+    ) -> dict[str, JSON]:
+        if settings is not None and not isinstance(settings, dict):
+            raise InvalidArgument("settings", "expected an object")
+        if username is not None and (not isinstance(username, str) or not username):
+            raise InvalidArgument("username", "expected a non-empty string")
+        async with self._create_lock:
+            if bot_id is None:
+                bot_id = self._next_bot_id()
+            _check_bot_id(bot_id)
+            if bot_id in self._bots:
+                raise BotExists(bot_id)
+            bot = self._new_session(bot_id, username or self._default_username(bot_id), backend, settings)
+            record = BotRecord(id=bot_id, username=bot.username, backend=backend, settings=dict(bot.settings))
+            self._bot_store.save(record)
+            self._register(record, bot)
+        snapshot = bot.snapshot(full=True)
+        self._bus.publish(FleetEvent("session", bot_id, {"snapshot": bot.snapshot()}))
+        return snapshot
+
+    async def delete_bot(self, bot_id: str) -> None:
+        bot = self._bot(bot_id)
+        await self._require_scripts().stop_client(bot_id)
+        self._bots.pop(bot_id, None)
+        self._backend_names.pop(bot_id, None)
+        self._saved_presence.pop(bot_id, None)
+        await bot.close()
+        self._bot_store.delete(bot_id)
+        self._kv.clear(f"bot:{bot_id}")
+        self._history.forget_client(bot_id)
+        snapshot = bot.snapshot()
+        snapshot["deleted"] = True
+        self._bus.publish(FleetEvent("session", bot_id, {"snapshot": snapshot}))
+
+    async def connect(self, bot_id: str, wait: bool = False) -> str | None:
+        return await self._bot(bot_id).connect(wait=wait)
+
+    async def disconnect(self, bot_id: str) -> None:
+        await self._bot(bot_id).disconnect()
+
+    async def warp(self, bot_id: str, world: str, wait: bool = False) -> str | None:
+        bot = self._bot(bot_id)
+        if not isinstance(world, str) or not world:
+            raise InvalidArgument("world", "expected a non-empty string")
+        return await bot.warp(world, wait=wait)
+
+    async def leave(self, bot_id: str) -> str | None:
+        return await self._bot(bot_id).leave()
+
+    async def walk_to(self, bot_id: str, x: int, y: int) -> str | None:
+        bot = self._bot(bot_id)
+        return await bot.walk_to(_int("x", x), _int("y", y))
+
+    async def get_path(self, bot_id: str, x: int, y: int) -> list[tuple[int, int]]:
+        bot = self._bot(bot_id)
+        return await bot.get_path(_int("x", x), _int("y", y))
+
+    async def move(self, bot_id: str, dx: int, dy: int) -> str | None:
+        bot = self._bot(bot_id)
+        return await bot.move(_int("dx", dx), _int("dy", dy))
+
+    async def hit(self, bot_id: str, x: int, y: int) -> str | None:
+        bot = self._bot(bot_id)
+        return await bot.hit(_int("x", x), _int("y", y))
+
+    async def place(self, bot_id: str, x: int, y: int, block_id: int) -> str | None:
+        bot = self._bot(bot_id)
+        return await bot.place(_int("x", x), _int("y", y), _int("block_id", block_id))
+
+    async def collect(self, bot_id: str, collectable_id: int | None = None) -> int | str:
+        bot = self._bot(bot_id)
+        if collectable_id is not None:
+            collectable_id = _int("collectable_id", collectable_id)
+        return await bot.collect(collectable_id)
+
+    async def say(self, bot_id: str, text: str) -> str | None:
+        bot = self._bot(bot_id)
+        if not isinstance(text, str):
+            raise InvalidArgument("text", "expected a string")
+        return await bot.say(text)
+
+    async def tutorial(self, bot_id: str, wait: bool = False) -> str | None:
+        return await self._bot(bot_id).tutorial(wait=wait)
+
+    async def recent_worlds(self, bot_id: str, timeout_ms: int | None = None) -> list[dict[str, JSON]]:
+        bot = self._bot(bot_id)
+        return await bot.recent_worlds(_timeout(timeout_ms))
+
+    async def active_worlds(self, bot_id: str, timeout_ms: int | None = None) -> list[dict[str, JSON]]:
+        bot = self._bot(bot_id)
+        return await bot.active_worlds(_timeout(timeout_ms))
+
+    async def world_info(self, bot_id: str, world: str, timeout_ms: int | None = None) -> dict[str, JSON]:
+        bot = self._bot(bot_id)
+        if not isinstance(world, str) or not world:
+            raise InvalidArgument("world", "expected a non-empty string")
+        return await bot.world_info(world, _timeout(timeout_ms))
+
+    async def collectables(self, bot_id: str) -> list[dict[str, JSON]]:
+        return self._bot(bot_id).collectables()
+
+    async def enemies(self, bot_id: str) -> list[dict[str, JSON]]:
+        return self._bot(bot_id).enemies()
+
+    async def minimap(self, bot_id: str) -> dict[str, JSON]:
+        return self._bot(bot_id).minimap()
+
+    async def world(self, bot_id: str) -> WorldView | None:
+        return self._bot(bot_id).world()
+
+    async def inventory(self, bot_id: str) -> dict[str, JSON]:
+        return self._bot(bot_id).inventory()
+
+    async def block_types(self) -> dict[str, str]:
+        return self._backend("sim").block_types()
+
+    async def block_infos(self) -> list[dict[str, JSON]]:
+        return self._backend("sim").block_infos()
+
+    # -- storage -------------------------------------------------------------------------------
+    async def storage_get(self, scope: str, key: str) -> JSON:
+        return self._kv.get(_scope(scope), _key(key))
+
+    async def storage_set(self, scope: str, key: str, value: JSON) -> None:
+        self._kv.set(_scope(scope), _key(key), value)
+
+    async def storage_delete(self, scope: str, key: str) -> bool:
+        return self._kv.delete(_scope(scope), _key(key))
+
+    async def storage_keys(self, scope: str) -> list[str]:
+        return self._kv.keys(_scope(scope))
+
+    async def storage_clear(self, scope: str) -> None:
+        self._kv.clear(_scope(scope))
+
+    # -- scripts -------------------------------------------------------------------------------
+    async def execute(
+        self, client_id: str, script_id: str, source: str, timeout_ms: int | None = None
+    ) -> None:
+        await self._require_scripts().execute(client_id, script_id, source, timeout_ms)
+
+    async def stop(self, client_id: str, script_id: str) -> None:
+        await self._require_scripts().stop(client_id, script_id)
+
+    async def status(self, client_id: str, script_id: str) -> dict[str, JSON]:
+        return self._require_scripts().status(client_id, script_id)
+
+    async def console(self, client_id: str, script_id: str, after: int | None = None) -> dict[str, JSON]:
+        return self._require_scripts().console(client_id, script_id, after)
+
+    async def console_clear(self, client_id: str, script_id: str) -> None:
+        self._require_scripts().console_clear(client_id, script_id)
+
+    async def jobs(self, client_id: str | None = None) -> list[dict[str, JSON]]:
+        return self._require_scripts().jobs(client_id)
+
+    async def stop_all(self) -> int:
+        return await self._require_scripts().stop_all()
+
+    # -- events --------------------------------------------------------------------------------
+    def subscribe(self, client_id: str | None = None) -> Subscription:
+        return self._bus.subscribe(client_id)
+
+    # -- internals -----------------------------------------------------------------------------
+    def has_bot(self, bot_id: str) -> bool:
+        """Whether ``bot_id`` names a bot of this fleet (the script runtime's resolver)."""
+        return bot_id in self._bots
+
+    def _bot(self, bot_id: str) -> BotSession:
+        try:
+            return self._bots[bot_id]
+        except (KeyError, TypeError):
+            raise UnknownBot(str(bot_id)) from None
+
+    def _require_scripts(self) -> ScriptHost:
+        if self._scripts is None:
+            raise RuntimeError("LocalFleet.start() has not been awaited")
+        return self._scripts
+
+    def _backend(self, name: str) -> Backend:
+        if name not in self._backends:
+            try:
+                cls = load_backend(name)
+            except KeyError:
+                raise InvalidArgument("backend", f"unknown backend: {name!r}") from None
+            self._backends[name] = cls.from_config(self._backend_options(name))
+        return self._backends[name]
+
+    def _backend_options(self, name: str) -> dict[str, JSON]:
+        if name != "sim":
+            return {}
+        return {"address": self._sim_address}
+
+    def _new_session(
+        self, bot_id: str, username: str, backend: str, settings: Mapping[str, JSON] | None
+    ) -> BotSession:
+        if not isinstance(backend, str):
+            raise InvalidArgument("backend", "expected a string")
+
+        def emit(kind: str, data: dict[str, JSON]) -> None:
+            self._bus.publish(FleetEvent(kind, bot_id, data))
+            if kind == "bot" and data.get("type") in PRESENCE_EVENTS:
+                bot = self._bots.get(bot_id)
+                if bot is not None:
+                    self._save_presence(bot_id, bot)
+
+        return self._backend(backend).create_bot(bot_id, username, dict(settings or {}), emit)
+
+    def _register(self, record: BotRecord, bot: BotSession) -> None:
+        self._bots[record.id] = bot
+        self._backend_names[record.id] = record.backend
+        self._saved_presence[record.id] = (record.was_connected, record.world)
+
+    def _save_presence(self, bot_id: str, bot: BotSession, force: bool = False) -> None:
+        """Store where the bot is, so a restart brings it back there; frozen while closing
+        (closing disconnects every bot, which must not erase where they were)."""
+        if self._closing and not force:
+            return
+        hint = bot.restore_hint
+        presence = (bool(hint.get("connected")), hint.get("world"))
+        if self._saved_presence.get(bot_id) != presence:
+            self._bot_store.set_presence(bot_id, *presence)
+            self._saved_presence[bot_id] = presence
+
+    async def _restore_bots(self) -> None:
+        records = self._bot_store.all()
+        for record in records:
+            bot = self._new_session(record.id, record.username, record.backend, record.settings)
+            self._register(record, bot)
+        for record in records:
+            if record.was_connected:
+                hint = {"connected": True, "world": record.world}
+                task = asyncio.create_task(self._bots[record.id].resume(hint))
+                self._restoring.add(task)
+                task.add_done_callback(self._restoring.discard)
+        if self._restoring:
+            await asyncio.wait(set(self._restoring), timeout=RESTORE_WAIT_S)
+
+    def _next_bot_id(self) -> str:
+        numbers = [int(m.group(1)) for b in self._bots if (m := AUTO_ID_PATTERN.fullmatch(b))]
+        return f"bot-{max(numbers, default=0) + 1}"
+
+    def _default_username(self, bot_id: str) -> str:
+        digest = hashlib.sha256(f"{self.config.seed}:{bot_id}".encode()).hexdigest()
+        return "P" + str(int(digest[:12], 16) % 10**8).zfill(8)
+
+
+def _check_bot_id(bot_id: object) -> None:
+    if not isinstance(bot_id, str) or not BOT_ID_PATTERN.fullmatch(bot_id):
+        raise InvalidArgument("id", f"expected 1-64 characters of A-Z a-z 0-9 _ . -, got {bot_id!r}")
+
+
+def _int(name: str, value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidArgument(name, f"expected an integer, got {value!r}")
+    return value
+
+
+def _timeout(timeout_ms: object) -> int | None:
+    if timeout_ms is None:
+        return None
+    if _int("timeout_ms", timeout_ms) <= 0:
+        raise InvalidArgument("timeout_ms", f"expected a positive integer, got {timeout_ms!r}")
+    return timeout_ms  # type: ignore[return-value]
+
+
+def _scope(scope: object) -> str:
+    if scope == "global" or (isinstance(scope, str) and scope.startswith("bot:") and len(scope) > 4):
+        return scope  # type: ignore[return-value]
+    raise InvalidArgument("scope", f"expected 'global' or 'bot:<id>', got {scope!r}")
+
+
+def _key(key: object) -> str:
+    if not isinstance(key, str) or not key:
+        raise InvalidArgument("key", f"expected a non-empty string, got {key!r}")
+    return key
+
+
+def _natural_key(bot_id: str) -> list[Any]:
+    """``bot-2`` before ``bot-10``."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", bot_id)]
