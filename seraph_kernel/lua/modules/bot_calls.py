@@ -1,0 +1,73 @@
+"""Calling the fleet on behalf of a Lua bot call, with the Lua conventions of ``lua-api.md``.
+
+Game-level failures become ``Errors.*`` code strings (returned, never raised); a bot that was
+deleted under a running script reads as ``DISCONNECTED``; bad input the fleet rejects becomes a
+:class:`LuaArgumentError` that names the Lua call.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Awaitable
+from typing import Any
+
+from seraph_kernel.errors import ActionError, InvalidArgument, UnknownBot
+from seraph_kernel.lua.contract import LuaArgumentError
+
+DISCONNECTED = "DISCONNECTED"
+CANCELLED = "CANCELLED"
+
+
+async def game_call(name: str, action: Awaitable[Any]) -> Any:
+    """Await a fleet action and apply the Lua return conventions to its outcome."""
+    try:
+        return await action
+    except ActionError as err:
+        return err.code
+    except UnknownBot:
+        return DISCONNECTED
+    except InvalidArgument as err:
+        raise LuaArgumentError(f"{name}: {err}") from None
+
+
+def type_name(value: Any) -> str:
+    """The Lua type name of a converted argument, for ``expected X, got Y`` messages."""
+    if value is None:
+        return "nil"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, (dict, list)):
+        return "table"
+    return "userdata"
+
+
+def require_int(name: str, what: str, value: Any) -> int:
+    """An integral Lua number (``3`` or ``3.0``), else a misuse error naming the call."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise LuaArgumentError(f"{name}: expected integer {what}, got {type_name(value)}")
+    if isinstance(value, float):
+        if not math.isfinite(value) or not value.is_integer():
+            raise LuaArgumentError(f"{name}: expected integer {what}, got {value!r}")
+        return int(value)
+    return value
+
+
+def optional_timeout(name: str, value: Any) -> int | None:
+    """A ``timeoutMs`` argument: nil or a positive integer."""
+    if value is None:
+        return None
+    timeout = require_int(name, "timeoutMs", value)
+    if timeout <= 0:
+        raise LuaArgumentError(f"{name}: timeoutMs must be positive, got {timeout}")
+    return timeout
+
+
+def require_str(name: str, what: str, value: Any) -> str:
+    """A Lua string, else a misuse error naming the call."""
+    if not isinstance(value, str):
+        raise LuaArgumentError(f"{name}: expected string {what}, got {type_name(value)}")
+    return value

@@ -1,0 +1,233 @@
+"""The Python side of the Lua ``Client`` class: one coroutine per call of ``lua-api.md``
+"Bots", each over the Fleet interface only (so it works over a LocalFleet and a RemoteFleet).
+
+Arguments arrive already checked by the Lua side (``Vector2i`` points are passed as x, y);
+results are plain data the Lua side turns into vectors, worlds and inventories.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from seraph_kernel.errors import UnknownBot
+from seraph_kernel.lua.contract import LuaArgumentError, ModuleContext
+from seraph_kernel.lua.modules.bot_calls import (
+    game_call,
+    optional_timeout,
+    require_int,
+    require_str,
+)
+from seraph_kernel.lua.modules.bot_events import BotEvents
+from seraph_kernel.lua.modules.bot_walks import Walks
+from seraph_kernel.lua.modules.world import WorldViews
+
+#: Statuses in which the bot has a live session with the server (``client:connected()``).
+CONNECTED = frozenset(
+    {"menu_ready", "joining_world", "loading_world", "awaiting_ready", "in_world", "redirecting"}
+)
+#: Statuses after which the bot does nothing until told to connect (``client:isAlive()``).
+ENDED = frozenset({"disconnected", "banned", "kicked", "error", "already_connected"})
+
+
+class BotSession:
+    """What the bot modules of one VM share: the fleet, walks, event subscriptions and the
+    world-view cache. Built on first use (the fleet may be attached after the VM)."""
+
+    def __init__(self, ctx: ModuleContext) -> None:
+        self._services = ctx.services
+        self._fleet: Any = None
+        self.walks: Walks
+        self.events: BotEvents
+        self.views: WorldViews
+        ctx.on_close(self.close)
+
+    def attached(self) -> BotSession:
+        """This session, bound to the services' current fleet (rebuilt if the fleet changed)."""
+        fleet = self._services.fleet
+        if fleet is None:
+            raise LuaArgumentError("getClient: no fleet is attached to this script")
+        if fleet is not self._fleet:
+            self.close()
+            self._fleet = fleet
+            self.walks = Walks(fleet)
+            self.events = BotEvents(fleet)
+            self.views = WorldViews(fleet, self.events)
+        return self
+
+    @property
+    def fleet(self) -> Any:
+        return self.attached()._fleet
+
+    def close(self) -> None:
+        if self._fleet is not None:
+            self.walks.close()
+            self.events.close()
+
+
+class ClientCalls:
+    """One method per Lua call; the first argument is always the bot id."""
+
+    def __init__(self, session: BotSession, services: Any) -> None:
+        self._session = session
+        self._services = services
+
+    # -- finding bots ------------------------------------------------------------------------
+    def bound_id(self) -> str | None:
+        return self._services.client_id()
+
+    async def username(self, client_id: Any) -> str | None:
+        """The bot's username, or None if no such bot (``getClient(id)`` gives nil)."""
+        require_str("getClient", "id", client_id)
+        snapshot = await self._snapshot(client_id)
+        return None if snapshot is None else snapshot.get("username") or ""
+
+    async def list_bots(self) -> list[str]:
+        """``[id1, username1, id2, username2, …]`` in id order."""
+        flat: list[str] = []
+        for bot in await self._session.fleet.list_bots():
+            flat += [bot["id"], bot.get("username") or ""]
+        return flat
+
+    # -- state reads ---------------------------------------------------------------------------
+    async def _snapshot(self, client_id: str) -> dict[str, Any] | None:
+        try:
+            return await self._session.fleet.get_bot(client_id)
+        except UnknownBot:
+            return None
+
+    async def _position(self, client_id: str) -> dict[str, Any] | None:
+        snapshot = await self._snapshot(client_id)
+        if snapshot is None or snapshot.get("status") != "in_world":
+            return None
+        return snapshot.get("player_position")
+
+    async def point(self, client_id: str) -> tuple[int, int] | None:
+        pos = await self._position(client_id)
+        if pos is None:
+            return None
+        return math.floor(pos["map_x"]), math.floor(pos["map_y"])
+
+    async def position(self, client_id: str) -> tuple[float, float] | None:
+        pos = await self._position(client_id)
+        return None if pos is None else (float(pos["world_x"]), float(pos["world_y"]))
+
+    async def snapshot(self, client_id: str) -> dict[str, Any] | None:
+        return await self._snapshot(client_id)
+
+    async def status(self, client_id: str) -> str:
+        snapshot = await self._snapshot(client_id)
+        return "DISCONNECTED" if snapshot is None else str(snapshot["status"]).upper()
+
+    async def connected(self, client_id: str) -> bool:
+        snapshot = await self._snapshot(client_id)
+        return snapshot is not None and snapshot["status"] in CONNECTED
+
+    async def is_alive(self, client_id: str) -> bool:
+        snapshot = await self._snapshot(client_id)
+        return snapshot is not None and snapshot["status"] not in ENDED
+
+    async def ping(self, client_id: str) -> int | None:
+        snapshot = await self._snapshot(client_id)
+        return None if snapshot is None else snapshot.get("ping_ms")
+
+    async def last_error(self, client_id: str) -> str | None:
+        snapshot = await self._snapshot(client_id)
+        return None if snapshot is None else snapshot.get("last_error")
+
+    # -- connection and worlds -----------------------------------------------------------------
+    async def connect(self, client_id: str) -> str | None:
+        self._session.attached().views.forget(client_id)
+        return await game_call("connect", self._session.fleet.connect(client_id, wait=True))
+
+    async def disconnect(self, client_id: str) -> str | None:
+        fleet = self._session.fleet
+        self._session.attached().walks.clear(client_id)
+        self._session.attached().views.forget(client_id)
+        return await game_call("disconnect", fleet.disconnect(client_id))
+
+    async def warp(self, client_id: str, name: Any) -> str | None:
+        require_str("warp", "world name", name)
+        fleet = self._session.fleet
+        self._session.attached().views.forget(client_id)
+        result = await game_call("warp", fleet.warp(client_id, name, wait=True))
+        self._session.attached().views.forget(client_id)
+        return result
+
+    async def leave(self, client_id: str) -> str | None:
+        fleet = self._session.fleet
+        self._session.attached().walks.clear(client_id)
+        result = await game_call("leave", fleet.leave(client_id))
+        self._session.attached().views.forget(client_id)
+        return result
+
+    async def recent_worlds(self, client_id: str, timeout_ms: Any = None) -> Any:
+        timeout = optional_timeout("recentWorlds", timeout_ms)
+        return await game_call("recentWorlds", self._session.fleet.recent_worlds(client_id, timeout))
+
+    async def active_worlds(self, client_id: str, timeout_ms: Any = None) -> Any:
+        timeout = optional_timeout("activeWorlds", timeout_ms)
+        return await game_call("activeWorlds", self._session.fleet.active_worlds(client_id, timeout))
+
+    async def world_info(self, client_id: str, name: Any, timeout_ms: Any = None) -> Any:
+        require_str("worldInfo", "world name", name)
+        timeout = optional_timeout("worldInfo", timeout_ms)
+        return await game_call("worldInfo", self._session.fleet.world_info(client_id, name, timeout))
+
+    async def enter_tutorial(self, client_id: str) -> str | None:
+        fleet = self._session.fleet
+        self._session.attached().views.forget(client_id)
+        result = await game_call("enterTutorial", fleet.tutorial(client_id, wait=True))
+        self._session.attached().views.forget(client_id)
+        return result
+
+    # -- walking ---------------------------------------------------------------------------------
+    async def set_point(self, client_id: str, x: int, y: int, _teleport: bool = False) -> str | None:
+        """The sim allows no teleport (it kicks fast movers), so ``teleport`` walks too."""
+        return await self._session.attached().walks.walk(client_id, x, y)
+
+    async def get_path(self, client_id: str, x: int, y: int) -> Any:
+        """``[x1, y1, x2, y2, …]`` (the Lua side builds the Vector2i list)."""
+        route = await game_call("getPath", self._session.fleet.get_path(client_id, x, y))
+        if isinstance(route, str):
+            return []
+        return [c for step in route for c in (int(step[0]), int(step[1]))]
+
+    async def find_path(self, client_id: str, x: int, y: int) -> None:
+        self._session.attached().walks.start(client_id, x, y)
+
+    def pathfinding(self, client_id: str) -> bool:
+        return self._session.attached().walks.running(client_id)
+
+    def clear_path(self, client_id: str) -> None:
+        self._session.attached().walks.clear(client_id)
+
+    async def move_point(self, client_id: str, dx: int, dy: int) -> str | None:
+        return await game_call("movePoint", self._session.fleet.move(client_id, dx, dy))
+
+    # -- acting on the world ----------------------------------------------------------------------
+    async def hit(self, client_id: str, x: int, y: int) -> str | None:
+        return await game_call("hit", self._session.fleet.hit(client_id, x, y))
+
+    async def place(self, client_id: str, x: int, y: int, block_id: Any) -> str | None:
+        block = require_int("place", "blockId", block_id)
+        return await game_call("place", self._session.fleet.place(client_id, x, y, block))
+
+    async def collect(self, client_id: str, collectable_id: Any = None) -> Any:
+        wanted = None if collectable_id is None else require_int("collect", "id", collectable_id)
+        return await game_call("collect", self._session.fleet.collect(client_id, wanted))
+
+    async def say(self, client_id: str, text: Any) -> str | None:
+        require_str("say", "text", text)
+        return await game_call("say", self._session.fleet.say(client_id, text))
+
+    # -- snapshots and events -----------------------------------------------------------------------
+    async def world(self, client_id: str) -> tuple[int, str, int, int, int, int] | None:
+        return await self._session.attached().views.current(client_id)
+
+    async def inventory(self, client_id: str) -> dict[str, Any] | None:
+        result = await game_call("inventory", self._session.fleet.inventory(client_id))
+        return result if isinstance(result, dict) else None
+
+    async def next_event(self, client_id: str) -> tuple[str, Any]:
+        return await self._session.attached().events.next(client_id)
