@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -21,6 +22,7 @@ from seraph_kernel.fleet.events import EventBus
 from seraph_kernel.fleet.local_scripts import ScriptHost
 from seraph_kernel.store import BotRecord, BotStore, Database, KeyValueStore, RunHistory
 
+logger = logging.getLogger(__name__)
 BOT_ID_PATTERN = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 AUTO_ID_PATTERN = re.compile(r"bot-(\d+)")
 RESTORE_WAIT_S = 10.0
@@ -61,6 +63,7 @@ class LocalFleet(Fleet):
             await self._server.start()
             self._sim_address = self._server.address
         self._scripts = ScriptHost(self, self.config, self._history, self._bus)
+        await self._scripts.start()
         await self._restore_bots()
 
     async def close(self) -> None:
@@ -345,10 +348,18 @@ class LocalFleet(Fleet):
 
     async def _restore_bots(self) -> None:
         records = self._bot_store.all()
+        restored = []
         for record in records:
-            bot = self._new_session(record.id, record.username, record.backend, record.settings)
+            try:
+                bot = self._new_session(record.id, record.username, record.backend, record.settings)
+            except Exception:
+                logger.exception(
+                    "cannot restore bot %s (backend %r); its record is kept", record.id, record.backend
+                )
+                continue
             self._register(record, bot)
-        for record in records:
+            restored.append(record)
+        for record in restored:
             if record.was_connected:
                 hint = {"connected": True, "world": record.world}
                 task = asyncio.create_task(self._bots[record.id].resume(hint))
