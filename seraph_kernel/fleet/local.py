@@ -56,15 +56,19 @@ class LocalFleet(Fleet):
         self._bot_store = BotStore(self._db)
         self._kv = KeyValueStore(self._db)
         self._history = RunHistory(self._db)
-        if self._sim_address is None:
-            from seraph_kernel.sim.server import SimWorldServer
+        try:
+            if self._sim_address is None:
+                from seraph_kernel.sim.server import SimWorldServer
 
-            self._server = SimWorldServer(seed=self.config.seed, host="127.0.0.1")
-            await self._server.start()
-            self._sim_address = self._server.address
-        self._scripts = ScriptHost(self, self.config, self._history, self._bus)
-        await self._scripts.start()
-        await self._restore_bots()
+                self._server = SimWorldServer(seed=self.config.seed, host="127.0.0.1")
+                await self._server.start()
+                self._sim_address = self._server.address
+            self._scripts = ScriptHost(self, self.config, self._history, self._bus)
+            await self._scripts.start()
+            await self._restore_bots()
+        except BaseException:
+            await self.close()
+            raise
 
     async def close(self) -> None:
         """Stop every script (cleanups run), disconnect every bot while remembering which were
@@ -97,6 +101,9 @@ class LocalFleet(Fleet):
             "kind": self.kind,
             "sim_address": self._sim_address,
             "sim_embedded": self._server is not None,
+            "sim_hosts": {name: f"{ip}:{port}" for name, (ip, port) in self._server.hosts.items()}
+            if self._server is not None
+            else {},
             "seed": self.config.seed,
             "db_path": str(self.config.resolved_db_path),
             "backends": backends,
