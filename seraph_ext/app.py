@@ -1,0 +1,131 @@
+"""The Seraph server extension: owns the server's LocalFleet and mounts the REST API.
+
+Startup order under jupyter_server: ``initialize_settings`` and ``initialize_handlers`` run
+while the server is built (no event loop yet); ``_start_jupyter_server_extension`` runs on the
+server's loop once it is serving, and starts the fleet there. Requests that arrive before the
+fleet is up wait for it (or answer 503 if it failed). ``stop_extension`` ends event streams,
+then closes the fleet: scripts stop (their cleanups run) and bots disconnect.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from typing import Any
+
+from jupyter_server.extension.application import ExtensionApp
+from tornado import web
+from traitlets import Bool, Float, Int, Unicode
+
+from seraph_ext.handlers import routes
+from seraph_kernel.config import FleetConfig
+from seraph_kernel.fleet.base import Fleet, Subscription
+
+ENV_SERVER_URL = "SERAPH_SERVER_URL"
+ENV_TOKEN = "SERAPH_TOKEN"
+_WILDCARD_HOSTS = {"", "0.0.0.0", "::", "localhost"}
+
+
+class SeraphExtension(ExtensionApp):
+    """``c.SeraphExtension.<trait>`` configures it; unset fleet traits fall back to the
+    environment (``SERAPH_SIM_SEED``, ``SERAPH_SIM_ADDRESS``, ``SERAPH_DB``), then defaults."""
+
+    name = "seraph_ext"
+    load_other_extensions = True
+
+    sim_seed = Int(None, allow_none=True, help="World seed of the embedded sim (env SERAPH_SIM_SEED).").tag(
+        config=True
+    )
+    sim_address = Unicode(
+        None, allow_none=True, help="host:port of an external seraph-sim (env SERAPH_SIM_ADDRESS)."
+    ).tag(config=True)
+    db_path = Unicode(None, allow_none=True, help="SQLite file of bots, storage, runs (env SERAPH_DB).").tag(
+        config=True
+    )
+    script_memory_bytes = Int(None, allow_none=True, help="Memory cap of each script's Lua VM.").tag(
+        config=True
+    )
+    script_budget_ms = Int(
+        None, allow_none=True, help="Longest a script may run without yielding; 0 disables the budget."
+    ).tag(config=True)
+    cleanup_deadline_ms = Int(None, allow_none=True, help="Deadline of each cleanup block on stop.").tag(
+        config=True
+    )
+    output_limit_bytes = Int(None, allow_none=True, help="Largest JSON of a script's returned values.").tag(
+        config=True
+    )
+    max_body_bytes = Int(2 * 1024 * 1024, help="Largest request body accepted (413 above).").tag(config=True)
+    sse_heartbeat_seconds = Float(15.0, help="Idle time before the event stream sends a heartbeat.").tag(
+        config=True
+    )
+    export_env = Bool(
+        True, help="Export SERAPH_SERVER_URL and SERAPH_TOKEN to the kernels this server starts."
+    ).tag(config=True)
+
+    fleet: Fleet | None = None
+    streams: set[Subscription]
+
+    def initialize_settings(self) -> None:
+        self.streams = set()
+        self._ready = asyncio.Event()
+        self._start_error: BaseException | None = None
+        self.fleet_config = self._fleet_config()
+
+    def initialize_handlers(self) -> None:
+        self.handlers.extend(routes())
+
+    async def _start_jupyter_server_extension(self, serverapp: Any) -> None:
+        from seraph_kernel.fleet.local import LocalFleet
+
+        if self.export_env:
+            os.environ[ENV_SERVER_URL] = self.server_url()
+            os.environ[ENV_TOKEN] = serverapp.identity_provider.token or ""
+        try:
+            fleet = LocalFleet(self.fleet_config)
+            await fleet.start()
+        except Exception as err:
+            self._start_error = err
+            self.log.exception("Seraph fleet failed to start")
+        else:
+            self.fleet = fleet
+            self.log.info("Seraph REST API at %sapi/bots (%s)", self.server_url(), self.fleet_config)
+        finally:
+            self._ready.set()
+
+    async def ready_fleet(self) -> Fleet:
+        """The started fleet; waits for startup, 503 if it failed or the server is stopping."""
+        await self._ready.wait()
+        if self.fleet is None:
+            raise web.HTTPError(503, "seraph fleet unavailable: %s", self._start_error or "stopped")
+        return self.fleet
+
+    async def stop_extension(self) -> None:
+        for subscription in list(self.streams):
+            subscription.close()
+        fleet, self.fleet = self.fleet, None
+        if fleet is not None:
+            await fleet.close()
+
+    def server_url(self) -> str:
+        """A URL this machine's kernels can reach the server at, with base_url and a trailing /."""
+        app = self.serverapp
+        host = app.ip if app.ip not in _WILDCARD_HOSTS else "127.0.0.1"
+        if ":" in host:
+            host = f"[{host}]"
+        scheme = "https" if app.certfile else "http"
+        return f"{scheme}://{host}:{app.port}{app.base_url}"
+
+    def _fleet_config(self) -> FleetConfig:
+        overrides: dict[str, Any] = {}
+        if self.sim_seed is not None:
+            overrides["seed"] = self.sim_seed
+        if self.sim_address:
+            overrides["sim_address"] = self.sim_address
+        if self.db_path:
+            overrides["db_path"] = os.path.expanduser(self.db_path)
+        for name in ("script_memory_bytes", "cleanup_deadline_ms", "output_limit_bytes"):
+            if getattr(self, name) is not None:
+                overrides[name] = getattr(self, name)
+        if self.script_budget_ms is not None:
+            overrides["script_budget_ms"] = self.script_budget_ms or None
+        return FleetConfig.from_env(**overrides)

@@ -1,0 +1,83 @@
+"""``GET /api/seraph/events``: the fleet's events as Server-Sent Events.
+
+Frames are ``event: session`` (``{"snapshot": {...}}`` on every status change), ``event: log``
+(``{timestamp_ms, level, scope, session_id, message}``) and, additively, ``event: bot``
+(fine-grained bot events). Every frame's data also carries ``client_id`` (the bot the event
+belongs to). ``?client_id=`` keeps one bot's events. A ``: connected`` comment is sent once the
+subscription exists, and ``: heartbeat`` comments while idle, so proxies keep the stream open
+and a vanished client is noticed. Browsers' ``EventSource`` cannot set headers: ``?token=``
+authenticates here as on every Jupyter route.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+from jupyter_server.auth.decorator import authorized
+from tornado import web
+from tornado.iostream import StreamClosedError
+
+from seraph_ext.handlers.base import SeraphHandler
+from seraph_ext.handlers.params import MAX_ID_LENGTH
+from seraph_kernel.errors import InvalidArgument
+from seraph_kernel.fleet.base import FleetEvent, Subscription
+
+CONTENT_TYPE = "text/event-stream"
+
+
+def sse_frame(event: FleetEvent) -> str:
+    """One SSE frame: ``event: <kind>`` and a single-line JSON ``data:``."""
+    data = {"client_id": event.client_id, **event.data}
+    return f"event: {event.kind}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n"
+
+
+class EventsHandler(SeraphHandler):
+    """Streams until the client leaves or the server shuts down."""
+
+    _track_activity = False
+    _subscription: Subscription | None = None
+
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        client_id = self.query("client_id")
+        if client_id is not None and not 0 < len(client_id) <= MAX_ID_LENGTH:
+            raise InvalidArgument("client_id", f"must be 1 to {MAX_ID_LENGTH} characters")
+        fleet = await self.fleet()
+        subscription = self._subscription = fleet.subscribe(client_id)
+        self.extension.streams.add(subscription)
+        heartbeat = self.extension.sse_heartbeat_seconds
+        self.set_header("Content-Type", CONTENT_TYPE)
+        self.set_header("Cache-Control", "no-cache")
+        self.set_header("X-Accel-Buffering", "no")
+        try:
+            await self._send(": connected\n\n")
+            while not self._client_gone:
+                try:
+                    event = await asyncio.wait_for(anext(subscription), heartbeat)
+                except asyncio.TimeoutError:
+                    await self._send(": heartbeat\n\n")
+                    continue
+                except StopAsyncIteration:
+                    break
+                await self._send(sse_frame(event))
+        except StreamClosedError:
+            pass
+        finally:
+            subscription.close()
+            self.extension.streams.discard(subscription)
+        if not self._client_gone:
+            self.finish(set_content_type=CONTENT_TYPE)
+
+    async def _send(self, text: str) -> None:
+        self.write(text)
+        await self.flush()
+
+    def on_connection_close(self) -> None:
+        super().on_connection_close()
+        if self._subscription is not None:
+            self._subscription.close()
+
+
+handlers = [(r"/api/seraph/events", EventsHandler)]
