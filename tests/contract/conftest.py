@@ -1,0 +1,26 @@
+"""The Fleet contract suite runs every test against each fleet implementation.
+
+``contract_fleet`` is parametrised over ``FLEET_KINDS``; each kind ``k`` is provided by a
+fixture named ``<k>_fleet`` that yields a started fleet whose bots live on the shared
+``sim_server`` (and whose store is ``db_path``), with no bots yet. To add RemoteFleet, append
+``"remote"`` to ``FLEET_KINDS`` and define a ``remote_fleet`` fixture here that starts a Jupyter
+server with the extension over that sim server and yields a started RemoteFleet pointed at it.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+FLEET_KINDS = ["local"]
+
+
+@pytest.fixture
+async def local_fleet(fleet):
+    """The shared LocalFleet fixture (tests/conftest.py)."""
+    return fleet
+
+
+@pytest.fixture(params=FLEET_KINDS)
+def contract_fleet(request):
+    """A started fleet of each implementation in turn."""
+    return request.getfixturevalue(f"{request.param}_fleet")

@@ -1,0 +1,151 @@
+"""What every Fleet implementation promises (seraph_kernel/fleet/base.py), checked through the
+interface only, against the real sim server."""
+
+import asyncio
+import time
+
+import pytest
+
+from seraph_kernel.errors import (
+    ActionError,
+    BotExists,
+    InvalidArgument,
+    LuaCompileError,
+    ScriptAlreadyRunning,
+    UnknownBot,
+    UnknownScript,
+)
+
+SNAPSHOT_FIELDS = {
+    "id", "status", "device_id", "current_host", "current_port", "current_world", "pending_world",
+    "username", "user_id", "player_position", "inventory_count", "gems", "byte_coins", "xp_amount",
+    "experience", "xp_level", "slots", "tutorial_state", "tutorial_running", "ping_ms", "proxy_name",
+    "proxy_kind", "connected_since", "fishing_active", "fishing_info", "last_error",
+}  # fmt: skip
+FULL_FIELDS = SNAPSHOT_FIELDS | {"world", "inventory", "tutorial_stage", "sf_token"}
+
+
+async def wait_ended(fleet, client_id, script_id, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while (status := await fleet.status(client_id, script_id))["running"]:
+        assert time.monotonic() < deadline
+        await asyncio.sleep(0.02)
+    return status
+
+
+async def first_event(subscription, match, timeout=10.0):
+    async def scan():
+        async for event in subscription:
+            if match(event):
+                return event
+
+    return await asyncio.wait_for(scan(), timeout)
+
+
+async def test_kind_and_info(contract_fleet):
+    info = await contract_fleet.info()
+    assert info["kind"] == contract_fleet.kind in ("local", "remote")
+
+
+async def test_bots_are_created_listed_and_deleted(contract_fleet):
+    fleet = contract_fleet
+    one = await fleet.create_bot()
+    two = await fleet.create_bot("named", username="Named")
+    assert one["id"] == "bot-1" and one["status"] == "disconnected"
+    assert one.keys() >= FULL_FIELDS
+    assert two["username"] == "Named"
+    listed = await fleet.list_bots()
+    assert [b["id"] for b in listed] == ["bot-1", "named"]
+    assert all(b.keys() >= SNAPSHOT_FIELDS for b in listed)
+    await fleet.delete_bot("named")
+    assert [b["id"] for b in await fleet.list_bots()] == ["bot-1"]
+
+
+async def test_misuse_raises_the_shared_errors(contract_fleet):
+    fleet = contract_fleet
+    await fleet.create_bot()
+    with pytest.raises(BotExists):
+        await fleet.create_bot("bot-1")
+    with pytest.raises(InvalidArgument):
+        await fleet.create_bot("not ok")
+    with pytest.raises(UnknownBot):
+        await fleet.get_bot("bot-99")
+    with pytest.raises(UnknownBot):
+        await fleet.warp("bot-99", "MINEWORLD")
+    with pytest.raises(UnknownScript):
+        await fleet.status("bot-1", "never-ran")
+    assert [b["id"] for b in await fleet.list_bots()] == ["bot-1"]
+
+
+async def test_game_failures_are_returned_codes(contract_fleet):
+    fleet = contract_fleet
+    await fleet.create_bot()
+    assert await fleet.warp("bot-1", "MINEWORLD", wait=True) == "NOT_CONNECTED"
+    assert await fleet.walk_to("bot-1", 2, 2) == "NOT_IN_WORLD"
+    with pytest.raises(ActionError):
+        await fleet.minimap("bot-1")
+
+
+async def test_connect_warp_walk_and_events(contract_fleet):
+    fleet = contract_fleet
+    await fleet.create_bot()
+    events = fleet.subscribe("bot-1")
+    assert await fleet.connect("bot-1", wait=True) is None
+    assert await fleet.warp("bot-1", "MINEWORLD", wait=True) is None
+    session = await first_event(
+        events, lambda e: e.kind == "session" and e.data["snapshot"]["status"] == "in_world"
+    )
+    assert session.client_id == "bot-1"
+    snapshot = await fleet.get_bot("bot-1")
+    assert snapshot["current_world"] == "MINEWORLD"
+    view = await fleet.world("bot-1")
+    assert (view.width, view.height) == (snapshot["world"]["width"], snapshot["world"]["height"])
+    here = (int(snapshot["player_position"]["map_x"]), int(snapshot["player_position"]["map_y"]))
+    target = None
+    for dx, dy in ((1, 0), (-1, 0), (0, 1), (0, -1)):
+        route = await fleet.get_path("bot-1", here[0] + dx, here[1] + dy)
+        if len(route) == 1:
+            target = route[0]
+            break
+    assert target is not None, "the spawn tile has no walkable neighbour"
+    assert await fleet.walk_to("bot-1", *target) is None
+    pos = (await fleet.get_bot("bot-1"))["player_position"]
+    assert (int(pos["map_x"]), int(pos["map_y"])) == tuple(target)
+    minimap = await fleet.minimap("bot-1")
+    assert len(minimap["foreground_tiles"]) == minimap["width"] * minimap["height"]
+    events.close()
+
+
+async def test_storage_round_trip(contract_fleet):
+    fleet = contract_fleet
+    await fleet.storage_set("global", "k", {"a": [1, None, "x"]})
+    assert await fleet.storage_get("global", "k") == {"a": [1, None, "x"]}
+    assert await fleet.storage_keys("global") == ["k"]
+    assert await fleet.storage_delete("global", "k") is True
+    assert await fleet.storage_get("global", "k") is None
+
+
+async def test_scripts_execute_status_console_stop_jobs(contract_fleet):
+    fleet = contract_fleet
+    await fleet.create_bot()
+    logs = fleet.subscribe("bot-1")
+    await fleet.execute("bot-1", "once", 'print("tick")\nreturn 7')
+    status = await wait_ended(fleet, "bot-1", "once")
+    assert (status["state"], status["results"], status["last_error"]) == ("COMPLETE", [7], None)
+    line = await first_event(logs, lambda e: e.kind == "log" and e.data["scope"] == "script:once")
+    assert line.data["message"] == "tick"
+    lines = (await fleet.console("bot-1", "once"))["lines"]
+    assert [(x["level"], x["text"]) for x in lines] == [("info", "tick")]
+    with pytest.raises(LuaCompileError):
+        await fleet.execute("bot-1", "broken", "end end")
+    await fleet.execute("bot-1", "loop", "while true do sleep(10) end")
+    with pytest.raises(ScriptAlreadyRunning):
+        await fleet.execute("bot-1", "loop", "print(1)")
+    assert {j["script_id"]: j["running"] for j in await fleet.jobs("bot-1")} == {"once": False, "loop": True}
+    await fleet.stop("bot-1", "loop")
+    assert (await wait_ended(fleet, "bot-1", "loop"))["state"] == "CANCELLED"
+    await fleet.stop("bot-1", "loop")
+    await fleet.console_clear("bot-1", "once")
+    assert (await fleet.console("bot-1", "once"))["lines"] == []
+    assert await fleet.stop_all() == 0
+    logs.close()

@@ -1,0 +1,66 @@
+"""A fleet restarted on the same SQLite file loses nothing: bots, connected bots back in their
+worlds, storage, run history."""
+
+from .helpers import wait_ended
+
+
+async def test_restart_restores_bots_worlds_storage_and_runs(make_fleet):
+    fleet = await make_fleet()
+    await fleet.create_bot()
+    await fleet.create_bot("idle", username="Idler", settings={"note": "stays home"})
+    await fleet.create_bot()
+    assert await fleet.connect("bot-1", wait=True) is None
+    assert await fleet.warp("bot-1", "MINEWORLD", wait=True) is None
+    assert await fleet.connect("bot-2", wait=True) is None
+    await fleet.storage_set("global", "season", {"n": 3})
+    await fleet.storage_set("bot:bot-1", "gems", 120)
+    await fleet.execute("bot-1", "sum", "return 40 + 2")
+    await wait_ended(fleet, "bot-1", "sum")
+    await fleet.execute("bot-2", "fails", 'error("nope")')
+    await wait_ended(fleet, "bot-2", "fails")
+    usernames = {b["id"]: b["username"] for b in await fleet.list_bots()}
+    await fleet.close()
+
+    again = await make_fleet()
+    bots = {b["id"]: b for b in await again.list_bots()}
+    assert {k: b["username"] for k, b in bots.items()} == usernames
+    assert bots["bot-1"]["status"] == "in_world"
+    assert bots["bot-1"]["current_world"] == "MINEWORLD"
+    assert bots["bot-2"]["status"] == "menu_ready"
+    assert bots["idle"]["status"] == "disconnected"
+    assert await again.storage_get("global", "season") == {"n": 3}
+    assert await again.storage_get("bot:bot-1", "gems") == 120
+    done = await again.status("bot-1", "sum")
+    assert (done["state"], done["results"], done["running"]) == ("COMPLETE", [42], False)
+    failed = await again.status("bot-2", "fails")
+    assert failed["state"] == "FAILED" and "nope" in failed["last_error"]
+    assert {(j["client_id"], j["script_id"]) for j in await again.jobs()} == {
+        ("bot-1", "sum"),
+        ("bot-2", "fails"),
+    }
+    assert (await again.console("bot-1", "sum"))["lines"] == []
+    assert (await again.create_bot())["id"] == "bot-3"
+
+
+async def test_a_disconnect_before_the_restart_is_remembered(make_fleet):
+    fleet = await make_fleet()
+    await fleet.create_bot()
+    assert await fleet.connect("bot-1", wait=True) is None
+    await fleet.disconnect("bot-1")
+    await fleet.close()
+    again = await make_fleet()
+    assert (await again.get_bot("bot-1"))["status"] == "disconnected"
+
+
+async def test_rerunning_a_script_after_restart_keeps_both_records(make_fleet):
+    fleet = await make_fleet()
+    await fleet.create_bot()
+    await fleet.execute("bot-1", "job", "return 1")
+    await wait_ended(fleet, "bot-1", "job")
+    await fleet.close()
+    again = await make_fleet()
+    await again.execute("bot-1", "job", "return 2")
+    assert (await wait_ended(again, "bot-1", "job"))["results"] == [2]
+    await again.close()
+    third = await make_fleet()
+    assert (await third.status("bot-1", "job"))["results"] == [2]
