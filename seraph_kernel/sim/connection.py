@@ -1,0 +1,306 @@
+"""One client connection on one simulated host: authentication, the message handlers, and the
+rate rules (pace of moves, chat spam) that kick a misbehaving client."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+from typing import TYPE_CHECKING, Any
+
+from seraph_kernel.sim import tutorial
+from seraph_kernel.sim.accounts import USERNAME_RE, Account
+from seraph_kernel.sim.protocol import ProtocolError, encode, read_frame
+from seraph_kernel.sim.world import Player, RuleError, World
+from seraph_kernel.sim.worldgen import WorldNameError, kind_of, normalize_name
+
+if TYPE_CHECKING:
+    from seraph_kernel.sim.server import SimWorldServer
+
+MAX_CHAT = 200
+
+
+class ClientConnection:
+    """Reads frames, answers requests (echoing ``rid``) and pushes world events."""
+
+    def __init__(
+        self, server: SimWorldServer, host: str, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        self.server = server
+        self.host = host
+        self.reader = reader
+        self.writer = writer
+        self.account: Account | None = None
+        self.world: World | None = None
+        self.player: Player | None = None
+        self.admin = False
+        self.closed = False
+        self._violations: deque[float] = deque()
+        self._chats: deque[float] = deque()
+
+    # -- transport -------------------------------------------------------------------------
+    def send(self, frame: bytes) -> None:
+        if not self.closed:
+            self.writer.write(frame)
+
+    def reply(self, msg: dict[str, Any], t: str, **body: Any) -> None:
+        self.send(encode({"t": t, "rid": msg.get("rid"), **body}))
+
+    def error(self, msg: dict[str, Any], code: str, message: str) -> None:
+        self.reply(msg, "error", code=code, message=message)
+
+    def close(self) -> None:
+        """Leave the world, release the account and close the socket (idempotent)."""
+        if self.closed:
+            return
+        self._leave_world()
+        self.server.release(self)
+        self.closed = True
+        self.writer.close()
+
+    def kick(self, reason: str, code: str | None = None) -> None:
+        self.send(encode({"t": "kicked", "reason": reason, "code": code}))
+        self.close()
+
+    async def run(self) -> None:
+        try:
+            while not self.closed:
+                msg = await read_frame(self.reader)
+                self.handle(msg)
+        except (asyncio.IncompleteReadError, ConnectionError, ProtocolError):
+            pass
+        finally:
+            self.close()
+
+    # -- dispatch --------------------------------------------------------------------------
+    def handle(self, msg: dict[str, Any]) -> None:
+        t = msg["t"]
+        if t == "ping":
+            self.reply(msg, "pong", server_time_ms=int(time.time() * 1000))
+            return
+        if self.account is None and not self.admin:
+            if t == "hello":
+                self._hello(msg)
+            elif t == "admin_hello":
+                self._admin_hello(msg)
+            else:
+                self.error(msg, "NOT_CONNECTED", f"{t}: say hello first")
+            return
+        if self.admin:
+            self._admin(msg)
+            return
+        handler = _HANDLERS.get(t)
+        if handler is None:
+            self.error(msg, "OTHER", f"unknown message type {t!r}")
+            return
+        try:
+            handler(self, msg)
+        except RuleError as exc:
+            self.error(msg, exc.code, str(exc))
+        except (KeyError, TypeError, ValueError) as exc:
+            self.error(msg, "OTHER", f"{t}: bad request: {exc}")
+
+    def _hello(self, msg: dict[str, Any]) -> None:
+        username = msg.get("username")
+        if not isinstance(username, str) or not USERNAME_RE.match(username):
+            self.error(msg, "AUTH_FAILED", f"invalid username {username!r}: 3-24 of A-Z a-z 0-9 _")
+            self.close()
+            return
+        if username in self.server.banned:
+            self.error(msg, "BANNED", f"account {username} is banned")
+            self.close()
+            return
+        token = msg.get("token")
+        if token is not None and not self.server.accounts.check_token(username, token):
+            self.error(msg, "AUTH_FAILED", "invalid session token")
+            self.close()
+            return
+        if username in self.server.sessions:
+            self.error(msg, "ALREADY_CONNECTED", f"account {username} is already connected")
+            self.close()
+            return
+        self.account = self.server.accounts.get(username)
+        self.server.sessions[username] = self
+        _ip, port = self.server.hosts[self.host]
+        self.reply(
+            msg,
+            "auth_ok",
+            user_id=self.account.user_id,
+            token=self.server.accounts.issue_token(self.account),
+            host=self.host,
+            port=port,
+            move_interval_ms=self.server.move_interval_ms,
+            me=self.account.public(),
+        )
+
+    def _admin_hello(self, msg: dict[str, Any]) -> None:
+        if msg.get("token") != self.server.admin_token:
+            self.error(msg, "AUTH_FAILED", "bad admin token")
+            self.close()
+            return
+        self.admin = True
+        self.reply(msg, "ok")
+
+    def _admin(self, msg: dict[str, Any]) -> None:
+        if msg["t"] != "admin":
+            self.error(msg, "OTHER", f"admin connection: unexpected {msg['t']!r}")
+            return
+        try:
+            self.reply(msg, "ok", **self.server.admin.handle(msg))
+        except (KeyError, TypeError, ValueError) as exc:
+            self.error(msg, "OTHER", f"admin: {exc}")
+
+    def push_me(self) -> None:
+        if self.account is not None:
+            self.send(encode({"t": "me", **self.account.public()}))
+
+    # -- worlds ----------------------------------------------------------------------------
+    def _leave_world(self) -> None:
+        if self.world is not None and self.account is not None:
+            self.world.remove(self.account.user_id)
+        self.world = self.player = None
+
+    def _join(self, msg: dict[str, Any]) -> None:
+        try:
+            name = normalize_name(msg["world"])
+        except WorldNameError as exc:
+            self.error(msg, exc.code, str(exc))
+            return
+        host = self.server.host_of(name)
+        if host != self.host:
+            ip, port = self.server.hosts[host]
+            self._leave_world()
+            self.reply(msg, "redirect", world=name, host=host, ip=ip, port=port)
+            self.close()
+            return
+        world = self.server.world(name)
+        if len(world.players) >= world.cap and (self.world is not world):
+            self.error(msg, "WORLD_FULL", f"world {name} is full ({world.cap} players)")
+            return
+        self._leave_world()
+        assert self.account is not None
+        self.world = world
+        self.player = world.add(self.account, self.send)
+        self.account.visited(name)
+        if tutorial.on_join(self.account, world):
+            self.push_me()
+        self.send(encode({**world.join_message(self.player), "rid": msg.get("rid")}))
+
+    def _ready(self, msg: dict[str, Any]) -> None:
+        if self.player is None:
+            raise RuleError("ready: not in a world", "NOT_IN_WORLD")
+        self.reply(msg, "spawned", x=self.player.x, y=self.player.y)
+
+    def _leave(self, msg: dict[str, Any]) -> None:
+        self._leave_world()
+        self.reply(msg, "left")
+
+    def _in_world(self, what: str) -> tuple[World, Player]:
+        if self.world is None or self.player is None:
+            raise RuleError(f"{what}: not in a world", "NOT_IN_WORLD")
+        return self.world, self.player
+
+    # -- actions ---------------------------------------------------------------------------
+    def _move(self, msg: dict[str, Any]) -> None:
+        world, player = self._in_world("move")
+        now = time.monotonic()
+        reason = world.move(player, int(msg["x"]), int(msg["y"]), now, self.server.move_interval_ms / 1000)
+        self.reply(msg, "pos", ok=reason is None, x=player.x, y=player.y, reason=reason)
+        if reason is not None:
+            self._violation(now)
+
+    def _violation(self, now: float) -> None:
+        limit, window = self.server.violation_limit
+        self._violations.append(now)
+        while self._violations and now - self._violations[0] > window:
+            self._violations.popleft()
+        if len(self._violations) >= limit:
+            self.kick(f"kicked: {limit} invalid moves within {window:g} s")
+
+    def _hit(self, msg: dict[str, Any]) -> None:
+        world, player = self._in_world("hit")
+        result = world.hit(player, int(msg["x"]), int(msg["y"]))
+        if result["broken"]:
+            self.push_me()
+        self.reply(msg, "ok", **result)
+
+    def _place(self, msg: dict[str, Any]) -> None:
+        world, player = self._in_world("place")
+        world.place(player, int(msg["x"]), int(msg["y"]), int(msg["block_id"]))
+        self.push_me()
+        self.reply(msg, "ok")
+
+    def _collect(self, msg: dict[str, Any]) -> None:
+        world, player = self._in_world("collect")
+        cid = msg.get("id")
+        taken = world.collect(player, None if cid is None else int(cid))
+        if taken:
+            self.push_me()
+        self.reply(msg, "ok", ids=taken)
+
+    def _say(self, msg: dict[str, Any]) -> None:
+        world, _player = self._in_world("say")
+        text = msg["text"]
+        if not isinstance(text, str) or not text.strip():
+            raise RuleError("say: empty message")
+        now = time.monotonic()
+        limit, window = self.server.chat_limit
+        self._chats.append(now)
+        while self._chats and now - self._chats[0] > window:
+            self._chats.popleft()
+        if len(self._chats) > limit:
+            self.kick(f"kicked for spam: more than {limit} messages within {window:g} s")
+            return
+        assert self.account is not None
+        self.reply(msg, "ok")
+        world.broadcast(
+            {"t": "chat", "user_id": self.account.user_id, "nick": self.account.nick, "text": text[:MAX_CHAT]}
+        )
+
+    def _recent(self, msg: dict[str, Any]) -> None:
+        assert self.account is not None
+        rows = [{"name": w, "count": self.account.visits.get(w, 0)} for w in self.account.recent]
+        self.reply(msg, "worlds", worlds=rows)
+
+    def _active(self, msg: dict[str, Any]) -> None:
+        self.reply(msg, "worlds", worlds=self.server.active_worlds())
+
+    def _world_info(self, msg: dict[str, Any]) -> None:
+        try:
+            name = normalize_name(msg["world"])
+        except WorldNameError as exc:
+            self.error(msg, exc.code, str(exc))
+            return
+        world = self.server.worlds.get(name)
+        if world is not None:
+            self.reply(msg, "world_info", **world.info())
+        else:
+            flags = {"hub": ["hub"], "tutorial": ["tutorial"], "mine": ["mine"]}.get(kind_of(name), [])
+            self.reply(msg, "world_info", name=name, player_count=0, flags=flags)
+
+    def _tutorial(self, msg: dict[str, Any]) -> None:
+        assert self.account is not None
+        tutorial.step(self.account, self.world, self.player, msg.get("step"), msg.get("nick"))
+        self.push_me()
+        self.reply(msg, "ok", tutorial_state=self.account.tutorial_state)
+
+    def _bye(self, msg: dict[str, Any]) -> None:
+        self.reply(msg, "bye")
+        self.close()
+
+
+_HANDLERS = {
+    "join": ClientConnection._join,
+    "ready": ClientConnection._ready,
+    "leave": ClientConnection._leave,
+    "move": ClientConnection._move,
+    "hit": ClientConnection._hit,
+    "place": ClientConnection._place,
+    "collect": ClientConnection._collect,
+    "say": ClientConnection._say,
+    "recent_worlds": ClientConnection._recent,
+    "active_worlds": ClientConnection._active,
+    "world_info": ClientConnection._world_info,
+    "tutorial": ClientConnection._tutorial,
+    "bye": ClientConnection._bye,
+}
