@@ -320,7 +320,11 @@ class LocalFleet(Fleet):
     def _backend_options(self, name: str) -> dict[str, JSON]:
         if name != "sim":
             return {}
-        return {"address": self._sim_address}
+        return {
+            "address": self._sim_address,
+            "reconnect_initial_ms": self.config.reconnect_initial_ms,
+            "reconnect_max_ms": self.config.reconnect_max_ms,
+        }
 
     def _new_session(
         self, bot_id: str, username: str, backend: str, settings: Mapping[str, JSON] | None

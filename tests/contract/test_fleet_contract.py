@@ -81,6 +81,7 @@ async def test_game_failures_are_returned_codes(contract_fleet):
     fleet = contract_fleet
     await fleet.create_bot()
     assert await fleet.warp("bot-1", "MINEWORLD", wait=True) == "NOT_CONNECTED"
+    assert await fleet.connect("bot-1", wait=True) is None
     assert await fleet.walk_to("bot-1", 2, 2) == "NOT_IN_WORLD"
     with pytest.raises(ActionError):
         await fleet.minimap("bot-1")

@@ -23,18 +23,29 @@ async def nearby_reachable(fleet, bot_id, steps=2):
     raise AssertionError("no reachable tile near the bot")
 
 
-async def test_connect_reaches_the_menu_and_refuses_a_second_connect(fleet):
+async def test_connect_reaches_the_menu_and_is_idempotent(fleet):
     await fleet.create_bot()
     assert await fleet.connect("bot-1", wait=True) is None
     snapshot = await fleet.get_bot("bot-1")
     assert snapshot["status"] == "menu_ready"
     assert snapshot["connected_since"] is not None
-    assert await fleet.connect("bot-1", wait=True) == "ALREADY_CONNECTED"
+    assert await fleet.connect("bot-1", wait=True) is None
+    assert (await fleet.get_bot("bot-1"))["connected_since"] == snapshot["connected_since"]
 
 
-async def test_world_actions_before_connecting_fail_with_codes(fleet):
+async def test_a_second_session_of_one_account_is_already_connected(fleet):
+    first = await fleet.create_bot()
+    await fleet.create_bot("twin", username=first["username"])
+    assert await fleet.connect("bot-1", wait=True) is None
+    assert await fleet.connect("twin", wait=True) == "ALREADY_CONNECTED"
+    assert (await fleet.get_bot("twin"))["status"] == "already_connected"
+    assert (await fleet.get_bot("bot-1"))["status"] == "menu_ready"
+
+
+async def test_world_actions_outside_a_world_fail_with_codes(fleet):
     await fleet.create_bot()
     assert await fleet.warp("bot-1", "MINEWORLD", wait=True) == "NOT_CONNECTED"
+    assert await fleet.connect("bot-1", wait=True) is None
     assert await fleet.walk_to("bot-1", 3, 3) == "NOT_IN_WORLD"
     with pytest.raises(ActionError) as info:
         await fleet.minimap("bot-1")
