@@ -90,15 +90,17 @@ async def test_unknown_bots_raise_for_reads_and_actions(fleet):
             await call
 
 
-async def test_delete_disconnects_and_forgets_the_bot(fleet, make_fleet, sim_server):
-    await fleet.create_bot()
+async def test_delete_disconnects_and_forgets_the_bot(fleet, make_fleet):
+    doomed = await fleet.create_bot()
     keep = await fleet.create_bot()
     assert await fleet.connect("bot-1", wait=True) is None
     await fleet.delete_bot("bot-1")
     assert [b["id"] for b in await fleet.list_bots()] == [keep["id"]]
     with pytest.raises(UnknownBot):
         await fleet.get_bot("bot-1")
-    assert not any(conn for conn in sim_server.connections if not conn.closed)
+    await fleet.create_bot("heir", username=doomed["username"])
+    assert await fleet.connect("heir", wait=True) is None  # the account's session was released
+    await fleet.delete_bot("heir")
     await fleet.close()
     restarted = await make_fleet()
     assert [b["id"] for b in await restarted.list_bots()] == [keep["id"]]
