@@ -11,7 +11,7 @@ import asyncio
 import hashlib
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from seraph_kernel.backends.base import Backend, BotSession, load_backend
@@ -63,6 +63,7 @@ class LocalFleet(Fleet):
                 self._server = SimWorldServer(seed=self.config.seed, host="127.0.0.1")
                 await self._server.start()
                 self._sim_address = self._server.address
+            self._backend("sim")
             self._scripts = ScriptHost(self, self.config, self._history, self._bus)
             await self._scripts.start()
             await self._restore_bots()
@@ -71,25 +72,37 @@ class LocalFleet(Fleet):
             raise
 
     async def close(self) -> None:
-        """Stop every script (cleanups run), disconnect every bot while remembering which were
-        connected and where, stop the embedded world and close the store."""
+        """Remember which bots are connected and where, stop every script (cleanups run),
+        disconnect every bot, stop the embedded world and close the store. Each step runs even
+        if an earlier one failed."""
         if self._closing:
             return
         self._closing = True
         for task in self._restoring:
             task.cancel()
+        steps: list[tuple[str, Callable[[], Awaitable[Any]]]] = [("remember bots", self._remember_presence)]
         if self._scripts is not None:
-            await self._scripts.close()
-        for bot_id, bot in list(self._bots.items()):
-            self._save_presence(bot_id, bot, force=True)
-        await asyncio.gather(*(bot.close() for bot in self._bots.values()), return_exceptions=True)
-        for backend in self._backends.values():
-            await backend.close()
+            steps.append(("stop scripts", self._scripts.close))
+        steps.append(("disconnect bots", self._close_bots))
         if self._server is not None:
-            await self._server.stop()
+            steps.append(("stop the sim world", self._server.stop))
+        for what, step in steps:
+            try:
+                await step()
+            except Exception:
+                logger.exception("LocalFleet.close: could not %s", what)
         self._bus.close()
         if self._db is not None:
             self._db.close()
+
+    async def _remember_presence(self) -> None:
+        for bot_id, bot in list(self._bots.items()):
+            self._save_presence(bot_id, bot, force=True)
+
+    async def _close_bots(self) -> None:
+        await asyncio.gather(*(bot.close() for bot in self._bots.values()), return_exceptions=True)
+        for backend in self._backends.values():
+            await backend.close()
 
     @property
     def kind(self) -> str:
