@@ -1,0 +1,7 @@
+"""``python -m seraph_kernel [install ...] | -f <connection file>``."""
+
+import sys
+
+from seraph_kernel.kernelapp import main
+
+sys.exit(main())
