@@ -1,0 +1,591 @@
+"""LuaEngine: runs compiled chunks as scheduled coroutines and keeps their run records.
+
+A :class:`Run` is one execution of a chunk in a VM: its main task plus the tasks it spawns,
+the async binding calls in flight, its cleanups and its :class:`RunRecord` (the task shape of
+spec 004: state, error code, results, times). Everything that touches Lua happens on the
+scheduler's worker threads; the event loop only starts runs, stops them and awaits bindings.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import json
+import logging
+import math
+import threading
+import time
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import lupa.lua54 as lupa
+
+from seraph_kernel.lua.console import ConsoleBuffer
+from seraph_kernel.lua.context import binding_error
+from seraph_kernel.lua.contract import LuaArgumentError, ScriptServices
+from seraph_kernel.lua.scheduler import Scheduler
+from seraph_kernel.lua.vm import LuaVM
+
+log = logging.getLogger(__name__)
+
+QUEUED, PROCESSING, COMPLETE, FAILED, CANCELLED = "QUEUED", "PROCESSING", "COMPLETE", "FAILED", "CANCELLED"
+SCRIPT_ERROR = "SCRIPT_ERROR"
+DEADLINE_EXCEEDED = "DEADLINE_EXCEEDED"
+OUTPUT_SIZE_LIMIT_EXCEEDED = "OUTPUT_SIZE_LIMIT_EXCEEDED"
+INTERNAL_ERROR = "INTERNAL_ERROR"
+
+# driver result codes (loader.lua P.drive) and request kinds
+GONE, YIELDED, FINISHED, ERRORED = 0, 1, 2, 3
+SLEEP, CALL, TICK = 1, 2, 3
+
+KILL_STOP, KILL_INTERRUPT = "stop", "interrupt"
+STOP_MESSAGE = "script stopped"
+INTERRUPT_MESSAGE = "KeyboardInterrupt"
+ENDED_MESSAGE = "script ended"
+
+
+@dataclass
+class Limits:
+    """What one VM / run may use. ``budget_ms=None`` disables the no-yield budget."""
+
+    memory_bytes: int = 64 << 20
+    budget_ms: int | None = 5000
+    cleanup_deadline_ms: int = 5000
+    output_limit_bytes: int = 1 << 20
+    console_lines: int = 5000
+
+
+def epoch_ms() -> int:
+    return int(time.time() * 1000)
+
+
+@dataclass
+class RunRecord:
+    """The state of one execution (spec 004's task: state, error, output, times)."""
+
+    state: str = QUEUED
+    error: dict[str, str] | None = None
+    results: list[Any] = field(default_factory=list)
+    started_at: int | None = None
+    ended_at: int | None = None
+    timeout_ms: int | None = None
+
+    @property
+    def running(self) -> bool:
+        return self.state in (QUEUED, PROCESSING)
+
+    @property
+    def last_error(self) -> str | None:
+        """001's ``last_error``: the message of a failed run, else ``None``."""
+        if self.state == FAILED and self.error is not None:
+            return self.error["message"]
+        return None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "running": self.running,
+            "last_error": self.last_error,
+            "state": self.state,
+            "error": dict(self.error) if self.error else None,
+            "results": self.results,
+            "started_at": self.started_at,
+            "ended_at": self.ended_at,
+            "timeout_ms": self.timeout_ms,
+        }
+
+
+class TaskGroup:
+    """The coroutines sharing one hook: the run's user tasks, or one cleanup."""
+
+    __slots__ = ("budget_s", "cleanup", "deadline", "hook", "run", "slice_started")
+
+    def __init__(self, run: Run, cleanup: bool = False, deadline: float | None = None):
+        self.run = run
+        self.cleanup = cleanup
+        self.deadline = deadline
+        budget = run.engine.limits.budget_ms
+        self.budget_s = None if budget is None else budget / 1000
+        self.slice_started = time.monotonic()
+        self.hook = run.vm.privileged.make_hook(self.check)
+
+    def check(self) -> str | None:
+        """Called by the instruction hook: the message to kill the running coroutine with."""
+        run = self.run
+        if self.cleanup:
+            if run.engine.closing or time.monotonic() > self.deadline:
+                return f"cleanup exceeded its deadline of {run.engine.limits.cleanup_deadline_ms} ms"
+            return None
+        message = run.kill_message
+        if message is not None:
+            return message
+        now = time.monotonic()
+        if self.budget_s is not None and now - self.slice_started > self.budget_s:
+            budget = run.engine.limits.budget_ms
+            return run.request_kill(
+                "error", f"script ran for more than {budget} ms without yielding", SCRIPT_ERROR
+            )
+        if run.deadline is not None and now > run.deadline:
+            return run.request_kill("error", run.timeout_message, DEADLINE_EXCEEDED)
+        return None
+
+
+class Call:
+    """An async binding call in flight on the event loop."""
+
+    __slots__ = ("cancelled", "name", "run", "task", "task_id")
+
+    def __init__(self, run: Run, task_id: int, name: str):
+        self.run = run
+        self.task_id = task_id
+        self.name = name
+        self.task: asyncio.Task[Any] | None = None
+        self.cancelled = False
+
+
+class Run:
+    """One execution of a chunk in a VM. Made by :meth:`LuaEngine.run`."""
+
+    def __init__(self, engine: LuaEngine, vm: LuaVM, timeout_ms: int | None):
+        self.engine = engine
+        self.vm = vm
+        self.record = RunRecord(timeout_ms=timeout_ms)
+        self.deadline: float | None = None
+        self.timeout_message = f"script exceeded its timeout of {timeout_ms} ms"
+        self.kill_reason: str | None = None
+        self.kill_message: str | None = None
+        self._final_error: dict[str, str] | None = None
+        self.phase = "main"  # main -> cleanup -> done
+        self.groups: dict[int, TaskGroup] = {}
+        self.live: set[int] = set()
+        self.calls: dict[int, Call] = {}
+        self.main_group: TaskGroup | None = None
+        self.current_group: TaskGroup | None = None
+        self.cleanup_task: int | None = None
+        self.lua_results: tuple[Any, ...] = ()
+        self.on_done: list[Callable[[Run], None]] = []
+        self._done = concurrent.futures.Future()
+        self._kill_lock = threading.Lock()
+
+    @property
+    def running(self) -> bool:
+        return self.record.running
+
+    async def wait(self) -> RunRecord:
+        """The record once the run (and its cleanups) ended."""
+        await asyncio.wrap_future(self._done)
+        return self.record
+
+    def wait_sync(self, timeout: float | None = None) -> RunRecord:
+        self._done.result(timeout)
+        return self.record
+
+    async def stop(self) -> RunRecord:
+        """Kill the run; cleanups run; idempotent."""
+        self.request_kill(KILL_STOP)
+        return await self.wait()
+
+    def interrupt(self) -> None:
+        """Kernel interrupt: like stop, the record's error says ``KeyboardInterrupt``."""
+        self.request_kill(KILL_INTERRUPT)
+
+    def request_kill(self, reason: str, message: str | None = None, code: str | None = None) -> str | None:
+        """Mark the run killed (first reason wins) and wake it; thread-safe. Returns the
+        message the hook raises."""
+        with self._kill_lock:
+            if self.kill_message is None and self.phase == "main":
+                if reason == KILL_STOP:
+                    message = STOP_MESSAGE
+                elif reason == KILL_INTERRUPT:
+                    message = INTERRUPT_MESSAGE
+                    code = SCRIPT_ERROR
+                self.kill_reason = reason
+                self.kill_message = message
+                if code is not None:
+                    self._final_error = {"code": code, "message": message or ""}
+                self.engine.scheduler.post(self.vm, ("kill", self))
+            return self.kill_message
+
+    def post_spawn(self, lua_fn: Any, args: tuple[Any, ...]) -> bool:
+        if self.phase != "main" or self.kill_message is not None:
+            return False
+        self.engine.scheduler.post(self.vm, ("spawn", self, lua_fn, args))
+        return True
+
+    def _finish(self) -> None:
+        if not self._done.done():
+            self._done.set_result(self.record)
+
+
+class LuaEngine:
+    """Owns the scheduler; makes VMs and runs chunks in them."""
+
+    def __init__(self, limits: Limits | None = None, loop: asyncio.AbstractEventLoop | None = None):
+        self.limits = limits or Limits()
+        self.loop = loop
+        self.scheduler = Scheduler(self._handle)
+        self.closing = False
+        self.runs: set[Run] = set()
+        self._submit_lock = threading.Lock()
+        self._submissions: list[tuple[Call, Callable[..., Awaitable[Any]], list[Any]]] = []
+        self._results: list[tuple[LuaVM, tuple[Any, ...]]] = []
+        self._started = False
+
+    async def start(self) -> None:
+        if self._started:
+            return
+        if self.loop is None:
+            self.loop = asyncio.get_running_loop()
+        self.scheduler.start()
+        self._started = True
+
+    async def close(self) -> None:
+        """Stop every run (their cleanups get their deadline) and the worker threads."""
+        runs = list(self.runs)
+        for run in runs:
+            run.request_kill(KILL_STOP)
+        if runs:
+            await asyncio.wait(
+                [asyncio.ensure_future(run.wait()) for run in runs],
+                timeout=self.limits.cleanup_deadline_ms / 1000 + 1,
+            )
+        self.closing = True
+        self.scheduler.close()
+
+    def new_vm(
+        self,
+        services: ScriptServices,
+        console: ConsoleBuffer | None = None,
+        modules: Iterable[str] | None = None,
+    ) -> LuaVM:
+        return LuaVM(self, services, console=console, modules=modules)
+
+    def run(self, vm: LuaVM, fn: Any, timeout_ms: int | None = None) -> Run:
+        """Start ``fn`` (from ``vm.compile``) as the main task of a new run of ``vm``."""
+        if not self._started:
+            raise RuntimeError("LuaEngine.start() has not been awaited")
+        if vm.closed:
+            raise RuntimeError("the VM is closed")
+        if vm.active_run is not None:
+            raise RuntimeError("the VM already has an active run")
+        if timeout_ms is not None and (isinstance(timeout_ms, bool) or timeout_ms <= 0):
+            raise ValueError("timeout_ms must be a positive number of milliseconds")
+        run = Run(self, vm, timeout_ms)
+        vm.active_run = run
+        self.runs.add(run)
+        self.scheduler.post(vm, ("start", run, fn))
+        return run
+
+    # -- worker side ---------------------------------------------------------------------
+    def _handle(self, vm: LuaVM, item: tuple[Any, ...]) -> None:
+        run = item[1]
+        if run.phase == "done":
+            return
+        try:
+            getattr(self, "_on_" + item[0])(run, *item[2:])
+        except Exception as exc:
+            log.exception("Lua run failed inside the runtime")
+            self._internal_error(run, exc)
+
+    def _on_start(self, run: Run, fn: Any) -> None:
+        self._start(run, fn)
+
+    def _on_drive(self, run: Run, task_id: int, args: tuple[Any, ...]) -> None:
+        self._drive(run, task_id, args)
+
+    def _on_wake(self, run: Run, task_id: int, since: float) -> None:
+        self._drive(run, task_id, (time.monotonic() - since,))
+
+    def _on_result(self, run: Run, call: Call, outcome: tuple[Any, ...]) -> None:
+        self._deliver(run, call, outcome)
+
+    def _on_kill(self, run: Run) -> None:
+        if run.phase == "main":
+            self._end_main(run)
+
+    def _on_timeout(self, run: Run) -> None:
+        run.request_kill("error", run.timeout_message, DEADLINE_EXCEEDED)
+
+    def _on_spawn(self, run: Run, lua_fn: Any, args: tuple[Any, ...]) -> None:
+        if run.phase == "main" and run.kill_message is None:
+            task_id = run.vm.privileged.new_task(lua_fn, run.main_group.hook, False, *args)
+            self._adopt(run, task_id, run.main_group)
+
+    def _on_cleanup_deadline(self, run: Run, task_id: int) -> None:
+        if run.phase == "cleanup" and run.cleanup_task == task_id:
+            self._drop_task(run, task_id)
+            limit = self.limits.cleanup_deadline_ms
+            run.vm.context.emit("error", f"cleanup: exceeded its deadline of {limit} ms")
+            self._next_cleanup(run)
+
+    def _internal_error(self, run: Run, exc: BaseException) -> None:
+        if run.phase == "done":
+            return
+        message = (
+            "not enough memory" if isinstance(exc, lupa.LuaMemoryError) else f"{type(exc).__name__}: {exc}"
+        )
+        code = SCRIPT_ERROR if isinstance(exc, lupa.LuaMemoryError) else INTERNAL_ERROR
+        if run.phase == "main":
+            run.request_kill("error", message, code)
+            self._end_main(run)
+        else:
+            self._finalize(run)
+
+    def _start(self, run: Run, fn: Any) -> None:
+        vm = run.vm
+        vm.privileged.start_run()
+        record = run.record
+        record.state = PROCESSING
+        record.started_at = epoch_ms()
+        if record.timeout_ms is not None:
+            run.deadline = time.monotonic() + record.timeout_ms / 1000
+            self.scheduler.post_at(run.deadline, vm, ("timeout", run))
+        group = run.main_group = TaskGroup(run)
+        if run.kill_message is not None:
+            self._end_main(run)
+            return
+        task_id = vm.privileged.new_task(fn, group.hook, True)
+        self._adopt(run, task_id, group)
+
+    def _adopt(self, run: Run, task_id: int, group: TaskGroup, delay_ms: float = 0) -> None:
+        run.groups[task_id] = group
+        if not group.cleanup:
+            run.live.add(task_id)
+        if delay_ms > 0:
+            self.scheduler.post_at(time.monotonic() + delay_ms / 1000, run.vm, ("drive", run, task_id, ()))
+        else:
+            self.scheduler.post(run.vm, ("drive", run, task_id, ()))
+
+    def _drive(self, run: Run, task_id: int, args: tuple[Any, ...]) -> None:
+        group = run.groups.get(task_id)
+        if group is None:
+            return
+        if run.phase == "main" and run.kill_message is not None:
+            self._end_main(run)
+            return
+        group.slice_started = time.monotonic()
+        run.current_group = group
+        result = run.vm.privileged.drive(task_id, *args)
+        code = result if isinstance(result, int) else result[0]
+        if code == YIELDED:
+            self._request(run, task_id, result)
+            return
+        if code == GONE:
+            self._task_ended(run, task_id)
+            return
+        if code == ERRORED:
+            self._task_failed(run, task_id, result[1])
+            return
+        self._task_ended(run, task_id)
+
+    def _request(self, run: Run, task_id: int, request: tuple[Any, ...]) -> None:
+        kind = request[1]
+        vm = run.vm
+        if kind == SLEEP:
+            ms = request[2] if len(request) > 2 else 0
+            seconds = ms / 1000 if isinstance(ms, (int, float)) and ms > 0 else 0.0
+            now = time.monotonic()
+            if seconds > 0 and not math.isnan(seconds):
+                self.scheduler.post_at(now + seconds, vm, ("wake", run, task_id, now))
+            else:
+                self.scheduler.post(vm, ("wake", run, task_id, now))
+        elif kind == CALL:
+            self._call(run, task_id, request[2], request[3:])
+        else:
+            self.scheduler.post(vm, ("drive", run, task_id, ()))
+
+    def _call(self, run: Run, task_id: int, binding_id: Any, lua_args: tuple[Any, ...]) -> None:
+        vm = run.vm
+        if not isinstance(binding_id, int) or not 1 <= binding_id <= len(vm.bindings):
+            self.scheduler.post(vm, ("drive", run, task_id, (False, "invalid scheduler request")))
+            return
+        name, fn = vm.bindings[binding_id - 1]
+        try:
+            args = [vm.context.from_lua(a) for a in lua_args]
+        except Exception as exc:
+            self.scheduler.post(vm, ("drive", run, task_id, (False, binding_error(name, exc))))
+            return
+        call = Call(run, task_id, name)
+        run.calls[id(call)] = call
+        with self._submit_lock:
+            self._submissions.append((call, fn, args))
+            first = len(self._submissions) == 1
+        if first:
+            self.loop.call_soon_threadsafe(self._drain_submissions)
+
+    def _deliver(self, run: Run, call: Call, outcome: tuple[Any, ...]) -> None:
+        if run.calls.pop(id(call), None) is None or call.cancelled:
+            return
+        ok, value = outcome
+        if ok:
+            try:
+                args = run.vm.context._to_lua_results(value)
+            except Exception as exc:
+                args = (False, binding_error(call.name, exc))
+        else:
+            args = (False, value)
+        self._drive(run, call.task_id, args)
+
+    def _task_ended(self, run: Run, task_id: int) -> None:
+        group = run.groups.pop(task_id, None)
+        run.live.discard(task_id)
+        self._cancel_calls(run, task_id)
+        if group is not None and group.cleanup:
+            if task_id == run.cleanup_task:
+                self._next_cleanup(run)
+        elif run.phase == "main" and not run.live:
+            self._end_main(run)
+
+    def _task_failed(self, run: Run, task_id: int, message: str) -> None:
+        group = run.groups.get(task_id)
+        if group is not None and group.cleanup:
+            run.vm.context.emit("error", f"cleanup: {message}")
+            self._task_ended(run, task_id)
+            return
+        run.groups.pop(task_id, None)
+        run.live.discard(task_id)
+        if run.phase != "main":
+            return
+        if run.kill_message is None:
+            run.request_kill("error", message, SCRIPT_ERROR)
+        self._end_main(run)
+
+    def _cancel_calls(self, run: Run, task_id: int | None = None) -> None:
+        for key, call in list(run.calls.items()):
+            if task_id is None or call.task_id == task_id:
+                call.cancelled = True
+                del run.calls[key]
+                if call.task is not None:
+                    self.loop.call_soon_threadsafe(call.task.cancel)
+
+    def _drop_task(self, run: Run, task_id: int) -> None:
+        run.vm.privileged.cancel_task(task_id)
+        run.live.discard(task_id)
+        self._cancel_calls(run, task_id)
+
+    def cancel_task(self, run: Run, task_id: int) -> bool:
+        """``task.cancel``: drop a task of the run (called on the worker inside Lua)."""
+        alive = run.vm.privileged.cancel_task(task_id)
+        run.live.discard(task_id)
+        run.groups.pop(task_id, None)
+        self._cancel_calls(run, task_id)
+        return bool(alive)
+
+    def _end_main(self, run: Run) -> None:
+        """The user tasks are over (finished, failed or killed): on to the cleanups."""
+        if run.phase != "main":
+            return
+        with run._kill_lock:
+            run.phase = "cleanup"
+            if run.kill_message is None:
+                run.kill_message = ENDED_MESSAGE
+        if run.kill_reason == "error" and run._final_error is not None:
+            run.vm.context.emit("error", run._final_error["message"])
+        self._cancel_calls(run)
+        run.live.clear()
+        run.vm.privileged.reset_tasks()
+        run.groups.clear()
+        self._next_cleanup(run)
+
+    def _next_cleanup(self, run: Run) -> None:
+        vm = run.vm
+        fn = vm.privileged.take_cleanup()
+        if fn is None:
+            self._finalize(run)
+            return
+        deadline = time.monotonic() + self.limits.cleanup_deadline_ms / 1000
+        group = TaskGroup(run, cleanup=True, deadline=deadline)
+        task_id = vm.privileged.new_task(fn, group.hook, False)
+        run.cleanup_task = task_id
+        self._adopt(run, task_id, group)
+        self.scheduler.post_at(deadline, vm, ("cleanup_deadline", run, task_id))
+
+    def _finalize(self, run: Run) -> None:
+        vm = run.vm
+        record = run.record
+        self._cancel_calls(run)
+        vm.privileged.reset_tasks()
+        run.phase = "done"
+        if run.kill_reason is None:
+            run.lua_results = vm.privileged.results() or ()
+            if not isinstance(run.lua_results, tuple):
+                run.lua_results = (run.lua_results,)
+            self._set_results(run)
+        elif run.kill_reason in (KILL_STOP, KILL_INTERRUPT):
+            record.error = run._final_error
+            record.state = CANCELLED
+        else:
+            record.error = run._final_error
+            record.state = FAILED
+        record.ended_at = epoch_ms()
+        try:
+            vm.privileged.collect()
+        except Exception:
+            log.debug("collect after run failed", exc_info=True)
+        vm.active_run = None
+        self.runs.discard(run)
+        self.scheduler.purge(vm)
+        for callback in run.on_done:
+            try:
+                callback(run)
+            except Exception:
+                log.exception("run on_done callback failed")
+        run._finish()
+
+    def _set_results(self, run: Run) -> None:
+        record = run.record
+        context = run.vm.context
+        results = []
+        for value in run.lua_results:
+            try:
+                results.append(context.from_lua(value))
+            except LuaArgumentError:
+                results.append(f"<{lupa.lua_type(value) or 'value'}>")
+        try:
+            size = len(json.dumps(results, allow_nan=False, default=str))
+        except ValueError:
+            results = json.loads(json.dumps(results, default=str).replace("NaN", "null"))
+            size = len(json.dumps(results))
+        limit = self.limits.output_limit_bytes
+        if size > limit:
+            message = f"results are {size} bytes as JSON, over the limit of {limit} bytes"
+            record.error = {"code": OUTPUT_SIZE_LIMIT_EXCEEDED, "message": message}
+            record.state = FAILED
+            run.vm.context.emit("error", message)
+            return
+        record.results = results
+        record.state = COMPLETE
+
+    # -- event loop side -----------------------------------------------------------------
+    def _drain_submissions(self) -> None:
+        with self._submit_lock:
+            batch, self._submissions = self._submissions, []
+        for call, fn, args in batch:
+            if call.cancelled:
+                continue
+            try:
+                task = self.loop.create_task(fn(*args))
+            except Exception as exc:
+                self._post_result(call, (False, binding_error(call.name, exc)))
+                continue
+            call.task = task
+            task.add_done_callback(lambda t, c=call: self._call_done(c, t))
+
+    def _call_done(self, call: Call, task: asyncio.Task[Any]) -> None:
+        if task.cancelled() or call.cancelled:
+            return
+        exc = task.exception()
+        if exc is not None:
+            self._post_result(call, (False, binding_error(call.name, exc)))
+        else:
+            self._post_result(call, (True, task.result()))
+
+    def _post_result(self, call: Call, outcome: tuple[Any, ...]) -> None:
+        first = not self._results
+        self._results.append((call.run.vm, ("result", call.run, call, outcome)))
+        if first:
+            self.loop.call_soon(self._flush_results)
+
+    def _flush_results(self) -> None:
+        batch, self._results = self._results, []
+        self.scheduler.post_many(batch)

@@ -1,0 +1,400 @@
+-- The privileged scope of one VM. It runs once, with the real standard library, and returns
+-- the table of internal functions Python drives the VM with. User code never sees this scope:
+-- it gets `env`, a new table built from an allow-list, and every Python callable stays an
+-- upvalue of a closure built here (unreachable without `debug`).
+local HOOK_COUNT, MAX_ERROR_BYTES, PATTERN_LIMIT = ...
+
+local type, select, error, pcall, tostring, tonumber = type, select, error, pcall, tostring, tonumber
+local rawget, rawset, rawequal, rawlen, next, pairs, ipairs = rawget, rawset, rawequal, rawlen, next, pairs, ipairs
+local setmetatable, getmetatable, xpcall, assert, load = setmetatable, getmetatable, xpcall, assert, load
+local real_getmetatable = debug.getmetatable
+local sethook = debug.sethook
+local create, resume, yield, costatus = coroutine.create, coroutine.resume, coroutine.yield, coroutine.status
+local running, isyieldable, coclose = coroutine.running, coroutine.isyieldable, coroutine.close
+local pack, unpack, concat = table.pack, table.unpack, table.concat
+local sfind, smatch, sgsub, sgmatch, ssub, srep, sformat, sbyte, schar =
+  string.find, string.match, string.gsub, string.gmatch, string.sub, string.rep, string.format, string.byte, string.char
+local utf8len = utf8.len
+local floor, huge = math.floor, math.huge
+local collectgarbage = collectgarbage
+
+-- A private value: a yield whose first value is TAG is a request to the scheduler. User code
+-- can never obtain TAG, so it cannot forge one.
+local TAG = setmetatable({}, { __metatable = false, __tostring = function() return "?" end })
+local SLEEP, CALL, TICK = 1, 2, 3
+
+local P = {}
+
+-- Strings handed to Python must be valid UTF-8 (lupa decodes them): invalid bytes become '?'.
+local function sanitize(s)
+  if utf8len(s) then return s end
+  local out, i, n = {}, 1, #s
+  while i <= n do
+    local ok, stop = utf8len(s, i)
+    if ok then out[#out + 1] = ssub(s, i); break end
+    if stop > i then out[#out + 1] = ssub(s, i, stop - 1) end
+    out[#out + 1] = "?"
+    i = stop + 1
+  end
+  return concat(out)
+end
+P.sanitize = sanitize
+
+local function sanitize_args(...)
+  local n = select("#", ...)
+  local args = pack(...)
+  for i = 1, n do
+    local v = args[i]
+    if type(v) == "string" and not utf8len(v) then args[i] = sanitize(v) end
+  end
+  return unpack(args, 1, n)
+end
+
+local function needs_sanitize(...)
+  for i = 1, select("#", ...) do
+    local v = select(i, ...)
+    if type(v) == "string" and not utf8len(v) then return true end
+  end
+  return false
+end
+
+---------------------------------------------------------------------------------------------
+-- Hooks: every coroutine of a run carries its group's hook. On a kill the hook re-arms itself
+-- to fire on every instruction, so pcall/xpcall cannot swallow the error.
+---------------------------------------------------------------------------------------------
+local cur_hook = nil
+
+function P.make_hook(check)
+  local hook
+  hook = function()
+    local message = check()
+    if message then
+      sethook(hook, "", 1)
+      error(message, 0)
+    end
+  end
+  return hook
+end
+
+local function hooked_create(f)
+  local co = create(f)
+  if cur_hook then sethook(co, cur_hook, "", HOOK_COUNT) end
+  return co
+end
+
+---------------------------------------------------------------------------------------------
+-- Pattern functions run in C, out of reach of the hook: refuse patterns whose worst-case
+-- backtracking (subject length ^ number of quantifiers) is out of proportion.
+---------------------------------------------------------------------------------------------
+local function pattern_guard(name, s, pattern, plain)
+  if plain or type(s) ~= "string" or type(pattern) ~= "string" then return end
+  local n = #s
+  if n < 64 then return end
+  local quantifiers = 0
+  local i, len = 1, #pattern
+  while i <= len do
+    local c = sbyte(pattern, i)
+    if c == 37 then i = i + 1 -- '%x': skip the escaped character
+    elseif c == 42 or c == 43 or c == 45 then quantifiers = quantifiers + 1 -- * + -
+    end
+    i = i + 1
+  end
+  if quantifiers >= 2 and n ^ quantifiers > PATTERN_LIMIT then
+    error(sformat("%s: pattern too complex for a subject of %d bytes (%d quantifiers)", name, n, quantifiers), 3)
+  end
+end
+
+local function guarded(name, f, plain_arg)
+  return function(s, pattern, ...)
+    pattern_guard(name, s, pattern, plain_arg and select(plain_arg - 2, ...))
+    return f(s, pattern, ...)
+  end
+end
+
+local function copy(t, except)
+  local c = {}
+  for k, v in pairs(t) do
+    if not (except and except[k]) then c[k] = v end
+  end
+  return c
+end
+
+local function make_string_lib()
+  local s = copy(string, { dump = true })
+  s.find = guarded("string.find", sfind, 4)
+  s.match = guarded("string.match", smatch)
+  s.gmatch = guarded("string.gmatch", sgmatch)
+  s.gsub = guarded("string.gsub", sgsub)
+  return s
+end
+
+-- The string metatable is shared by every string of the VM: point it at a private copy of the
+-- library (so `s:dump()` does not exist and user edits of `string` do not reach trusted code)
+-- and lock it (`getmetatable("")` returns a string, not the table).
+local string_mt = real_getmetatable("")
+string_mt.__index = make_string_lib()
+string_mt.__metatable = "locked"
+
+---------------------------------------------------------------------------------------------
+-- The user's coroutine library: new coroutines carry the hook; scheduler requests (TAG yields)
+-- from inside a user coroutine pass through to the scheduler and never reach user code.
+---------------------------------------------------------------------------------------------
+local function forward(co, ok, ...)
+  if ok and rawequal((...), TAG) and costatus(co) == "suspended" then
+    return forward(co, resume(co, yield(...)))
+  end
+  return ok, ...
+end
+
+-- Task coroutines belong to the scheduler: user code may not resume or close them.
+local is_task = setmetatable({}, { __mode = "k" })
+
+local function user_resume(co, ...)
+  if type(co) ~= "thread" then
+    error(sformat("bad argument #1 to 'resume' (coroutine expected, got %s)", type(co)), 2)
+  end
+  if is_task[co] then return false, "cannot resume a task coroutine (use task.spawn)" end
+  return forward(co, resume(co, ...))
+end
+
+local function user_close(co)
+  if is_task[co] then error("cannot close a task coroutine (use task.cancel)", 2) end
+  return coclose(co)
+end
+
+local function wrap_result(ok, ...)
+  if ok then return ... end
+  local e = ...
+  if type(e) == "string" then error(e, 2) end
+  error(e, 0)
+end
+
+local function user_wrap(f)
+  local co = hooked_create(f)
+  return function(...) return wrap_result(forward(co, resume(co, ...))) end
+end
+
+local user_coroutine = {
+  create = hooked_create,
+  resume = user_resume,
+  wrap = user_wrap,
+  yield = yield,
+  status = costatus,
+  running = running,
+  isyieldable = isyieldable,
+  close = user_close,
+}
+
+---------------------------------------------------------------------------------------------
+-- The environment: built from an allow-list.
+---------------------------------------------------------------------------------------------
+local env = {}
+
+local function safe_setmetatable(t, mt)
+  if type(mt) == "table" and rawget(mt, "__gc") ~= nil then
+    error("setmetatable: __gc metamethods are not allowed", 2)
+  end
+  return setmetatable(t, mt)
+end
+
+local function safe_load(chunk, chunkname, mode, _env)
+  if type(chunk) ~= "string" and type(chunk) ~= "function" then
+    error("bad argument #1 to 'load' (string expected, got " .. type(chunk) .. ")", 2)
+  end
+  local name = chunkname
+  if type(name) ~= "string" then name = "=load" end
+  return load(chunk, name, "t", env)
+end
+
+for _, name in ipairs({
+  "assert", "error", "ipairs", "next", "pairs", "pcall", "rawequal", "rawget", "rawlen",
+  "rawset", "select", "tonumber", "tostring", "type", "xpcall", "getmetatable", "_VERSION",
+}) do
+  env[name] = _G[name]
+end
+env.setmetatable = safe_setmetatable
+env.load = safe_load
+env.string = make_string_lib()
+env.table = copy(table)
+env.math = copy(math)
+env.utf8 = copy(utf8)
+env.coroutine = user_coroutine
+env.os = { time = os.time, clock = os.clock, date = os.date }
+env._G = env
+P.env = env
+
+---------------------------------------------------------------------------------------------
+-- Tasks: the coroutines the scheduler drives, by integer id.
+---------------------------------------------------------------------------------------------
+local tasks, task_hooks, task_args = {}, {}, {}
+local next_id = 0
+local main_id, main_results = nil, nil
+local cleanups = {}
+
+function P.new_task(fn, hook, is_main, ...)
+  next_id = next_id + 1
+  local co = create(fn)
+  sethook(co, hook, "", HOOK_COUNT)
+  is_task[co] = true
+  tasks[next_id], task_hooks[next_id] = co, hook
+  if select("#", ...) > 0 then task_args[next_id] = pack(...) end
+  if is_main then main_id, main_results = next_id, nil end
+  return next_id
+end
+
+-- A task created from Lua (task.spawn): inherits the hook of the running task.
+local function spawn_task(fn, ...)
+  return P.new_task(fn, cur_hook, false, ...)
+end
+P.spawn_task = spawn_task
+
+function P.cancel_task(id)
+  local alive = tasks[id] ~= nil
+  tasks[id], task_hooks[id], task_args[id] = nil, nil, nil
+  return alive
+end
+
+function P.task_alive(id) return tasks[id] ~= nil end
+
+local function error_text(e, hook)
+  local t = type(e)
+  if t == "string" then
+  elseif t == "number" then
+    e = tostring(e)
+  else
+    local mt = real_getmetatable(e)
+    local text = nil
+    if type(mt) == "table" and rawget(mt, "__tostring") ~= nil then
+      if hook then sethook(hook, "", HOOK_COUNT) end
+      local ok, s = pcall(tostring, e)
+      sethook()
+      if ok and type(s) == "string" then text = s end
+    end
+    e = text or ("(error object is a " .. t .. " value)")
+  end
+  if #e > MAX_ERROR_BYTES then e = ssub(e, 1, MAX_ERROR_BYTES) .. "..." end
+  return sanitize(e)
+end
+
+local function finish(id, co, hook, ok, ...)
+  if ok then
+    if costatus(co) == "dead" then
+      tasks[id], task_hooks[id] = nil, nil
+      if id == main_id then main_results = pack(...) end
+      return 2
+    end
+    if rawequal((...), TAG) then
+      if needs_sanitize(...) then return 1, sanitize_args(select(2, ...)) end
+      return 1, select(2, ...)
+    end
+    return 1, TICK
+  end
+  tasks[id], task_hooks[id] = nil, nil
+  return 3, error_text((...), hook)
+end
+
+-- Resume task `id` with the given values. Returns 0 (no such task), 1 + request (yielded),
+-- 2 (finished) or 3 + message (error).
+function P.drive(id, ...)
+  local co = tasks[id]
+  if co == nil then return 0 end
+  local hook = task_hooks[id]
+  cur_hook = hook
+  local args = task_args[id]
+  if args then
+    task_args[id] = nil
+    return finish(id, co, hook, resume(co, unpack(args, 1, args.n)))
+  end
+  return finish(id, co, hook, resume(co, ...))
+end
+
+function P.results()
+  local r = main_results
+  if r == nil then return end
+  return unpack(r, 1, r.n)
+end
+
+function P.reset_tasks()
+  for id, co in pairs(tasks) do
+    if costatus(co) == "suspended" then pcall(coclose, co) end
+  end
+  tasks, task_hooks, task_args = {}, {}, {}
+  cur_hook = nil
+end
+
+function P.start_run()
+  P.reset_tasks()
+  main_id, main_results, cleanups = nil, nil, {}
+end
+
+function P.add_cleanup(fn)
+  cleanups[#cleanups + 1] = fn
+end
+
+function P.take_cleanup()
+  local n = #cleanups
+  if n == 0 then return nil end
+  local fn = cleanups[n]
+  cleanups[n] = nil
+  return fn
+end
+
+-- Value types (Vector2, json.null): from_lua recognises them by metatable.
+local kinds = setmetatable({}, { __mode = "k" })
+function P.register_kind(mt, name) kinds[mt] = name end
+
+function P.classify(t)
+  local mt = real_getmetatable(t)
+  if mt == nil then return nil end
+  local kind = kinds[mt]
+  if kind == nil then return nil end
+  return kind, rawget(t, "x"), rawget(t, "y")
+end
+
+function P.collect() collectgarbage("collect") end
+
+---------------------------------------------------------------------------------------------
+-- Bindings.
+---------------------------------------------------------------------------------------------
+local function checked(ok, ...)
+  if ok then return ... end
+  error((...), 2)
+end
+
+function P.make_function(py)
+  return function(...)
+    if needs_sanitize(...) then return checked(py(sanitize_args(...))) end
+    return checked(py(...))
+  end
+end
+
+function P.make_async(binding_id)
+  return function(...)
+    return checked(yield(TAG, CALL, binding_id, ...))
+  end
+end
+
+function P.sleep_ms(ms)
+  return yield(TAG, SLEEP, ms)
+end
+
+function P.tick()
+  return yield(TAG, TICK)
+end
+
+function P.compile(source, chunkname)
+  return load(source, "=" .. chunkname, "t", env)
+end
+
+-- Trusted module code: full standard library, never the sandbox env.
+local trusted_env = setmetatable({}, { __index = _G })
+function P.trusted(source, name)
+  local fn, err = load(source, "=" .. name, "t", trusted_env)
+  if not fn then error(err, 0) end
+  return fn
+end
+
+_G.python = nil
+package.loaded.python = nil
+
+return P

@@ -1,0 +1,208 @@
+"""Scheduler: runs Lua on worker threads, never on the event loop.
+
+A leader/follower pool. One *leader* thread pops due timers and ready slots and runs their
+work inline (a sleeping script costs a heap push and a resume, like a bare event loop). A
+watchdog promotes another thread to leader when the current one has been inside one slot for
+longer than ``slice_s``, so a spinning script (or a long C call) only occupies its own thread
+while every other script keeps its timing. The ex-leader returns to the idle pool when it is
+done. lupa releases the GIL while Lua runs, so this is real isolation.
+
+At most ``max_workers`` threads exist. When all of them are stuck in spinning scripts, other
+work waits until one yields (the no-yield budget ends a spinner after 5 s by default).
+
+A *slot* is any object with ``pending`` (deque), ``busy`` and ``queued`` attributes (a LuaVM):
+one thread at a time works on a slot, so a VM is never entered by two threads.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+MAX_WAIT_S = 3600.0
+
+
+class Scheduler:
+    """Threads that call ``handle(slot, item)`` for every posted item, in order per slot."""
+
+    def __init__(
+        self,
+        handle: Callable[[Any, Any], None],
+        slice_s: float = 0.02,
+        max_workers: int = 32,
+        max_idle: int = 4,
+        coalesce_s: float = 0.001,
+    ):
+        self._handle = handle
+        self._slice = slice_s
+        self._max_workers = max_workers
+        self._max_idle = max_idle
+        self._coalesce = coalesce_s
+        self._lock = threading.Lock()
+        self._wake = threading.Condition(self._lock)
+        self._promote = threading.Condition(self._lock)
+        self._ready: deque[Any] = deque()
+        self._timers: list[tuple[float, int, Any, Any]] = []
+        self._seq = itertools.count()
+        self._leader: int | None = None
+        self._leader_waiting = False
+        self._leader_busy_since: float | None = None
+        self._workers = 0
+        self._idle = 0
+        self._closed = False
+        self._watchdog: threading.Thread | None = None
+        self._stop_watchdog = threading.Event()
+
+    # -- public --------------------------------------------------------------------------
+    def start(self) -> None:
+        with self._lock:
+            self._spawn_worker_locked()
+        self._watchdog = threading.Thread(target=self._watch, name="lua-watchdog", daemon=True)
+        self._watchdog.start()
+
+    def post(self, slot: Any, item: Any) -> None:
+        """Queue ``item`` for ``slot`` (thread-safe)."""
+        with self._lock:
+            self._post_locked(slot, item)
+
+    def post_many(self, entries: list[tuple[Any, Any]]) -> None:
+        """Queue several ``(slot, item)`` pairs under one lock and one wake-up."""
+        with self._lock:
+            for slot, item in entries:
+                self._post_locked(slot, item)
+
+    def post_at(self, due: float, slot: Any, item: Any) -> None:
+        """Queue ``item`` for ``slot`` once ``time.monotonic() >= due``."""
+        with self._lock:
+            timers = self._timers
+            earliest = timers[0][0] if timers else None
+            heapq.heappush(timers, (due, next(self._seq), slot, item))
+            if self._leader_waiting and (earliest is None or due < earliest):
+                self._wake.notify()
+
+    def purge(self, slot: Any) -> None:
+        """Forget the timers of ``slot`` (its run ended; a long sleep must not pin the VM)."""
+        with self._lock:
+            kept = [entry for entry in self._timers if entry[2] is not slot]
+            if len(kept) != len(self._timers):
+                heapq.heapify(kept)
+                self._timers = kept
+
+    def close(self, join_s: float = 1.0) -> None:
+        """Stop the threads (threads stuck in Lua are daemons and left behind)."""
+        with self._lock:
+            self._closed = True
+            self._wake.notify_all()
+            self._promote.notify_all()
+        self._stop_watchdog.set()
+        if self._watchdog is not None:
+            self._watchdog.join(join_s)
+
+    @property
+    def workers(self) -> int:
+        return self._workers
+
+    # -- internals (lock held where named *_locked) ---------------------------------------
+    def _post_locked(self, slot: Any, item: Any) -> None:
+        slot.pending.append(item)
+        if not slot.busy and not slot.queued:
+            slot.queued = True
+            self._ready.append(slot)
+            if self._leader_waiting:
+                self._wake.notify()
+
+    def _spawn_worker_locked(self) -> None:
+        self._workers += 1
+        threading.Thread(target=self._work, name=f"lua-worker-{self._workers}", daemon=True).start()
+
+    def _next_slot_locked(self) -> Any:
+        """As leader: wait for a due timer or a ready slot; ``None`` when closed."""
+        while not self._closed:
+            timers = self._timers
+            if timers:
+                now = time.monotonic()
+                while timers and timers[0][0] <= now:
+                    _, _, slot, item = heapq.heappop(timers)
+                    self._post_locked(slot, item)
+            if self._ready:
+                slot = self._ready.popleft()
+                slot.queued = False
+                slot.busy = True
+                return slot
+            timeout = min(timers[0][0] - time.monotonic() + self._coalesce, MAX_WAIT_S) if timers else None
+            self._leader_waiting = True
+            self._wake.wait(timeout)
+            self._leader_waiting = False
+        return None
+
+    def _work(self) -> None:
+        me = threading.get_ident()
+        while True:
+            with self._lock:
+                if self._leader != me:
+                    while self._leader is not None and not self._closed:
+                        if self._idle >= self._max_idle:
+                            self._workers -= 1
+                            return
+                        self._idle += 1
+                        self._promote.wait()
+                        self._idle -= 1
+                    if self._closed:
+                        self._workers -= 1
+                        return
+                    self._leader = me
+                slot = self._next_slot_locked()
+                if slot is None:
+                    self._leader = None
+                    self._promote.notify_all()
+                    self._workers -= 1
+                    return
+                self._leader_busy_since = time.monotonic()
+            self._run_slot(slot)
+            with self._lock:
+                if self._leader == me:
+                    self._leader_busy_since = None
+
+    def _run_slot(self, slot: Any) -> None:
+        """Handle the items the slot has now; re-queue it if more arrived meanwhile."""
+        with self._lock:
+            count = len(slot.pending)
+        for _ in range(count):
+            with self._lock:
+                if not slot.pending:
+                    break
+                item = slot.pending.popleft()
+            try:
+                self._handle(slot, item)
+            except Exception:
+                log.exception("Lua scheduler: handling %r failed", item)
+        with self._lock:
+            slot.busy = False
+            if slot.pending and not slot.queued:
+                slot.queued = True
+                self._ready.append(slot)
+                if self._leader_waiting:
+                    self._wake.notify()
+
+    def _watch(self) -> None:
+        """Promote a new leader when the current one is stuck in a slot for a whole slice."""
+        interval = self._slice / 2
+        while not self._stop_watchdog.wait(interval):
+            with self._lock:
+                since = self._leader_busy_since
+                if since is None or time.monotonic() - since < self._slice:
+                    continue
+                self._leader = None
+                self._leader_busy_since = None
+                if self._idle:
+                    self._promote.notify()
+                elif self._workers < self._max_workers:
+                    self._spawn_worker_locked()
