@@ -78,8 +78,7 @@ class SeraphExtension(ExtensionApp):
         from seraph_kernel.fleet.local import LocalFleet
 
         if self.export_env:
-            os.environ[ENV_SERVER_URL] = self.server_url()
-            os.environ[ENV_TOKEN] = serverapp.identity_provider.token or ""
+            self._export_env(serverapp.identity_provider.token or "")
         try:
             fleet = LocalFleet(self.fleet_config)
             await fleet.start()
@@ -105,6 +104,21 @@ class SeraphExtension(ExtensionApp):
         fleet, self.fleet = self.fleet, None
         if fleet is not None:
             await fleet.close()
+        self._restore_env()
+
+    def _export_env(self, token: str) -> None:
+        """Kernel managers copy ``os.environ`` when they launch a kernel, so kernels inherit
+        the URL and token; the previous values come back on stop."""
+        self._saved_env = {name: os.environ.get(name) for name in (ENV_SERVER_URL, ENV_TOKEN)}
+        os.environ[ENV_SERVER_URL] = self.server_url()
+        os.environ[ENV_TOKEN] = token
+
+    def _restore_env(self) -> None:
+        for name, value in getattr(self, "_saved_env", {}).items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
     def server_url(self) -> str:
         """A URL this machine's kernels can reach the server at, with base_url and a trailing /."""

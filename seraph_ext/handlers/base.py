@@ -86,7 +86,8 @@ class SeraphHandler(APIHandler):
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         exc = kwargs.get("exc_info", (None, None, None))[1]
-        status, body = error_body(status_code, exc, authenticated=bool(self.current_user))
+        request_line = f"{self.request.method} {self.request.path}"
+        status, body = error_body(status_code, exc, bool(self.current_user), request_line)
         self.set_status(status)
         self.finish(json.dumps(body))
 

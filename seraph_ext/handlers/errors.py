@@ -52,9 +52,11 @@ def action_error(code: str) -> ActionError:
     return ActionError(code, f"{code}: {ACTION_TEXT.get(code, code.lower())}")
 
 
-def error_body(status: int, exc: BaseException | None, authenticated: bool) -> tuple[int, dict[str, Any]]:
+def error_body(
+    status: int, exc: BaseException | None, authenticated: bool, request_line: str = ""
+) -> tuple[int, dict[str, Any]]:
     """``(status, body)`` for a failed request; ``status`` is tornado's guess (500 for any
-    non-HTTP exception), refined here from the exception."""
+    non-HTTP exception), refined here from the exception. ``request_line`` is ``"GET /path"``."""
     if isinstance(exc, ActionError):
         return ACTION_STATUS.get(exc.code, exc.http_status), {"error": str(exc), "code": exc.code}
     if isinstance(exc, InvalidArgument):
@@ -64,6 +66,8 @@ def error_body(status: int, exc: BaseException | None, authenticated: bool) -> t
     if isinstance(exc, web.HTTPError):
         if status == 403 and not authenticated:
             return 403, {"error": AUTH_REQUIRED}
+        if status == 405:
+            return 405, {"error": f"method not allowed: {request_line}"}
         message = exc.log_message % exc.args if exc.log_message and exc.args else exc.log_message
         return status, {"error": message or exc.reason or responses.get(status, "error")}
     if exc is not None:

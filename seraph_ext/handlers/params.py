@@ -31,9 +31,11 @@ def parse_body(raw: bytes, required: bool = True) -> dict[str, Any]:
             raise InvalidArgument("body", "expected a JSON object, got an empty body")
         return {}
     try:
-        data = json.loads(raw)
+        text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise InvalidArgument("body", "not UTF-8 text") from None
+    try:
+        data = json.loads(text)
     except ValueError as err:
         raise InvalidArgument("body", f"malformed JSON ({err})") from None
     if not isinstance(data, dict):

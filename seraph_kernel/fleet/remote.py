@@ -56,7 +56,7 @@ class RemoteFleet(Fleet):
         self._client: httpx.AsyncClient | None = None
         self._bus = EventBus()
         self._stream_task: asyncio.Task[None] | None = None
-        self._stream_up: asyncio.Event | None = None
+        self._stream_up: asyncio.Future[None] | None = None
         self.stream_connects = 0
 
     @classmethod
@@ -72,13 +72,16 @@ class RemoteFleet(Fleet):
     async def start(self) -> None:
         """Open the event stream; returns once the server has subscribed it."""
         self._bus.bind()
-        self._stream_up = asyncio.Event()
+        self._stream_up = asyncio.get_running_loop().create_future()
         self._stream_task = asyncio.create_task(self._read_stream())
         try:
-            await asyncio.wait_for(self._stream_up.wait(), STREAM_CONNECT_TIMEOUT_S)
+            await asyncio.wait_for(asyncio.shield(self._stream_up), STREAM_CONNECT_TIMEOUT_S)
         except asyncio.TimeoutError:
             await self.close()
             raise RemoteError(503, f"no event stream from {self.url}api/seraph/events") from None
+        except Exception:
+            await self.close()
+            raise
 
     async def close(self) -> None:
         """End the event stream and the HTTP client; the server's bots keep running."""
@@ -286,10 +289,7 @@ class RemoteFleet(Fleet):
             response = await self._http().request(method, path, json=json, params=params, timeout=timeout)
         except httpx.TransportError as err:
             raise RemoteError(503, f"cannot reach {self.url}: {err!r}") from err
-        try:
-            payload = response.json()
-        except ValueError:
-            payload = {"error": response.text[:200] or response.reason_phrase}
+        payload = _json_or_text(response)
         if response.status_code >= 400:
             raise error_from_response(response.status_code, payload)
         return payload
@@ -313,13 +313,18 @@ class RemoteFleet(Fleet):
             try:
                 async with self._http().stream("GET", "api/seraph/events", timeout=httpx.Timeout(None)) as r:
                     if r.status_code != 200:
-                        raise error_from_response(r.status_code, {"error": (await r.aread()).decode()[:200]})
+                        await r.aread()
+                        error = error_from_response(r.status_code, _json_or_text(r))
+                        if self._stream_up is not None and not self._stream_up.done():
+                            self._stream_up.set_exception(error)
+                            return
+                        raise error
                     async for kind, data in _sse_frames(r.aiter_lines()):
                         if kind is None:
                             self.stream_connects += 1
                             delay = RECONNECT_INITIAL_S
-                            if self._stream_up is not None:
-                                self._stream_up.set()
+                            if self._stream_up is not None and not self._stream_up.done():
+                                self._stream_up.set_result(None)
                             continue
                         client_id = data.pop("client_id", None)
                         self._bus.publish(FleetEvent(kind, client_id, data))
@@ -329,6 +334,13 @@ class RemoteFleet(Fleet):
                 pass
             await asyncio.sleep(delay)
             delay = min(delay * 2, RECONNECT_MAX_S)
+
+
+def _json_or_text(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return {"error": response.text[:200] or response.reason_phrase}
 
 
 async def _sse_frames(lines: Any) -> Any:

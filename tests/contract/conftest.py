@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-FLEET_KINDS = ["local"]
+FLEET_KINDS = ["local", "remote"]
 
 
 @pytest.fixture
@@ -24,3 +24,19 @@ async def local_fleet(fleet):
 def contract_fleet(request):
     """A started fleet of each implementation in turn."""
     return request.getfixturevalue(f"{request.param}_fleet")
+
+
+@pytest.fixture
+async def remote_fleet(sim_server, db_path):
+    """A RemoteFleet on a real Jupyter server (in this process, seraph_ext only) whose
+    LocalFleet plays on ``sim_server`` and stores in ``db_path``."""
+    from seraph_ext.testing import serve
+    from seraph_kernel.fleet.remote import RemoteFleet
+
+    async with serve(sim_address=sim_server.address, db_path=db_path) as server:
+        fleet = RemoteFleet(server.url, server.token)
+        await fleet.start()
+        try:
+            yield fleet
+        finally:
+            await fleet.close()
