@@ -11,12 +11,13 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from seraph_kernel.config import FleetConfig
 from seraph_kernel.errors import UnknownScript
 from seraph_kernel.fleet.base import JSON, FleetEvent
 from seraph_kernel.fleet.events import EventBus
+from seraph_kernel.lua.contract import ScriptServices
 from seraph_kernel.store import RunHistory, StoreError
 
 if TYPE_CHECKING:
@@ -25,24 +26,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 SWEEP_INTERVAL_S = 0.25
 JOB_FIELDS = ("client_id", "script_id", "running", "state", "last_error", "started_at", "ended_at")
-
-
-class RunServices:
-    """What a detached script's VM is given: the fleet and the bot of its run."""
-
-    def __init__(self, fleet: LocalFleet, client_id: str, emit: Callable[[str, str], None]) -> None:
-        self.fleet = fleet
-        self._client_id = client_id
-        self._emit = emit
-
-    def client_id(self) -> str | None:
-        return self._client_id
-
-    def emit(self, level: str, text: str) -> None:
-        self._emit(level, text)
-
-    def display(self, value: Any) -> None:
-        self._emit("info", str(value))
 
 
 class ScriptHost:
@@ -147,8 +130,11 @@ class ScriptHost:
             except StoreError:
                 logger.exception("could not record ended script runs")
 
-    def _services(self, client_id: str, script_id: str, emit: Callable[[str, str], None]) -> RunServices:
-        return RunServices(self._fleet, client_id, emit)
+    def _services(self, client_id: str, script_id: str, emit: Callable[[str, str], None]) -> ScriptServices:
+        """A run's VM sees this fleet, and ``getClient()`` is the run's bot."""
+        from seraph_kernel.lua.runs import DetachedServices
+
+        return DetachedServices(client_id, emit, fleet=self._fleet)
 
     def _on_line(self, client_id: str, script_id: str, line: dict[str, JSON]) -> None:
         self._bus.publish(
