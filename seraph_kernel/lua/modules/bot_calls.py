@@ -13,6 +13,7 @@ from typing import Any
 
 from seraph_kernel.errors import ActionError, InvalidArgument, UnknownBot
 from seraph_kernel.lua.contract import LuaArgumentError
+from seraph_kernel.lua.values import Vec2, Vec2i
 
 DISCONNECTED = "DISCONNECTED"
 CANCELLED = "CANCELLED"
@@ -34,6 +35,10 @@ def type_name(value: Any) -> str:
     """The Lua type name of a converted argument, for ``expected X, got Y`` messages."""
     if value is None:
         return "nil"
+    if isinstance(value, Vec2i):
+        return "Vector2i"
+    if isinstance(value, Vec2):
+        return "Vector2"
     if isinstance(value, bool):
         return "boolean"
     if isinstance(value, (int, float)):
@@ -70,4 +75,12 @@ def require_str(name: str, what: str, value: Any) -> str:
     """A Lua string, else a misuse error naming the call."""
     if not isinstance(value, str):
         raise LuaArgumentError(f"{name}: expected string {what}, got {type_name(value)}")
+    return value
+
+
+def require_point(name: str, value: Any, what: str = "") -> Vec2i:
+    """A ``Vector2i`` argument (``from_lua`` made it a :class:`Vec2i`), else a misuse error:
+    ``setPoint: expected Vector2i, got string``."""
+    if not isinstance(value, Vec2i):
+        raise LuaArgumentError(f"{name}: expected Vector2i{what}, got {type_name(value)}")
     return value

@@ -1,8 +1,9 @@
 """The Python side of the Lua ``Client`` class: one coroutine per call of ``lua-api.md``
 "Bots", each over the Fleet interface only (so it works over a LocalFleet and a RemoteFleet).
 
-Arguments arrive already checked by the Lua side (``Vector2i`` points are passed as x, y);
-results are plain data the Lua side turns into vectors, worlds and inventories.
+Arguments arrive converted by ``from_lua`` (a ``Vector2i`` is a :class:`Vec2i`) and are checked
+here, so misuse names the call; points go back as ``Vec2i``/``Vec2``, which ``to_lua`` turns
+into Lua vectors.
 """
 
 from __future__ import annotations
@@ -16,11 +17,14 @@ from seraph_kernel.lua.modules.bot_calls import (
     game_call,
     optional_timeout,
     require_int,
+    require_point,
     require_str,
+    type_name,
 )
 from seraph_kernel.lua.modules.bot_events import BotEvents
 from seraph_kernel.lua.modules.bot_walks import Walks
 from seraph_kernel.lua.modules.world import WorldViews
+from seraph_kernel.lua.values import Vec2, Vec2i
 
 #: Statuses in which the bot has a live session with the server (``client:connected()``).
 CONNECTED = frozenset(
@@ -35,8 +39,11 @@ class BotSession:
     world-view cache. Built on first use (the fleet may be attached after the VM)."""
 
     def __init__(self, ctx: ModuleContext) -> None:
+        self._ctx = ctx
         self._services = ctx.services
         self._fleet: Any = None
+        #: the Lua ``dispatch(client_id, event, index, ...)`` that runs one ``client:on`` handler
+        self.dispatch: Any = None
         self.walks: Walks
         self.events: BotEvents
         self.views: WorldViews
@@ -51,13 +58,17 @@ class BotSession:
             self.close()
             self._fleet = fleet
             self.walks = Walks(fleet)
-            self.events = BotEvents(fleet)
+            self.events = BotEvents(fleet, self._spawn_handler)
             self.views = WorldViews(fleet, self.events)
         return self
 
     @property
     def fleet(self) -> Any:
         return self.attached()._fleet
+
+    def _spawn_handler(self, *args: Any) -> None:
+        if self.dispatch is not None:
+            self._ctx.spawn(self.dispatch, *args)  # type: ignore[attr-defined]
 
     def close(self) -> None:
         if self._fleet is not None:
@@ -102,15 +113,13 @@ class ClientCalls:
             return None
         return snapshot.get("player_position")
 
-    async def point(self, client_id: str) -> tuple[int, int] | None:
+    async def point(self, client_id: str) -> Vec2i | None:
         pos = await self._position(client_id)
-        if pos is None:
-            return None
-        return math.floor(pos["map_x"]), math.floor(pos["map_y"])
+        return None if pos is None else Vec2i(math.floor(pos["map_x"]), math.floor(pos["map_y"]))
 
-    async def position(self, client_id: str) -> tuple[float, float] | None:
+    async def position(self, client_id: str) -> Vec2 | None:
         pos = await self._position(client_id)
-        return None if pos is None else (float(pos["world_x"]), float(pos["world_y"]))
+        return None if pos is None else Vec2(float(pos["world_x"]), float(pos["world_y"]))
 
     async def snapshot(self, client_id: str) -> dict[str, Any] | None:
         return await self._snapshot(client_id)
@@ -146,7 +155,7 @@ class ClientCalls:
         self._session.attached().views.forget(client_id)
         return await game_call("disconnect", fleet.disconnect(client_id))
 
-    async def warp(self, client_id: str, name: Any) -> str | None:
+    async def warp(self, client_id: str, name: Any = None) -> str | None:
         require_str("warp", "world name", name)
         fleet = self._session.fleet
         self._session.attached().views.forget(client_id)
@@ -169,7 +178,7 @@ class ClientCalls:
         timeout = optional_timeout("activeWorlds", timeout_ms)
         return await game_call("activeWorlds", self._session.fleet.active_worlds(client_id, timeout))
 
-    async def world_info(self, client_id: str, name: Any, timeout_ms: Any = None) -> Any:
+    async def world_info(self, client_id: str, name: Any = None, timeout_ms: Any = None) -> Any:
         require_str("worldInfo", "world name", name)
         timeout = optional_timeout("worldInfo", timeout_ms)
         return await game_call("worldInfo", self._session.fleet.world_info(client_id, name, timeout))
@@ -182,34 +191,39 @@ class ClientCalls:
         return result
 
     # -- walking ---------------------------------------------------------------------------------
-    async def set_point(self, client_id: str, x: int, y: int, _teleport: bool = False) -> str | None:
+    async def set_point(self, client_id: str, point: Any = None, teleport: Any = None) -> str | None:
         """The sim allows no teleport (it kicks fast movers), so ``teleport`` walks too."""
+        x, y = require_point("setPoint", point)
+        if teleport is not None and not isinstance(teleport, bool):
+            raise LuaArgumentError(f"setPoint: expected boolean teleport, got {type_name(teleport)}")
         return await self._session.attached().walks.walk(client_id, x, y)
 
-    async def get_path(self, client_id: str, x: int, y: int) -> Any:
-        """``[x1, y1, x2, y2, …]`` (the Lua side builds the Vector2i list)."""
+    async def get_path(self, client_id: str, point: Any = None) -> list[Vec2i]:
+        x, y = require_point("getPath", point)
         route = await game_call("getPath", self._session.fleet.get_path(client_id, x, y))
-        if isinstance(route, str):
-            return []
-        return [c for step in route for c in (int(step[0]), int(step[1]))]
+        return [] if isinstance(route, str) else [Vec2i(int(sx), int(sy)) for sx, sy in route]
 
-    async def find_path(self, client_id: str, x: int, y: int) -> None:
+    async def find_path(self, client_id: str, point: Any = None) -> None:
+        x, y = require_point("findPath", point)
         self._session.attached().walks.start(client_id, x, y)
 
-    def pathfinding(self, client_id: str) -> bool:
+    async def pathfinding(self, client_id: str) -> bool:
         return self._session.attached().walks.running(client_id)
 
-    def clear_path(self, client_id: str) -> None:
+    async def clear_path(self, client_id: str) -> None:
         self._session.attached().walks.clear(client_id)
 
-    async def move_point(self, client_id: str, dx: int, dy: int) -> str | None:
+    async def move_point(self, client_id: str, delta: Any = None) -> str | None:
+        dx, dy = require_point("movePoint", delta, " delta")
         return await game_call("movePoint", self._session.fleet.move(client_id, dx, dy))
 
     # -- acting on the world ----------------------------------------------------------------------
-    async def hit(self, client_id: str, x: int, y: int) -> str | None:
+    async def hit(self, client_id: str, point: Any = None) -> str | None:
+        x, y = require_point("hit", point)
         return await game_call("hit", self._session.fleet.hit(client_id, x, y))
 
-    async def place(self, client_id: str, x: int, y: int, block_id: Any) -> str | None:
+    async def place(self, client_id: str, point: Any = None, block_id: Any = None) -> str | None:
+        x, y = require_point("place", point)
         block = require_int("place", "blockId", block_id)
         return await game_call("place", self._session.fleet.place(client_id, x, y, block))
 
@@ -217,17 +231,18 @@ class ClientCalls:
         wanted = None if collectable_id is None else require_int("collect", "id", collectable_id)
         return await game_call("collect", self._session.fleet.collect(client_id, wanted))
 
-    async def say(self, client_id: str, text: Any) -> str | None:
+    async def say(self, client_id: str, text: Any = None) -> str | None:
         require_str("say", "text", text)
         return await game_call("say", self._session.fleet.say(client_id, text))
 
     # -- snapshots and events -----------------------------------------------------------------------
-    async def world(self, client_id: str) -> tuple[int, str, int, int, int, int] | None:
+    async def world(self, client_id: str) -> tuple[int, str] | None:
         return await self._session.attached().views.current(client_id)
 
     async def inventory(self, client_id: str) -> dict[str, Any] | None:
         result = await game_call("inventory", self._session.fleet.inventory(client_id))
         return result if isinstance(result, dict) else None
 
-    async def next_event(self, client_id: str) -> tuple[str, Any]:
-        return await self._session.attached().events.next(client_id)
+    async def on(self, client_id: str, event: str) -> None:
+        """``client:on`` registered one more handler of ``event`` (the Lua side keeps it)."""
+        self._session.attached().events.add_handler(client_id, event)

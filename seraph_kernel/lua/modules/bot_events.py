@@ -1,8 +1,10 @@
 """The fleet event subscriptions of one VM: one per bot it watches.
 
 Each subscription feeds Python listeners (the world-view cache drops a bot's world when it
-changes) and a bounded queue that the Lua pump of ``client:on`` reads with ``next``. The
-subscriptions close with the VM.
+changes) and the Lua handlers of ``client:on``: for every event, each handler registered for
+it is started as a new task of the script (``spawn``). Payloads cross as plain values only
+(the Lua side rebuilds the table), so nothing touches the Lua state from the event loop while
+a script runs. The subscriptions close with the VM.
 """
 
 from __future__ import annotations
@@ -16,39 +18,43 @@ from seraph_kernel.fleet.base import FleetEvent
 
 #: Events ``client:on`` accepts (``lua-api.md``), by the ``type`` of the fleet's ``bot`` event.
 LUA_EVENTS = ("connect", "disconnect", "status", "chat", "collectable", "kicked")
-QUEUE_LIMIT = 1000
+COLLECTABLE_FIELDS = ("id", "block_type", "amount", "inventory_type", "pos_x", "pos_y", "is_gem")
 
 Listener = Callable[[FleetEvent], None]
+#: ``spawn(client_id, event, handler_index, *payload)``: start one Lua handler.
+Spawner = Callable[..., Any]
 
 
-def lua_event(event: FleetEvent) -> tuple[str, Any] | None:
-    """The ``(name, payload)`` a Lua handler receives for a fleet event, or None if none does."""
+def lua_event(event: FleetEvent) -> tuple[str, tuple[Any, ...]] | None:
+    """``(name, plain payload values)`` for a fleet event a Lua handler can receive."""
     if event.kind != "bot":
         return None
     data = event.data
     name = data.get("type")
     if name == "status":
-        return name, str(data.get("status", "")).upper()
+        return name, (str(data.get("status", "")).upper(),)
     if name == "chat":
-        return name, {"nick": data.get("nick"), "text": data.get("text")}
+        return name, (data.get("nick"), data.get("text"))
     if name == "kicked":
-        return name, {"reason": data.get("reason")}
+        return name, (data.get("reason"),)
     if name == "collectable":
         found = data.get("collectable")
-        return name, dict(found if isinstance(found, dict) else data)
+        row = found if isinstance(found, dict) else data
+        return name, tuple(row.get(key) for key in COLLECTABLE_FIELDS)
     if name in ("connect", "disconnect"):
-        return name, None
+        return name, ()
     return None
 
 
 class BotEvents:
-    """Subscriptions by bot id; create and use it on the fleet's event loop."""
+    """Subscriptions by bot id; use it on the fleet's event loop."""
 
-    def __init__(self, fleet: Any) -> None:
+    def __init__(self, fleet: Any, spawn: Spawner) -> None:
         self._fleet = fleet
+        self._spawn = spawn
         self._pumps: dict[str, asyncio.Task[None]] = {}
         self._listeners: dict[str, list[Listener]] = {}
-        self._queues: dict[str, asyncio.Queue[tuple[str, Any]]] = {}
+        self._handlers: dict[tuple[str, str], int] = {}
         self._closed = False
 
     def watch(self, client_id: str, listener: Listener) -> None:
@@ -56,13 +62,11 @@ class BotEvents:
         self._listeners.setdefault(client_id, []).append(listener)
         self._ensure_pump(client_id)
 
-    async def next(self, client_id: str) -> tuple[str, Any]:
-        """The next Lua event of ``client_id`` (``client:on``'s pump waits here)."""
-        queue = self._queues.get(client_id)
-        if queue is None:
-            queue = self._queues[client_id] = asyncio.Queue()
-            self._ensure_pump(client_id)
-        return await queue.get()
+    def add_handler(self, client_id: str, event: str) -> None:
+        """One more Lua handler of ``event`` for ``client_id`` (its index is the new count)."""
+        key = (client_id, event)
+        self._handlers[key] = self._handlers.get(key, 0) + 1
+        self._ensure_pump(client_id)
 
     def close(self) -> None:
         """Stop every subscription (the VM is going away)."""
@@ -82,12 +86,12 @@ class BotEvents:
             async for event in subscription:
                 for listener in self._listeners.get(client_id, ()):
                     listener(event)
-                queue = self._queues.get(client_id)
-                translated = lua_event(event) if queue is not None else None
-                if translated is not None:
-                    if queue.qsize() >= QUEUE_LIMIT:
-                        queue.get_nowait()  # a slow script loses its oldest events
-                    queue.put_nowait(translated)
+                translated = lua_event(event)
+                if translated is None:
+                    continue
+                name, payload = translated
+                for index in range(1, self._handlers.get((client_id, name), 0) + 1):
+                    self._spawn(client_id, name, index, *payload)
         finally:
             with contextlib.suppress(Exception):
                 subscription.close()

@@ -1,8 +1,9 @@
 """The bots of ``lua-api.md``: ``getClient()``, ``getClient(id)``, ``getClients()`` and the
 ``Client`` class (fields ``id``, ``username``; every method of the "Bots" section).
 
-The class is trusted Lua (argument checks that name the call, ``Vector2i`` in and out, the
-``client:on`` pump) over the coroutines of :mod:`bot_client`. A client's id is kept in a
+The class is a thin trusted-Lua shell over the coroutines of :mod:`bot_client` (which check
+the arguments and take and return ``Vec2i``/``Vec2``); ``client:on`` keeps its handlers in
+Lua and runs each as a new task of the script. A client's id is kept in a
 private table, so assigning ``client.id`` cannot retarget it.
 """
 
@@ -12,16 +13,15 @@ from typing import Any
 
 from seraph_kernel.lua.contract import ModuleContext
 from seraph_kernel.lua.modules.bot_client import BotSession, ClientCalls
-from seraph_kernel.lua.modules.bot_events import LUA_EVENTS
-from seraph_kernel.lua.modules.bot_vectors import vector_helpers
+from seraph_kernel.lua.modules.bot_events import COLLECTABLE_FIELDS, LUA_EVENTS
 from seraph_kernel.lua.modules.inventory import define_inventory_class
-from seraph_kernel.lua.modules.world import define_world_class
+from seraph_kernel.lua.modules.world import collectable_row, define_world_class
 
 CLIENT_LUA = """
-local env, vec, newWorld, collectable, newInventory, eventNames, api = ...
+local env, newWorld, newInventory, collectable, eventNames, api = ...
 local Client = {__name = "Client"}
 Client.__index = Client
-Client.__tostring = function(c) return "Client(" .. c.id .. ")" end
+Client.__tostring = function(c) return "Client(" .. tostring(c.id) .. ")" end
 local ids = setmetatable({}, {__mode = "k"})
 local EVENTS = {}
 for _, name in ipairs(eventNames) do EVENTS[name] = true end
@@ -29,100 +29,29 @@ for _, name in ipairs(eventNames) do EVENTS[name] = true end
 local function id_of(name, self)
   local id = ids[self]
   if id == nil then
-    error(name .. ": expected a client, got " .. vec.typeName(self)
+    error(name .. ": expected a client, got " .. type(self)
           .. " (call it as client:" .. name .. "(...))", 3)
   end
   return id
 end
 
-local function point_arg(name, p, what)
-  if not vec.is2i(p) then
-    error(name .. ": expected Vector2i" .. (what or "") .. ", got " .. vec.typeName(p), 3)
-  end
-  return p.x, p.y
-end
-
-local function reader(name, call)
-  Client[name] = function(self) return call(id_of(name, self)) end
-end
-reader("snapshot", api.snapshot)
-reader("status", api.status)
-reader("connected", api.connected)
-reader("isAlive", api.isAlive)
-reader("ping", api.ping)
-reader("lastError", api.lastError)
-reader("connect", api.connect)
-reader("disconnect", api.disconnect)
-reader("leave", api.leave)
-reader("enterTutorial", api.enterTutorial)
-reader("pathfinding", api.pathfinding)
-reader("clearPath", api.clearPath)
-
-function Client:point()
-  local x, y = api.point(id_of("point", self))
-  if x == nil then return nil end
-  return vec.new2i(x, y)
-end
-
-function Client:position()
-  local x, y = api.position(id_of("position", self))
-  if x == nil then return nil end
-  return vec.new2(x, y)
-end
-
-function Client:warp(name) return api.warp(id_of("warp", self), name) end
-function Client:say(text) return api.say(id_of("say", self), text) end
-function Client:collect(cid) return api.collect(id_of("collect", self), cid) end
-function Client:recentWorlds(ms) return api.recentWorlds(id_of("recentWorlds", self), ms) end
-function Client:activeWorlds(ms) return api.activeWorlds(id_of("activeWorlds", self), ms) end
-function Client:worldInfo(name, ms) return api.worldInfo(id_of("worldInfo", self), name, ms) end
-
-function Client:setPoint(p, teleport)
-  local id = id_of("setPoint", self)
-  local x, y = point_arg("setPoint", p)
-  if teleport ~= nil and type(teleport) ~= "boolean" then
-    error("setPoint: expected boolean teleport, got " .. type(teleport), 2)
-  end
-  return api.setPoint(id, x, y, teleport == true)
-end
-
-function Client:findPath(p)
-  local id = id_of("findPath", self)
-  local x, y = point_arg("findPath", p)
-  return api.findPath(id, x, y)
-end
-
-function Client:getPath(p)
-  local id = id_of("getPath", self)
-  local x, y = point_arg("getPath", p)
-  local flat, route = api.getPath(id, x, y), {}
-  for i = 1, #flat, 2 do route[#route + 1] = vec.new2i(flat[i], flat[i + 1]) end
-  return route
-end
-
-function Client:movePoint(delta)
-  local id = id_of("movePoint", self)
-  local dx, dy = point_arg("movePoint", delta, " delta")
-  return api.movePoint(id, dx, dy)
-end
-
-function Client:hit(p)
-  local id = id_of("hit", self)
-  local x, y = point_arg("hit", p)
-  return api.hit(id, x, y)
-end
-
-function Client:place(p, blockId)
-  local id = id_of("place", self)
-  local x, y = point_arg("place", p)
-  return api.place(id, x, y, blockId)
+-- Every call but world/inventory/on: the Python side checks the arguments (tail calls keep
+-- the script's line in error messages).
+for _, name in ipairs({
+  "point", "position", "snapshot", "connect", "disconnect", "status", "connected", "isAlive",
+  "ping", "lastError", "warp", "leave", "recentWorlds", "activeWorlds", "worldInfo", "setPoint",
+  "getPath", "findPath", "pathfinding", "clearPath", "movePoint", "hit", "place", "collect",
+  "say", "enterTutorial",
+}) do
+  local call = api[name]
+  Client[name] = function(self, ...) return call(id_of(name, self), ...) end
 end
 
 function Client:world()
   local id = id_of("world", self)
-  local handle, name, width, height, sx, sy = api.world(id)
+  local handle, name = api.world(id)
   if handle == nil then return nil end
-  return newWorld(id, handle, name, width, height, sx, sy)
+  return newWorld(id, handle, name)
 end
 
 function Client:inventory()
@@ -139,20 +68,29 @@ function Client:on(event, fn)
           .. " (expected one of " .. table.concat(eventNames, ", ") .. ")", 2)
   end
   if type(fn) ~= "function" then error("on: expected function, got " .. type(fn), 2) end
-  local byEvent = handlers[id]
-  if byEvent == nil then
-    byEvent = {}
-    handlers[id] = byEvent
-    api.spawn(function()
-      while true do
-        local name, payload = api.nextEvent(id)
-        if name == "collectable" then payload = collectable(payload) end
-        for _, handler in ipairs(byEvent[name] or {}) do api.spawn(handler, payload) end
-      end
-    end)
+  local byEvent = handlers[id] or {}
+  handlers[id] = byEvent
+  local list = byEvent[event] or {}
+  byEvent[event] = list
+  list[#list + 1] = fn
+  api.on(id, event)
+end
+
+-- Started by Python as a new task of the script for each (event, handler); payloads arrive
+-- as plain values.
+local function dispatch(id, event, index, ...)
+  local payload
+  if event == "status" then
+    payload = ...
+  elseif event == "chat" then
+    local nick, text = ...
+    payload = {nick = nick, text = text}
+  elseif event == "kicked" then
+    payload = {reason = (...)}
+  elseif event == "collectable" then
+    payload = collectable(...)
   end
-  byEvent[event] = byEvent[event] or {}
-  table.insert(byEvent[event], fn)
+  return handlers[id][event][index](payload)
 end
 
 local cache = setmetatable({}, {__mode = "v"})
@@ -171,7 +109,7 @@ env.getClient = function(id)
     id = api.boundId()
     if id == nil then return nil end
   elseif type(id) ~= "string" then
-    error("getClient: expected string id, got " .. vec.typeName(id), 2)
+    error("getClient: expected string id, got " .. type(id), 2)
   end
   local username = api.username(id)
   if username == nil then return nil end
@@ -183,12 +121,8 @@ env.getClients = function()
   for i = 1, #flat, 2 do out[#out + 1] = client(flat[i], flat[i + 1]) end
   return out
 end
-"""
 
-TABLE_OF_PAIRS_LUA = """
-local t = {}
-for i = 1, select("#", ...), 2 do t[select(i, ...)] = select(i + 1, ...) end
-return t
+return dispatch
 """
 
 #: Lua name -> (ClientCalls method, runs on the event loop?)
@@ -215,8 +149,8 @@ CALLS = {
     "setPoint": ("set_point", True),
     "getPath": ("get_path", True),
     "findPath": ("find_path", True),
-    "pathfinding": ("pathfinding", False),
-    "clearPath": ("clear_path", False),
+    "pathfinding": ("pathfinding", True),
+    "clearPath": ("clear_path", True),
     "movePoint": ("move_point", True),
     "hit": ("hit", True),
     "place": ("place", True),
@@ -224,8 +158,13 @@ CALLS = {
     "say": ("say", True),
     "world": ("world", True),
     "inventory": ("inventory", True),
-    "nextEvent": ("next_event", True),
+    "on": ("on", True),
 }
+
+
+def collectable_from_values(*values: Any) -> dict[str, Any]:
+    """The ``collectable`` event's payload, rebuilt from the plain values it crossed as."""
+    return collectable_row(dict(zip(COLLECTABLE_FIELDS, values, strict=False)))
 
 
 def install(ctx: ModuleContext) -> None:
@@ -236,10 +175,10 @@ def install(ctx: ModuleContext) -> None:
     for lua_name, (method, is_async) in CALLS.items():
         wrap = ctx.async_function if is_async else ctx.function
         api[lua_name] = wrap(lua_name, getattr(calls, method))
-    api["spawn"] = ctx.lua("local env = ... return function(...) return env.task.spawn(...) end", ctx.env)
-    vec = vector_helpers(ctx)
-    new_world, collectable = define_world_class(ctx, vec, session)
-    new_inventory = define_inventory_class(ctx)
-    api_table = ctx.lua(TABLE_OF_PAIRS_LUA, *[item for pair in api.items() for item in pair])
+    classes = (
+        define_world_class(ctx, session),
+        define_inventory_class(ctx),
+        ctx.function("collectable", collectable_from_values),
+    )
     events = ctx.to_lua(list(LUA_EVENTS))
-    ctx.lua(CLIENT_LUA, ctx.env, vec, new_world, collectable, new_inventory, events, api_table)
+    session.dispatch = ctx.lua(CLIENT_LUA, ctx.env, *classes, events, ctx.to_lua(api))

@@ -2,6 +2,8 @@
 ``size``, ``entrance``, ``tile``, ``tiles``, ``findTiles``, ``collectables``, ``enemies``,
 ``players``.
 
+The class is a thin Lua shell (it keeps each snapshot's bot and view handle out of reach)
+over Python calls that take and return ``Vec2i``/``Vec2`` (the vector module's converters).
 Tile reads are local: each bot's :class:`WorldView` (``fleet.world(id)``) is cached per VM and
 read in place, so ``world:tile`` costs one Python call, and ``findTiles`` scans a layer with
 the sequence's own C ``index`` instead of a Python loop. A bot's cached view is dropped when
@@ -15,8 +17,9 @@ from typing import Any
 
 from seraph_kernel.fleet.base import FleetEvent, WorldView
 from seraph_kernel.lua.contract import LuaArgumentError, ModuleContext
-from seraph_kernel.lua.modules.bot_calls import game_call, require_int
+from seraph_kernel.lua.modules.bot_calls import game_call, require_int, require_point
 from seraph_kernel.lua.modules.bot_events import BotEvents
+from seraph_kernel.lua.values import Vec2, Vec2i
 
 #: Views kept for world snapshots a script still holds after its bot moved on.
 STALE_VIEWS_KEPT = 16
@@ -24,102 +27,27 @@ STALE_VIEWS_KEPT = 16
 INVALIDATING = frozenset({"world", "status", "connect", "disconnect", "kicked"})
 
 WORLD_LUA = """
-local vec, tileAt, allTiles, findTiles, collectables, enemies, players = ...
+local calls = ...
 local World = {__name = "World"}
 World.__index = World
+World.__tostring = function(w) return "World(" .. tostring(w.name) .. ")" end
 local state = setmetatable({}, {__mode = "k"})
 
-local function self_of(name, self)
-  local s = state[self]
-  if s == nil then
-    error(name .. ": expected a world, got " .. vec.typeName(self)
-          .. " (call it as world:" .. name .. "())", 3)
+for name, call in pairs(calls) do
+  World[name] = function(self, ...)
+    local s = state[self]
+    if s == nil then
+      error(name .. ": expected a world, got " .. type(self) .. " (call it as world:" .. name .. "(...))", 2)
+    end
+    return call(s.handle, s.client, ...)
   end
-  return s
 end
 
-local function point_arg(name, p)
-  if not vec.is2i(p) then error(name .. ": expected Vector2i, got " .. vec.typeName(p), 3) end
-end
-
-function World:size()
-  local s = self_of("size", self)
-  return vec.new2i(s.width, s.height)
-end
-
-function World:entrance()
-  local s = self_of("entrance", self)
-  return vec.new2i(s.sx, s.sy)
-end
-
-function World:tile(p)
-  local s = self_of("tile", self)
-  point_arg("tile", p)
-  local x, y = p.x, p.y
-  local f, b, w, r = tileAt(s.handle, x, y)
-  return {foreground = f, background = b, water = w, wire = r, point = vec.new2i(x, y)}
-end
-
-function World:tiles()
-  local s = self_of("tiles", self)
-  local width, fg, bg, wa, wi = allTiles(s.handle)
-  local out, new2i = {}, vec.new2i
-  for i = 1, #fg do
-    local n = i - 1
-    out[i] = {foreground = fg[i], background = bg[i], water = wa[i], wire = wi[i],
-              point = new2i(n % width, n // width)}
-  end
-  return out
-end
-
-function World:findTiles(blockId)
-  local s = self_of("findTiles", self)
-  local width, found = findTiles(s.handle, blockId)
-  local out, new2i = {}, vec.new2i
-  for i = 1, #found do
-    local n = found[i]
-    out[i] = new2i(n % width, n // width)
-  end
-  return out
-end
-
-local function rows(name, self, fetch, convert)
-  local s = self_of(name, self)
-  local got = fetch(s.client)
-  if type(got) ~= "table" then return got end
-  local out = {}
-  for i = 1, #got do out[i] = convert(got[i]) end
-  return out
-end
-
-local function collectable(c)
-  return {id = c.id, blockType = c.block_type, amount = c.amount, inventoryType = c.inventory_type,
-          position = vec.new2(c.pos_x, c.pos_y), isGem = c.is_gem}
-end
-
-function World:collectables()
-  return rows("collectables", self, collectables, collectable)
-end
-
-function World:enemies()
-  return rows("enemies", self, enemies, function(e)
-    return {id = e.ai_id, kind = e.ai_kind, point = vec.new2i(e.x, e.y), hp = e.hp, maxHp = e.max_hp}
-  end)
-end
-
-function World:players()
-  return rows("players", self, players, function(p)
-    local pos = p.position or {}
-    return {userId = p.user_id, nick = p.nick, position = vec.new2(pos.world_x or 0, pos.world_y or 0)}
-  end)
-end
-
-local function new(clientId, handle, name, width, height, sx, sy)
+return function(client, handle, name)
   local w = setmetatable({name = name}, World)
-  state[w] = {client = clientId, handle = handle, width = width, height = height, sx = sx, sy = sy}
+  state[w] = {client = client, handle = handle}
   return w
 end
-return new, collectable
 """
 
 GET_WORLD_LUA = """
@@ -145,8 +73,8 @@ class WorldViews:
         self._handle_of: dict[int, int] = {}
         self._next_handle = 1
 
-    async def current(self, client_id: str) -> tuple[int, str, int, int, int, int] | None:
-        """``(handle, name, width, height, spawn_x, spawn_y)`` of the bot's world, or None."""
+    async def current(self, client_id: str) -> tuple[int, str] | None:
+        """``(handle, name)`` of the bot's world, or None outside a world."""
         if client_id not in self._watched:
             self._watched.add(client_id)
             self._events.watch(client_id, lambda event: self._on_event(client_id, event))
@@ -157,30 +85,43 @@ class WorldViews:
                 return None
             handle = self._remember(view)
             self._current[client_id] = handle
-        view = self._views[handle]
-        return handle, view.name, view.width, view.height, int(view.spawn[0]), int(view.spawn[1])
+        return handle, self._views[handle].name
 
     def forget(self, client_id: str) -> None:
         """Drop the bot's cached world (it warped, left or disconnected)."""
         self._current.pop(client_id, None)
 
-    def tile(self, handle: int, x: Any, y: Any) -> tuple[int, int, int, int]:
-        """The four layers at ``(x, y)``; every layer 0 outside the world."""
+    def size(self, handle: int, _client: str) -> Vec2i:
+        width, height, *_ = self._get(handle, "size")
+        return Vec2i(width, height)
+
+    def entrance(self, handle: int, _client: str) -> Vec2i:
+        self._get(handle, "entrance")
+        x, y = self._views[handle].spawn
+        return Vec2i(int(x), int(y))
+
+    def tile(self, handle: int, _client: str, point: Any = None) -> dict[str, Any]:
+        """``{foreground, background, water, wire, point}``; every layer 0 outside the world."""
+        x, y = require_point("tile", point)
         width, height, fg, bg, wa, wi = self._get(handle, "tile")
         if 0 <= x < width and 0 <= y < height:
-            i = int(y) * width + int(x)
-            return fg[i], bg[i], wa[i], wi[i]
-        return 0, 0, 0, 0
+            i = y * width + x
+            return {"foreground": fg[i], "background": bg[i], "water": wa[i], "wire": wi[i], "point": point}
+        return {"foreground": 0, "background": 0, "water": 0, "wire": 0, "point": point}
 
-    def tiles(self, handle: int) -> tuple[int, list[int], list[int], list[int], list[int]]:
+    def tiles(self, handle: int, _client: str) -> list[dict[str, Any]]:
+        """Every tile, row-major (index ``y * width + x``, 1-based in Lua)."""
         width, _, fg, bg, wa, wi = self._get(handle, "tiles")
-        return width, list(fg), list(bg), list(wa), list(wi)
+        return [
+            {"foreground": f, "background": b, "water": w, "wire": r, "point": Vec2i(i % width, i // width)}
+            for i, (f, b, w, r) in enumerate(zip(fg, bg, wa, wi, strict=True))
+        ]
 
-    def find(self, handle: int, block_id: Any) -> tuple[int, list[int]]:
-        """``(width, flat indices)`` of every foreground equal to ``block_id``."""
+    def find(self, handle: int, _client: str, block_id: Any = None) -> list[Vec2i]:
+        """The point of every foreground equal to ``block_id``, row-major."""
         value = require_int("findTiles", "blockId", block_id)
         width, _, fg, _, _, _ = self._get(handle, "findTiles")
-        return width, find_indices(fg, value)
+        return [Vec2i(i % width, i // width) for i in find_indices(fg, value)]
 
     def _remember(self, view: WorldView) -> int:
         handle = self._handle_of.get(id(view))
@@ -239,42 +180,76 @@ def find_indices(layer: Any, value: int) -> list[int]:
         return found
 
 
-def define_world_class(ctx: ModuleContext, vec: Any, session: Any) -> tuple[Any, Any]:
-    """The Lua constructor of world snapshots and the collectable converter (``client:on``).
+def collectable_row(row: dict[str, Any]) -> dict[str, Any]:
+    """A fleet collectable as Lua sees it: ``{id, blockType, amount, inventoryType, position,
+    isGem}``, ``position`` a ``Vector2`` in world units."""
+    return {
+        "id": row["id"],
+        "blockType": row["block_type"],
+        "amount": row["amount"],
+        "inventoryType": row["inventory_type"],
+        "position": Vec2(float(row["pos_x"]), float(row["pos_y"])),
+        "isGem": bool(row["is_gem"]),
+    }
+
+
+def enemy_row(row: dict[str, Any]) -> dict[str, Any]:
+    """``{id, kind, point, hp, maxHp}``."""
+    return {
+        "id": row["ai_id"],
+        "kind": row["ai_kind"],
+        "point": Vec2i(int(row["x"]), int(row["y"])),
+        "hp": row["hp"],
+        "maxHp": row["max_hp"],
+    }
+
+
+def player_row(row: dict[str, Any]) -> dict[str, Any]:
+    """``{userId, nick, position}``, ``position`` a ``Vector2`` in world units."""
+    pos = row.get("position") or {}
+    return {
+        "userId": row["user_id"],
+        "nick": row["nick"],
+        "position": Vec2(float(pos.get("world_x", 0.0)), float(pos.get("world_y", 0.0))),
+    }
+
+
+def define_world_class(ctx: ModuleContext, session: Any) -> Any:
+    """The Lua constructor ``new(client_id, handle, name)`` of world snapshots.
 
     ``session`` is the VM's :class:`~seraph_kernel.lua.modules.bot_client.BotSession`; a world
     snapshot exists only after ``client:world()`` attached it, so ``session.views`` is set."""
 
-    def tile(handle: int, x: int, y: int) -> tuple[int, int, int, int]:
-        return session.views.tile(handle, x, y)
+    async def rows(name: str, fetch: Any, convert: Any) -> Any:
+        got = await game_call(name, fetch)
+        return [convert(row) for row in got] if isinstance(got, list) else got
 
-    def tiles(handle: int) -> tuple[int, list[int], list[int], list[int], list[int]]:
-        return session.views.tiles(handle)
+    async def collectables(_handle: int, client_id: str) -> Any:
+        return await rows("collectables", session.fleet.collectables(client_id), collectable_row)
 
-    def find(handle: int, block_id: Any) -> tuple[int, list[int]]:
-        return session.views.find(handle, block_id)
+    async def enemies(_handle: int, client_id: str) -> Any:
+        return await rows("enemies", session.fleet.enemies(client_id), enemy_row)
 
-    async def collectables(client_id: str) -> Any:
-        return await game_call("collectables", session.fleet.collectables(client_id))
-
-    async def enemies(client_id: str) -> Any:
-        return await game_call("enemies", session.fleet.enemies(client_id))
-
-    async def players(client_id: str) -> Any:
+    async def players(_handle: int, client_id: str) -> Any:
         minimap = await game_call("players", session.fleet.minimap(client_id))
-        return minimap.get("other_players", []) if isinstance(minimap, dict) else minimap
+        if not isinstance(minimap, dict):
+            return minimap
+        return [player_row(row) for row in minimap.get("other_players", [])]
 
-    new, collectable = ctx.lua(
-        WORLD_LUA,
-        vec,
-        ctx.function("tile", tile),
-        ctx.function("tiles", tiles),
-        ctx.function("findTiles", find),
-        ctx.async_function("collectables", collectables),
-        ctx.async_function("enemies", enemies),
-        ctx.async_function("players", players),
-    )
-    return new, collectable
+    def sync(name: str) -> Any:
+        return ctx.function(name, lambda *args: getattr(session.views, name)(*args))
+
+    calls = {
+        "size": sync("size"),
+        "entrance": sync("entrance"),
+        "tile": sync("tile"),
+        "tiles": sync("tiles"),
+        "findTiles": ctx.function("findTiles", lambda *args: session.views.find(*args)),
+        "collectables": ctx.async_function("collectables", collectables),
+        "enemies": ctx.async_function("enemies", enemies),
+        "players": ctx.async_function("players", players),
+    }
+    return ctx.lua(WORLD_LUA, ctx.to_lua(calls))
 
 
 def install(ctx: ModuleContext) -> None:

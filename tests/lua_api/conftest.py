@@ -1,0 +1,111 @@
+"""Fixtures of the Lua bot API tests: the real sim server at a fast move pace (so walks take
+milliseconds), a LocalFleet on it, bots standing in worlds, and a helper that runs a detached
+script through the fleet and returns how it ended."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from seraph_kernel.config import FleetConfig
+from seraph_kernel.fleet.local import LocalFleet
+from seraph_kernel.sim.server import SimWorldServer
+
+SEED = 42
+FAST_PACE_MS = 20
+_script_ids = itertools.count(1)
+
+
+@pytest.fixture
+async def sim_server():
+    """Overrides the shared fixture: the same world, but one tile per 20 ms."""
+    server = SimWorldServer(seed=SEED, host="127.0.0.1", move_interval_ms=FAST_PACE_MS)
+    await server.start()
+    try:
+        yield server
+    finally:
+        await server.stop()
+
+
+@pytest.fixture
+async def make_fleet(sim_server, db_path):
+    """``await make_fleet()``: another LocalFleet on the same sim server and SQLite file."""
+    made: list[LocalFleet] = []
+
+    async def make() -> LocalFleet:
+        fleet = LocalFleet(FleetConfig(sim_address=sim_server.address, db_path=db_path, seed=SEED))
+        made.append(fleet)
+        await fleet.start()
+        return fleet
+
+    yield make
+    for fleet in reversed(made):
+        await fleet.close()
+
+
+async def bot_in(fleet: LocalFleet, world: str | None, bot_id: str = "bot-1") -> str:
+    """Create ``bot_id``, connect it and (unless ``world`` is None) warp it into ``world``."""
+    await fleet.create_bot(bot_id)
+    assert await fleet.connect(bot_id, wait=True) is None
+    if world is not None:
+        assert await fleet.warp(bot_id, world, wait=True) is None
+    return bot_id
+
+
+@pytest.fixture
+async def bot(fleet):
+    """``bot-1`` connected, in the menu (no world)."""
+    return await bot_in(fleet, None)
+
+
+@pytest.fixture
+async def miner(fleet):
+    """``bot-1`` standing at the spawn of MINEWORLD."""
+    return await bot_in(fleet, "MINEWORLD")
+
+
+@dataclass
+class Outcome:
+    state: str
+    results: list[Any]
+    error: str | None
+    console: list[str]
+
+    @property
+    def ok(self) -> list[Any]:
+        """The results of a run that must have completed."""
+        assert self.state == "COMPLETE", f"{self.state}: {self.error}\n" + "\n".join(self.console)
+        return self.results
+
+
+async def run_lua(fleet: Any, source: str, client_id: str = "bot-1", timeout_s: float = 20.0) -> Outcome:
+    """Run ``source`` as a detached script of ``client_id`` and wait for it to end."""
+    script_id = f"t{next(_script_ids)}"
+    await fleet.execute(client_id, script_id, source)
+    status = await wait_ended(fleet, client_id, script_id, timeout_s)
+    lines = (await fleet.console(client_id, script_id))["lines"]
+    return Outcome(status["state"], status["results"], status["last_error"], [line["text"] for line in lines])
+
+
+async def wait_ended(fleet: Any, client_id: str, script_id: str, timeout_s: float = 20.0) -> dict[str, Any]:
+    """The status of a run once it has ended."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        status = await fleet.status(client_id, script_id)
+        if not status["running"]:
+            return status
+        assert time.monotonic() < deadline, f"{client_id}/{script_id} still running: {status}"
+        await asyncio.sleep(0.01)
+
+
+async def wait_for(predicate, timeout_s: float = 10.0, what: str = "condition") -> None:
+    """Poll an async ``predicate()`` until it is true."""
+    deadline = time.monotonic() + timeout_s
+    while not await predicate():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        await asyncio.sleep(0.01)
