@@ -67,6 +67,7 @@ class EventBus:
         self._loop_thread: int | None = None
         self._queue_size = queue_size
         self._subscribers: list[BusSubscription] = []
+        self._closed = False
 
     def bind(self, loop: asyncio.AbstractEventLoop | None = None) -> None:
         """Attach to ``loop`` (default: the running one); publishers on other threads hop onto it."""
@@ -78,7 +79,10 @@ class EventBus:
         if self._loop is None:
             self.bind()
         sub = BusSubscription(self, client_id, self._queue_size)
-        self._subscribers.append(sub)
+        if self._closed:
+            sub.closed = True  # the fleet is closing: the reader ends at once
+        else:
+            self._subscribers.append(sub)
         return sub
 
     def publish(self, event: FleetEvent) -> None:
@@ -94,7 +98,8 @@ class EventBus:
                 pass  # the loop closed between the check and the call: nobody is listening
 
     def close(self) -> None:
-        """End every subscription."""
+        """End every subscription, and any made later."""
+        self._closed = True
         for sub in list(self._subscribers):
             sub.close()
 

@@ -48,7 +48,7 @@ class ScriptHost:
         self._registry = RunRegistry(
             self._engine, fleet.has_bot, services_factory=self._services, on_line=self._on_line
         )
-        self._recorded: set[tuple[str, str, int | None]] = set()
+        self._recorded: set[tuple[str, str, int | None, int | None]] = set()
         self._sweeper: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
@@ -115,7 +115,7 @@ class ScriptHost:
     def sweep(self) -> None:
         """Record in the store every run that ended since the last sweep."""
         for job in self._registry.jobs():
-            key = (job["client_id"], job["script_id"], job["started_at"])
+            key = (job["client_id"], job["script_id"], job["started_at"], job["ended_at"])
             if job["running"] or key in self._recorded:
                 continue
             record = self._registry.status(job["client_id"], job["script_id"])

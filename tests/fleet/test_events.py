@@ -66,3 +66,11 @@ async def test_bus_close_ends_every_subscription():
     bus.close()
     for sub in subs:
         assert [e async for e in sub] == []
+
+
+async def test_subscribing_after_close_ends_at_once():
+    bus = EventBus()
+    bus.close()
+    late = bus.subscribe()
+    bus.publish(event("bot-1"))
+    assert [e async for e in late] == []

@@ -1,0 +1,62 @@
+"""Starting and closing a LocalFleet: the embedded world, info(), unusable databases, records
+it cannot restore."""
+
+import asyncio
+
+import pytest
+
+from seraph_kernel.config import FleetConfig, parse_address
+from seraph_kernel.fleet.local import LocalFleet
+from seraph_kernel.store import BotRecord, BotStore, Database, StoreError
+
+
+async def test_without_an_address_the_fleet_runs_its_own_world(db_path):
+    fleet = LocalFleet(FleetConfig(db_path=db_path, seed=7))
+    await fleet.start()
+    try:
+        info = await fleet.info()
+        assert (info["kind"], info["seed"], info["sim_embedded"]) == ("local", 7, True)
+        assert info["db_path"] == str(db_path)
+        assert len(info["sim_hosts"]) >= 2
+        assert info["limits"]["script_memory_bytes"] == 64 * 1024 * 1024
+        await fleet.create_bot()
+        assert await fleet.connect("bot-1", wait=True) is None
+        assert await fleet.warp("bot-1", "PIXELSTATION", wait=True) is None
+    finally:
+        await fleet.close()
+    host, port = parse_address(info["sim_address"])
+    with pytest.raises(OSError):
+        await asyncio.open_connection(host, port)
+
+
+async def test_info_of_a_fleet_on_an_external_world(fleet, sim_server):
+    info = await fleet.info()
+    assert (info["sim_address"], info["sim_embedded"], info["sim_hosts"]) == (sim_server.address, False, {})
+    assert info["backends"]["sim"]["backend"] == "sim"
+
+
+async def test_a_corrupt_database_stops_the_start_with_a_clear_error(sim_server, db_path):
+    db_path.write_bytes(b"definitely not sqlite" * 50)
+    fleet = LocalFleet(FleetConfig(sim_address=sim_server.address, db_path=db_path))
+    with pytest.raises(StoreError, match="corrupt or not a SQLite file"):
+        await fleet.start()
+    assert db_path.read_bytes().startswith(b"definitely not sqlite")
+
+
+async def test_a_bot_whose_backend_is_gone_is_kept_but_not_loaded(make_fleet, db_path):
+    db = Database(db_path)
+    BotStore(db).save(BotRecord(id="old", username="Oldie", backend="retired-game"))
+    BotStore(db).save(BotRecord(id="bot-1", username="Fine"))
+    db.close()
+    fleet = await make_fleet()
+    assert [b["id"] for b in await fleet.list_bots()] == ["bot-1"]
+    await fleet.close()
+    db = Database(db_path)
+    assert [r.id for r in BotStore(db).all()] == ["bot-1", "old"]
+    db.close()
+
+
+async def test_close_twice_is_harmless(make_fleet):
+    fleet = await make_fleet()
+    await fleet.close()
+    await fleet.close()
