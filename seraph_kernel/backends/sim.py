@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import os
 import secrets
 import time
 from collections.abc import Mapping
@@ -222,8 +223,10 @@ class SimBot(BotSession):
         )
 
     def _fail(self, code: str, message: str) -> str:
-        """Record a failed action (``last_error``) and return its code."""
-        self.last_error = message
+        """Record a failed action (``last_error``, unless a kick's reason is there) and return
+        its code."""
+        if self._status not in ("kicked", "banned"):
+            self.last_error = message
         return code
 
     def _spawn(self, coro: Any) -> asyncio.Task:
@@ -307,7 +310,7 @@ class SimBot(BotSession):
         except TimeoutError:
             return "TIMEOUT", f"connect to {ip}:{port}: timed out"
         except OSError as exc:
-            return "OTHER", f"connect to {ip}:{port}: {exc.strerror or exc}"
+            return "OTHER", f"connect to {ip}:{port}: {os.strerror(exc.errno) if exc.errno else exc}"
         if status is None:
             self._set_status("authenticating")
         hello = {"username": self.username, "device_id": self.settings["device_id"]}

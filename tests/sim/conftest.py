@@ -7,29 +7,11 @@ import pytest
 
 from seraph_kernel.sim.server import SimWorldServer
 
-from .helpers import RawClient
-
-SEED = 42
+from .helpers import RawClient, make_server  # noqa: F401 (a fixture)
 
 
 @pytest.fixture
-async def make_server():
-    """``await make_server(**options)``: a started SimWorldServer (seed 42), stopped at the end."""
-    servers: list[SimWorldServer] = []
-
-    async def make(**options) -> SimWorldServer:
-        server = SimWorldServer(**{"seed": SEED, **options})
-        servers.append(server)
-        await server.start()
-        return server
-
-    yield make
-    for server in servers:
-        await server.stop()
-
-
-@pytest.fixture
-async def fast_server(make_server):
+async def fast_server(make_server):  # noqa: F811 (the imported fixture)
     """Moves allowed every 20 ms so walks in tests are quick."""
     return await make_server(move_interval_ms=20)
 

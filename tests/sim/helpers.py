@@ -1,11 +1,16 @@
-"""A raw protocol client for the sim server tests (the sim client's own SimLink underneath)."""
+"""Shared by the sim server and sim backend tests: the ``make_server`` fixture and a raw
+protocol client (the sim client's own SimLink underneath)."""
 
 from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from seraph_kernel.backends.sim_link import SimLink
 from seraph_kernel.sim.server import SimWorldServer
+
+SEED = 42
 
 
 class RawClient:
@@ -53,3 +58,19 @@ async def join(client: RawClient, server: SimWorldServer, world: str) -> dict:
     spawned = await client.req("ready")
     assert spawned["t"] == "spawned"
     return reply
+
+
+@pytest.fixture
+async def make_server():
+    """``await make_server(**options)``: a started SimWorldServer (seed 42), stopped at the end."""
+    servers: list[SimWorldServer] = []
+
+    async def make(**options) -> SimWorldServer:
+        server = SimWorldServer(**{"seed": SEED, **options})
+        servers.append(server)
+        await server.start()
+        return server
+
+    yield make
+    for server in servers:
+        await server.stop()

@@ -1,0 +1,117 @@
+"""walk_to / get_path / move against the real server: paced, confirmed, cancellable, and
+honest about unreachable targets and lost connections."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from seraph_kernel.errors import InvalidArgument
+from seraph_kernel.sim import catalog as c
+
+from .conftest import wait_until
+
+HUB = "PIXELSTATION"  # spawn (50, 30), open floor
+
+
+def server_pos(server, bot):
+    world = server.worlds[bot.current_world]
+    p = world.players[bot.user_id]
+    return p.x, p.y
+
+
+async def test_walk_to_arrives_where_the_server_says(server, bot_in):
+    bot, events = await bot_in(server, HUB)
+    path = await bot.get_path(56, 33)
+    assert len(path) == 9 and path[-1] == (56, 33)
+    assert await bot.walk_to(56, 33) is None
+    assert bot.position == server_pos(server, bot) == (56, 33)
+    positions = [e["player_position"] for e in events.bot("position")]
+    assert len(positions) == 9 and positions[-1] == {
+        "map_x": 56.0,
+        "map_y": 33.0,
+        "world_x": 17.92,
+        "world_y": 10.56,
+    }
+    assert await bot.get_path(56, 33) == []
+
+
+async def test_walk_to_goes_around_walls(server, bot_in):
+    world = server.world(HUB)
+    for y in range(20, 41):
+        world.fg[y * 100 + 52] = c.STONE  # a wall from y=20 to y=40 at x=52
+    bot, _ = await bot_in(server, HUB)
+    path = await bot.get_path(54, 30)
+    assert len(path) == 26 and all(x != 52 or not 20 <= y <= 40 for x, y in path)
+    assert await bot.walk_to(54, 30) is None
+    assert server_pos(server, bot) == (54, 30)
+
+
+async def test_the_default_pace_is_kept_without_a_single_rejection(sim_server, bot_in):
+    server = sim_server  # the shared fixture: 250 ms per tile
+    bot, _ = await bot_in(server, HUB)
+    started = time.monotonic()
+    assert await bot.walk_to(53, 30) is None
+    assert time.monotonic() - started >= 0.5  # three tiles, two waits of 250 ms
+    assert server_pos(server, bot) == (53, 30)
+    assert not server.sessions[bot.username]._violations
+
+
+async def test_unreachable_targets_are_a_clear_error(server, bot_in):
+    bot, _ = await bot_in(server, HUB)
+    assert await bot.walk_to(0, 0) == "OTHER"  # bedrock
+    assert bot.last_error == "walk_to: (0,0) is unreachable from (50, 30)"
+    assert await bot.walk_to(500, 5) == "OTHER"
+    assert await bot.get_path(0, 0) == []
+    assert bot.position == (50, 30)
+
+
+async def test_cancelling_a_walk_stops_it_on_a_confirmed_tile(make_server, bot_in):
+    server = await make_server(move_interval_ms=100)
+    bot, _ = await bot_in(server, HUB)
+    walk = asyncio.ensure_future(bot.walk_to(50, 50))
+    await wait_until(lambda: bot.position != (50, 30), what="the first step")
+    walk.cancel()
+    assert await walk == "CANCELLED"
+    await asyncio.sleep(0.15)  # a move in flight is still confirmed
+    assert bot.position == server_pos(server, bot) and bot.position[1] < 50
+    assert await bot.walk_to(50, 30) is None  # the bot can walk again
+
+
+async def test_a_drop_mid_walk_is_disconnected_then_the_bot_comes_back(make_server, bot_in):
+    server = await make_server(move_interval_ms=50)
+    bot, events = await bot_in(server, HUB)
+    walk = asyncio.ensure_future(bot.walk_to(50, 50))
+    await wait_until(lambda: bot.position is not None and bot.position[1] > 31, what="walking")
+    server.admin.drop_all()
+    assert await walk == "DISCONNECTED"
+    await wait_until(lambda: bot.status == "in_world", what="back in the world")
+    assert "reconnecting" in events.statuses() and bot.current_world == HUB
+    assert await bot.walk_to(51, 30) is None
+
+
+async def test_move_steps_one_tile(server, bot_in):
+    bot, _ = await bot_in(server, HUB)
+    assert await bot.move(0, -1) is None
+    assert bot.position == server_pos(server, bot) == (50, 29)
+    server.worlds[HUB].fg[29 * 100 + 51] = c.STONE
+    bot._world.foreground[29 * 100 + 51] = c.STONE
+    assert await bot.move(1, 0) == "OTHER" and "blocked" in bot.last_error
+    for bad in [(1, 1), (0, 0), (2, 0), ("a", 0), (0.5, 0)]:
+        with pytest.raises(InvalidArgument):
+            await bot.move(*bad)
+
+
+async def test_in_world_actions_need_a_world_and_a_connection(server, make_bot):
+    bot, _ = make_bot(server, "Idle")
+    assert await bot.walk_to(1, 1) == "NOT_CONNECTED"
+    assert await bot.move(1, 0) == "NOT_CONNECTED"
+    await bot.connect()
+    assert await bot.walk_to(1, 1) == "NOT_IN_WORLD"
+    assert await bot.hit(1, 1) == "NOT_IN_WORLD"
+    assert await bot.collect() == "NOT_IN_WORLD"
+    assert await bot.get_path(1, 1) == []
+    with pytest.raises(InvalidArgument):
+        await bot.walk_to("x", 1)
