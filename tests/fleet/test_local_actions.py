@@ -138,3 +138,29 @@ async def test_bad_arguments_are_refused_before_reaching_the_bot(fleet, call, fi
     with pytest.raises(InvalidArgument, match=f"^{field}: "):
         await call(fleet)
     assert (await fleet.get_bot("bot-1"))["status"] == "disconnected"
+
+
+async def test_tutorial_starts_in_the_background_and_refuses_a_second_run(fleet):
+    await fleet.create_bot()
+    assert await fleet.connect("bot-1", wait=True) is None
+    assert await fleet.tutorial("bot-1") is None
+    assert (await fleet.get_bot("bot-1"))["tutorial_running"] is True
+    assert await fleet.tutorial("bot-1", wait=True) == "TUTORIAL_BUSY"
+
+
+async def test_move_steps_one_tile(fleet, in_world):
+    _, route = await nearby_reachable(fleet, in_world, steps=1)
+    pos = (await fleet.get_bot(in_world))["player_position"]
+    step = (route[0][0] - int(pos["map_x"]), route[0][1] - int(pos["map_y"]))
+    assert await fleet.move(in_world, *step) is None
+    pos = (await fleet.get_bot(in_world))["player_position"]
+    assert (int(pos["map_x"]), int(pos["map_y"])) == route[0]
+    with pytest.raises(InvalidArgument):
+        await fleet.move(in_world, 5, 0)
+
+
+async def test_placing_a_block_the_bot_does_not_own_fails(fleet, in_world):
+    target, _ = await nearby_reachable(fleet, in_world, steps=1)
+    owned = {item["block_id"] for item in (await fleet.inventory(in_world))["items"]}
+    missing = next(int(i) for i in await fleet.block_types() if int(i) and int(i) not in owned)
+    assert await fleet.place(in_world, *target, missing) == "OTHER"
