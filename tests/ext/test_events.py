@@ -1,0 +1,83 @@
+"""``GET /api/seraph/events``: session frames on status changes, log frames for a script's
+prints, the client_id filter, ``?token=`` auth, heartbeats, and a clean close."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+import httpx
+from rest_helpers import EventStream, wait_run_ended
+
+
+@contextlib.asynccontextmanager
+async def events(server, **params):
+    """An open event stream, authenticated by ``?token=`` as a browser's EventSource would be."""
+    async with (
+        httpx.AsyncClient(base_url=server.url, timeout=httpx.Timeout(30, read=None)) as client,
+        client.stream("GET", "api/seraph/events", params={"token": server.token, **params}) as response,
+    ):
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/event-stream")
+        stream = EventStream(response)
+        await stream.wait_connected()
+        yield stream
+
+
+async def test_warp_sends_session_frames_through_to_in_world(server, api, make_bot):
+    bot_id = await make_bot(connect=True)
+    async with events(server, client_id=bot_id) as stream:
+        await api.post(f"api/bots/{bot_id}/warp", json={"world": "MINEWORLD"})
+        statuses = []
+        while "in_world" not in statuses:
+            _, data = await stream.until(lambda e, d: e == "session")
+            assert data["client_id"] == bot_id and data["snapshot"]["id"] == bot_id
+            statuses.append(data["snapshot"]["status"])
+    assert statuses[0] == "joining_world"
+    assert statuses[-1] == "in_world"
+
+
+async def test_script_prints_arrive_as_log_frames(server, api, make_bot):
+    bot_id = await make_bot()
+    async with events(server) as stream:
+        source = 'print("first line") warn("second line")'
+        await api.post("api/scripts/execute", json={"client_id": bot_id, "script_id": "s", "source": source})
+        frames = []
+        while len(frames) < 2:
+            _, data = await stream.until(lambda e, d: e == "log" and d["scope"] == "script:s")
+            frames.append(data)
+    assert [(f["level"], f["message"]) for f in frames] == [("info", "first line"), ("warn", "second line")]
+    assert all(f["session_id"] == bot_id and isinstance(f["timestamp_ms"], int) for f in frames)
+    await wait_run_ended(api, bot_id, "s")
+
+
+async def test_client_id_filter_keeps_one_bots_events(server, api, make_bot):
+    watched, other = await make_bot(), await make_bot()
+    async with events(server, client_id=watched) as stream:
+        await api.post(f"api/bots/{other}/connect")
+        await api.post(f"api/bots/{watched}/connect")
+        for _ in range(3):
+            _, data = await stream.next_frame()
+            assert data["client_id"] == watched
+
+
+async def test_idle_stream_sends_heartbeats(server):
+    async with events(server, client_id="nobody-here") as stream:
+        with contextlib.suppress(asyncio.TimeoutError):
+            await stream.next_frame(timeout=1.5)
+    assert "heartbeat" in stream.comments
+
+
+async def test_streams_refuse_a_missing_token_and_close_cleanly(server, api):
+    async with httpx.AsyncClient(base_url=server.url) as client:
+        refused = await client.get("api/seraph/events")
+    assert refused.status_code == 403 and "error" in refused.json()
+    before = (await api.get("api/seraph/info")).json()["event_streams"]
+    async with events(server), events(server):
+        assert (await api.get("api/seraph/info")).json()["event_streams"] == before + 2
+    for _ in range(50):
+        if (await api.get("api/seraph/info")).json()["event_streams"] == before:
+            break
+        await asyncio.sleep(0.1)
+    assert (await api.get("api/seraph/info")).json()["event_streams"] == before
+    assert "Traceback" not in server.log()
