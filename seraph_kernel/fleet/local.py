@@ -20,7 +20,7 @@ from seraph_kernel.errors import BotExists, InvalidArgument, UnknownBot
 from seraph_kernel.fleet.base import JSON, Fleet, FleetEvent, Subscription, WorldView
 from seraph_kernel.fleet.events import EventBus
 from seraph_kernel.fleet.local_scripts import ScriptHost
-from seraph_kernel.store import BotRecord, BotStore, Database, KeyValueStore, RunHistory
+from seraph_kernel.store import BotRecord, BotStore, Database, KeyValueStore, RunHistory, encode_value
 
 logger = logging.getLogger(__name__)
 BOT_ID_PATTERN = re.compile(r"[A-Za-z0-9_.-]{1,64}")
@@ -146,6 +146,7 @@ class LocalFleet(Fleet):
     ) -> dict[str, JSON]:
         if settings is not None and not isinstance(settings, dict):
             raise InvalidArgument("settings", "expected an object")
+        encode_value(settings, "settings")
         if username is not None and (not isinstance(username, str) or not username):
             raise InvalidArgument("username", "expected a non-empty string")
         async with self._create_lock:

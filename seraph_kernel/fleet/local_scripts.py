@@ -2,7 +2,7 @@
 given (``ScriptServices`` bound to the fleet and the run's bot), console lines turned into
 ``log`` events, and ended runs kept in the store so ``status``/``jobs`` survive a restart.
 
-The registry has no end-of-run callback, so a sweep every 250 ms (and before anything that
+The registry has no end-of-run callback, so a sweep every second (and before anything that
 would replace or drop a run) records the runs that ended."""
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from seraph_kernel.fleet.local import LocalFleet
 
 logger = logging.getLogger(__name__)
-SWEEP_INTERVAL_S = 0.25
+SWEEP_INTERVAL_S = 1.0
 JOB_FIELDS = ("client_id", "script_id", "running", "state", "last_error", "started_at", "ended_at")
 
 

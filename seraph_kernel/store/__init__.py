@@ -3,7 +3,7 @@ module per concern over one :class:`~seraph_kernel.store.database.Database`."""
 
 from seraph_kernel.store.bots import BotRecord, BotStore
 from seraph_kernel.store.database import Database, StoreError
-from seraph_kernel.store.kv import KeyValueStore
+from seraph_kernel.store.kv import KeyValueStore, encode_value
 from seraph_kernel.store.runs import RunHistory
 
-__all__ = ["BotRecord", "BotStore", "Database", "KeyValueStore", "RunHistory", "StoreError"]
+__all__ = ["BotRecord", "BotStore", "Database", "KeyValueStore", "RunHistory", "StoreError", "encode_value"]

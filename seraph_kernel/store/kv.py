@@ -10,12 +10,12 @@ from seraph_kernel.errors import InvalidArgument
 from seraph_kernel.store.database import Database
 
 
-def encode_value(value: Any) -> str:
-    """JSON text of ``value``; ``InvalidArgument`` when it is not plain JSON data."""
+def encode_value(value: Any, field: str = "value") -> str:
+    """JSON text of ``value``; ``InvalidArgument`` naming ``field`` when it is not plain JSON data."""
     try:
         return json.dumps(value, allow_nan=False, separators=(",", ":"))
     except (TypeError, ValueError) as exc:
-        raise InvalidArgument("value", f"not JSON-serialisable: {exc}") from None
+        raise InvalidArgument(field, f"not JSON-serialisable: {exc}") from None
 
 
 class KeyValueStore:

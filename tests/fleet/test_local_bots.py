@@ -59,6 +59,7 @@ async def test_the_longest_allowed_id_works(fleet):
         ({"backend": "no-such-game"}, "backend"),
         ({"username": ""}, "username"),
         ({"settings": [1]}, "settings"),
+        ({"settings": {"when": object()}}, "settings"),
     ],
 )
 async def test_bad_backend_username_or_settings_are_refused(fleet, kwargs, field):
