@@ -1,6 +1,10 @@
 """A fleet restarted on the same SQLite file loses nothing: bots, connected bots back in their
 worlds, storage, run history."""
 
+import asyncio
+
+from seraph_kernel.store import BotStore, Database, RunHistory
+
 from .helpers import wait_ended
 
 
@@ -64,3 +68,36 @@ async def test_rerunning_a_script_after_restart_keeps_both_records(make_fleet):
     await again.close()
     third = await make_fleet()
     assert (await third.status("bot-1", "job"))["results"] == [2]
+
+
+async def test_presence_and_ended_runs_are_stored_while_running(make_fleet, db_path, monkeypatch):
+    """A fleet that dies without close() still comes back where it was."""
+    monkeypatch.setattr("seraph_kernel.fleet.local_scripts.SWEEP_INTERVAL_S", 0.05)
+    fleet = await make_fleet()
+    await fleet.create_bot()
+    assert await fleet.connect("bot-1", wait=True) is None
+    assert await fleet.warp("bot-1", "MINEWORLD", wait=True) is None
+    await fleet.execute("bot-1", "quick", "return 5")
+    await wait_ended(fleet, "bot-1", "quick")
+    await asyncio.sleep(0.3)
+    db = Database(db_path)
+    try:
+        [record] = BotStore(db).all()
+        assert (record.was_connected, record.world) == (True, "MINEWORLD")
+        assert RunHistory(db).latest("bot-1", "quick")["results"] == [5]
+    finally:
+        db.close()
+
+
+async def test_a_deleted_bot_leaves_nothing_for_its_successor(make_fleet):
+    fleet = await make_fleet()
+    await fleet.create_bot()
+    await fleet.storage_set("bot:bot-1", "gems", 9)
+    await fleet.execute("bot-1", "old", "return 1")
+    await wait_ended(fleet, "bot-1", "old")
+    await fleet.delete_bot("bot-1")
+    await fleet.create_bot("bot-1")
+    assert await fleet.storage_keys("bot:bot-1") == []
+    await fleet.close()
+    again = await make_fleet()
+    assert await again.jobs("bot-1") == []
