@@ -20,7 +20,15 @@ from seraph_kernel.errors import BotExists, InvalidArgument, UnknownBot
 from seraph_kernel.fleet.base import JSON, Fleet, FleetEvent, Subscription, WorldView
 from seraph_kernel.fleet.events import EventBus
 from seraph_kernel.fleet.local_scripts import ScriptHost
-from seraph_kernel.store import BotRecord, BotStore, Database, KeyValueStore, RunHistory, encode_value
+from seraph_kernel.store import (
+    BotRecord,
+    BotStore,
+    Database,
+    KeyValueStore,
+    RunHistory,
+    StoreError,
+    encode_value,
+)
 
 logger = logging.getLogger(__name__)
 BOT_ID_PATTERN = re.compile(r"[A-Za-z0-9_.-]{1,64}")
@@ -36,7 +44,7 @@ class LocalFleet(Fleet):
         self.config = config or FleetConfig.from_env()
         self._bus = EventBus()
         self._bots: dict[str, BotSession] = {}
-        self._backend_names: dict[str, str] = {}
+        self._unloaded: set[str] = set()
         self._backends: dict[str, Backend] = {}
         self._saved_presence: dict[str, tuple[bool, str | None]] = {}
         self._server: Any = None
@@ -153,7 +161,7 @@ class LocalFleet(Fleet):
             if bot_id is None:
                 bot_id = self._next_bot_id()
             _check_bot_id(bot_id)
-            if bot_id in self._bots:
+            if bot_id in self._bots or bot_id in self._unloaded:
                 raise BotExists(bot_id)
             bot = self._new_session(bot_id, username or self._default_username(bot_id), backend, settings)
             record = BotRecord(id=bot_id, username=bot.username, backend=backend, settings=dict(bot.settings))
@@ -167,7 +175,6 @@ class LocalFleet(Fleet):
         bot = self._bot(bot_id)
         await self._require_scripts().stop_client(bot_id)
         self._bots.pop(bot_id, None)
-        self._backend_names.pop(bot_id, None)
         self._saved_presence.pop(bot_id, None)
         await bot.close()
         self._bot_store.delete(bot_id)
@@ -357,7 +364,6 @@ class LocalFleet(Fleet):
 
     def _register(self, record: BotRecord, bot: BotSession) -> None:
         self._bots[record.id] = bot
-        self._backend_names[record.id] = record.backend
         self._saved_presence[record.id] = (record.was_connected, record.world)
 
     def _save_presence(self, bot_id: str, bot: BotSession, force: bool = False) -> None:
@@ -368,7 +374,11 @@ class LocalFleet(Fleet):
         hint = bot.restore_hint
         presence = (bool(hint.get("connected")), hint.get("world"))
         if self._saved_presence.get(bot_id) != presence:
-            self._bot_store.set_presence(bot_id, *presence)
+            try:
+                self._bot_store.set_presence(bot_id, *presence)
+            except StoreError:
+                logger.exception("could not store where bot %s is", bot_id)
+                return
             self._saved_presence[bot_id] = presence
 
     async def _restore_bots(self) -> None:
@@ -381,20 +391,31 @@ class LocalFleet(Fleet):
                 logger.exception(
                     "cannot restore bot %s (backend %r); its record is kept", record.id, record.backend
                 )
+                self._unloaded.add(record.id)
                 continue
             self._register(record, bot)
             restored.append(record)
         for record in restored:
             if record.was_connected:
                 hint = {"connected": True, "world": record.world}
-                task = asyncio.create_task(self._bots[record.id].resume(hint))
+                task = asyncio.create_task(self._resume(record.id, hint))
                 self._restoring.add(task)
                 task.add_done_callback(self._restoring.discard)
         if self._restoring:
             await asyncio.wait(set(self._restoring), timeout=RESTORE_WAIT_S)
 
+    async def _resume(self, bot_id: str, hint: dict[str, JSON]) -> None:
+        try:
+            error = await self._bots[bot_id].resume(hint)
+        except Exception:
+            logger.exception("could not bring bot %s back", bot_id)
+        else:
+            if error is not None:
+                logger.warning("could not bring bot %s back: %s", bot_id, error)
+
     def _next_bot_id(self) -> str:
-        numbers = [int(m.group(1)) for b in self._bots if (m := AUTO_ID_PATTERN.fullmatch(b))]
+        ids = [*self._bots, *self._unloaded]
+        numbers = [int(m.group(1)) for b in ids if (m := AUTO_ID_PATTERN.fullmatch(b))]
         return f"bot-{max(numbers, default=0) + 1}"
 
     def _default_username(self, bot_id: str) -> str:

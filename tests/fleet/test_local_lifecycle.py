@@ -6,6 +6,7 @@ import asyncio
 import pytest
 
 from seraph_kernel.config import FleetConfig, parse_address
+from seraph_kernel.errors import BotExists
 from seraph_kernel.fleet.local import LocalFleet
 from seraph_kernel.store import BotRecord, BotStore, Database, StoreError
 
@@ -45,14 +46,21 @@ async def test_a_corrupt_database_stops_the_start_with_a_clear_error(sim_server,
 
 async def test_a_bot_whose_backend_is_gone_is_kept_but_not_loaded(make_fleet, db_path):
     db = Database(db_path)
-    BotStore(db).save(BotRecord(id="old", username="Oldie", backend="retired-game"))
+    BotStore(db).save(BotRecord(id="bot-2", username="Oldie", backend="retired-game"))
     BotStore(db).save(BotRecord(id="bot-1", username="Fine"))
     db.close()
     fleet = await make_fleet()
     assert [b["id"] for b in await fleet.list_bots()] == ["bot-1"]
+    with pytest.raises(BotExists):
+        await fleet.create_bot("bot-2")
+    assert (await fleet.create_bot())["id"] == "bot-3"
     await fleet.close()
     db = Database(db_path)
-    assert [r.id for r in BotStore(db).all()] == ["bot-1", "old"]
+    assert [(r.id, r.backend) for r in BotStore(db).all()] == [
+        ("bot-1", "sim"),
+        ("bot-2", "retired-game"),
+        ("bot-3", "sim"),
+    ]
     db.close()
 
 
