@@ -20,7 +20,7 @@ from seraph_kernel.sim.accounts import Accounts
 from seraph_kernel.sim.admin import Admin
 from seraph_kernel.sim.connection import ClientConnection
 from seraph_kernel.sim.world import World
-from seraph_kernel.sim.worldgen import generate
+from seraph_kernel.sim.worldgen import FULL_PREFIX, generate
 
 DEFAULT_HOSTS = ("game-lava.sim", "game-ice.sim")
 
@@ -142,7 +142,8 @@ class SimWorldServer:
         world = self.worlds.get(name)
         if world is None:
             gen = generate(self.seed, name, self.world_size)
-            world = self.worlds[name] = World(self.seed, gen, self.host_of(name), self.world_cap)
+            cap = 0 if name.startswith(FULL_PREFIX) else self.world_cap
+            world = self.worlds[name] = World(self.seed, gen, self.host_of(name), cap)
         return world
 
     def active_worlds(self) -> list[dict[str, Any]]:

@@ -8,6 +8,8 @@ from it), never from global state or ``hash()``. Kinds of world, chosen by name:
 - ``MINEWORLD`` and ``MINEWORLD-<n>``: rock full of ores, tunnels carved from the spawn, enemies.
 - ``HUGE…``: a 1000×1000 ordinary world (benchmarks).
 - ``NOTFOUND…``: reserved; joining answers ``WORLD_NOT_FOUND``.
+- ``FULL…``: an ordinary world whose player cap is 0, so joining always answers ``WORLD_FULL``
+  (a failure any client can reproduce, for notebooks and tests).
 - any other valid name (``A–Z 0–9 -``, 1–24 chars, starting with a letter or digit): an
   ordinary world with scattered blocks, a pond, wiring and a few enemies.
 """
@@ -28,6 +30,7 @@ NAME_RE = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,23}$")
 DEFAULT_SIZE = (100, 60)
 HUGE_SIZE = (1000, 1000)
 TUTORIAL_SIZE = (60, 20)
+FULL_PREFIX = "FULL"
 
 
 class WorldNameError(ValueError):
