@@ -109,3 +109,15 @@ async def wait_for(predicate, timeout_s: float = 10.0, what: str = "condition") 
     while not await predicate():
         assert time.monotonic() < deadline, f"timed out waiting for {what}"
         await asyncio.sleep(0.01)
+
+
+async def next_event(subscription: Any, match: Any, timeout_s: float = 10.0) -> Any:
+    """The first event of a fleet subscription for which ``match(event)`` is true."""
+
+    async def scan() -> Any:
+        async for event in subscription:
+            if match(event):
+                return event
+        raise AssertionError("subscription ended")
+
+    return await asyncio.wait_for(scan(), timeout_s)
