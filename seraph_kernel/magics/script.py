@@ -1,4 +1,4 @@
-"""``%script start|stop|status|console`` and ``%%script``: detached Lua scripts of a bot.
+"""``%script start|stop|status|wait|console`` and ``%%script``: detached Lua scripts of a bot.
 
 A detached script runs in its own VM in the process that owns the fleet, keyed by
 ``(bot, script_id)``; it keeps running after the cell ends.
@@ -7,11 +7,14 @@ A detached script runs in its own VM in the process that owns the fleet, keyed b
 from __future__ import annotations
 
 import argparse
+import asyncio
+import time
 from pathlib import Path
 
 from seraph_kernel.magics.base import Magic, MagicContext, MagicUsageError
 
 STATUS_FIELDS = ("state", "running", "last_error")
+WAIT_POLL_S = 0.05
 
 
 async def _script(ctx: MagicContext, args: argparse.Namespace, body: str | None) -> None:
@@ -31,8 +34,11 @@ async def _script(ctx: MagicContext, args: argparse.Namespace, body: str | None)
     elif args.action == "stop":
         await fleet.stop(bot_id, args.script_id)
         ctx.print(f"stopped {bot_id}/{args.script_id}")
-    elif args.action == "status":
-        status = await fleet.status(bot_id, args.script_id)
+    elif args.action in ("status", "wait"):
+        if args.action == "wait":
+            status = await _wait(fleet, bot_id, args.script_id, args.timeout)
+        else:
+            status = await fleet.status(bot_id, args.script_id)
         lines = [f"{bot_id}/{args.script_id}"] + [
             f"  {key}: {_text(status.get(key))}" for key in STATUS_FIELDS
         ]
@@ -44,6 +50,18 @@ async def _script(ctx: MagicContext, args: argparse.Namespace, body: str | None)
         console = await fleet.console(bot_id, args.script_id)
         lines = [_console_line(line) for line in console.get("lines", [])]
         ctx.print("\n".join(lines) if lines else f"({bot_id}/{args.script_id}: no console lines)")
+
+
+async def _wait(fleet, bot_id: str, script_id: str, timeout_s: float) -> dict:
+    """Poll the status (works the same over a local or remote fleet) until the run ends."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        status = await fleet.status(bot_id, script_id)
+        if not status.get("running"):
+            return status
+        if time.monotonic() >= deadline:
+            raise MagicUsageError(f"{bot_id}/{script_id} still running after {timeout_s:g} s")
+        await asyncio.sleep(WAIT_POLL_S)
 
 
 async def _start(ctx: MagicContext, bot_id: str, script_id: str, source: str, timeout_ms: int | None) -> None:
@@ -65,12 +83,15 @@ def _console_line(line: dict) -> str:
 
 
 def _line_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("action", choices=("start", "stop", "status", "console"))
+    parser.add_argument("action", choices=("start", "stop", "status", "wait", "console"))
     parser.add_argument("script_id", help="the script's id, unique per bot")
     parser.add_argument("file", nargs="?", help="(start) a Lua file to run")
     parser.add_argument("--bot", help="a bot id (default: the %%use bot)")
     parser.add_argument(
         "--timeout-ms", dest="timeout_ms", type=int, help="(start) end the script after this long"
+    )
+    parser.add_argument(
+        "--timeout", type=float, default=120.0, help="(wait) give up waiting after this many seconds"
     )
 
 
@@ -109,10 +130,10 @@ class _ScriptMagic(Magic):
 MAGICS = [
     _ScriptMagic(
         "script",
-        "Detached scripts: start (a file, or %%script on a cell), stop, status, console.",
+        "Detached scripts: start (a file, or %%script on a cell), stop, status, wait (for the end), console.",
         _script,
         _line_arguments,
         cell=True,
-        synopsis="%script start|stop|status|console <script_id> [file] [--bot id] [--timeout-ms N]",
+        synopsis="%script start|stop|status|wait|console <script_id> [file] [--bot id] [--timeout-ms N]",
     ),
 ]
