@@ -1,10 +1,8 @@
 """What every Fleet implementation promises (seraph_kernel/fleet/base.py), checked through the
 interface only, against the real sim server."""
 
-import asyncio
-import time
-
 import pytest
+from fleet.helpers import next_event, wait_ended
 
 from seraph_kernel.errors import (
     ActionError,
@@ -23,23 +21,6 @@ SNAPSHOT_FIELDS = {
     "proxy_kind", "connected_since", "fishing_active", "fishing_info", "last_error",
 }  # fmt: skip
 FULL_FIELDS = SNAPSHOT_FIELDS | {"world", "inventory", "tutorial_stage", "sf_token"}
-
-
-async def wait_ended(fleet, client_id, script_id, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while (status := await fleet.status(client_id, script_id))["running"]:
-        assert time.monotonic() < deadline
-        await asyncio.sleep(0.02)
-    return status
-
-
-async def first_event(subscription, match, timeout=10.0):
-    async def scan():
-        async for event in subscription:
-            if match(event):
-                return event
-
-    return await asyncio.wait_for(scan(), timeout)
 
 
 async def test_kind_and_info(contract_fleet):
@@ -93,7 +74,7 @@ async def test_connect_warp_walk_and_events(contract_fleet):
     events = fleet.subscribe("bot-1")
     assert await fleet.connect("bot-1", wait=True) is None
     assert await fleet.warp("bot-1", "MINEWORLD", wait=True) is None
-    session = await first_event(
+    session = await next_event(
         events, lambda e: e.kind == "session" and e.data["snapshot"]["status"] == "in_world"
     )
     assert session.client_id == "bot-1"
@@ -133,7 +114,7 @@ async def test_scripts_execute_status_console_stop_jobs(contract_fleet):
     await fleet.execute("bot-1", "once", 'print("tick")\nreturn 7')
     status = await wait_ended(fleet, "bot-1", "once")
     assert (status["state"], status["results"], status["last_error"]) == ("COMPLETE", [7], None)
-    line = await first_event(logs, lambda e: e.kind == "log" and e.data["scope"] == "script:once")
+    line = await next_event(logs, lambda e: e.kind == "log" and e.data["scope"] == "script:once")
     assert line.data["message"] == "tick"
     lines = (await fleet.console("bot-1", "once"))["lines"]
     assert [(x["level"], x["text"]) for x in lines] == [("info", "tick")]
