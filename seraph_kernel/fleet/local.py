@@ -289,7 +289,12 @@ class LocalFleet(Fleet):
     async def execute(
         self, client_id: str, script_id: str, source: str, timeout_ms: int | None = None
     ) -> None:
-        await self._require_scripts().execute(client_id, script_id, source, timeout_ms)
+        if not isinstance(script_id, str) or not script_id:
+            raise InvalidArgument("script_id", f"expected a non-empty string, got {script_id!r}")
+        if not isinstance(source, str):
+            raise InvalidArgument("source", f"expected a string, got {type(source).__name__}")
+        self._bot(client_id)
+        await self._require_scripts().execute(client_id, script_id, source, _timeout(timeout_ms))
 
     async def stop(self, client_id: str, script_id: str) -> None:
         await self._require_scripts().stop(client_id, script_id)

@@ -5,7 +5,13 @@ import asyncio
 
 import pytest
 
-from seraph_kernel.errors import LuaCompileError, ScriptAlreadyRunning, UnknownBot, UnknownScript
+from seraph_kernel.errors import (
+    InvalidArgument,
+    LuaCompileError,
+    ScriptAlreadyRunning,
+    UnknownBot,
+    UnknownScript,
+)
 
 from .helpers import wait_ended
 
@@ -99,3 +105,29 @@ async def test_deleting_a_bot_stops_its_scripts(fleet, bot):
     await fleet.delete_bot(bot)
     assert await fleet.storage_get("global", "a-cleaned") == 1
     assert [(j["client_id"], j["running"]) for j in await fleet.jobs()] == [(keep, True)]
+
+
+@pytest.mark.parametrize(
+    ("args", "field"),
+    [
+        (("", "print(1)"), "script_id"),
+        ((None, "print(1)"), "script_id"),
+        (("s", b"print(1)"), "source"),
+        (("s", "print(1)", 0), "timeout_ms"),
+        (("s", "print(1)", "5"), "timeout_ms"),
+    ],
+)
+async def test_bad_execute_arguments_start_nothing(fleet, bot, args, field):
+    with pytest.raises(InvalidArgument, match=f"^{field}: "):
+        await fleet.execute(bot, *args)
+    assert await fleet.jobs() == []
+
+
+async def test_a_timeout_ends_the_run(fleet, bot):
+    await fleet.execute(bot, "slow", SPIN, timeout_ms=100)
+    status = await wait_ended(fleet, bot, "slow")
+    assert (status["state"], status["error"]["code"], status["timeout_ms"]) == (
+        "FAILED",
+        "DEADLINE_EXCEEDED",
+        100,
+    )
