@@ -7,8 +7,9 @@ deleted under a running script reads as ``DISCONNECTED``; bad input the fleet re
 
 from __future__ import annotations
 
+import inspect
 import math
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from seraph_kernel.errors import ActionError, InvalidArgument, UnknownBot
@@ -84,3 +85,17 @@ def require_point(name: str, value: Any, what: str = "") -> Vec2i:
     if not isinstance(value, Vec2i):
         raise LuaArgumentError(f"{name}: expected Vector2i{what}, got {type_name(value)}")
     return value
+
+
+def lua_arity(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """``fn`` called like a Lua function: extra arguments are dropped instead of raising."""
+    params = inspect.signature(fn).parameters.values()
+    if any(p.kind is p.VAR_POSITIONAL for p in params):
+        return fn
+    limit = sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in params)
+
+    def call(*args: Any) -> Any:
+        return fn(*args[:limit])
+
+    call.__name__ = getattr(fn, "__name__", "call")
+    return call

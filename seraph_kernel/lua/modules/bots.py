@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from seraph_kernel.lua.contract import ModuleContext
+from seraph_kernel.lua.modules.bot_calls import lua_arity
 from seraph_kernel.lua.modules.bot_client import BotSession, ClientCalls
 from seraph_kernel.lua.modules.bot_events import COLLECTABLE_FIELDS, LUA_EVENTS
 from seraph_kernel.lua.modules.inventory import define_inventory_class
@@ -174,7 +175,7 @@ def install(ctx: ModuleContext) -> None:
     api: dict[str, Any] = {}
     for lua_name, (method, is_async) in CALLS.items():
         wrap = ctx.async_function if is_async else ctx.function
-        api[lua_name] = wrap(lua_name, getattr(calls, method))
+        api[lua_name] = wrap(lua_name, lua_arity(getattr(calls, method)))
     classes = (
         define_world_class(ctx, session),
         define_inventory_class(ctx),

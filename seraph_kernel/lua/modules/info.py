@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from seraph_kernel.lua.contract import LuaArgumentError, ModuleContext
-from seraph_kernel.lua.modules.bot_calls import require_int
+from seraph_kernel.lua.modules.bot_calls import lua_arity, require_int
 
 
 class BlockCatalog:
@@ -33,7 +33,7 @@ class BlockCatalog:
             self._infos = infos
         return self._infos
 
-    async def get_info(self, block_id: Any) -> dict[str, Any]:
+    async def get_info(self, block_id: Any = None) -> dict[str, Any]:
         block = require_int("getInfo", "blockId", block_id)
         await self._load("getInfo")
         known = self._by_id.get(block)
@@ -47,5 +47,5 @@ class BlockCatalog:
 
 def install(ctx: ModuleContext) -> None:
     catalog = BlockCatalog(ctx.services)
-    ctx.env.getInfo = ctx.async_function("getInfo", catalog.get_info)
-    ctx.env.getInfos = ctx.async_function("getInfos", catalog.get_infos)
+    ctx.env.getInfo = ctx.async_function("getInfo", lua_arity(catalog.get_info))
+    ctx.env.getInfos = ctx.async_function("getInfos", lua_arity(catalog.get_infos))

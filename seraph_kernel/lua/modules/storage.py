@@ -13,7 +13,7 @@ import json
 from typing import Any
 
 from seraph_kernel.lua.contract import LuaArgumentError, ModuleContext
-from seraph_kernel.lua.modules.bot_calls import game_call, require_str
+from seraph_kernel.lua.modules.bot_calls import game_call, lua_arity, require_str
 
 STORAGE_LUA = """
 local label, get, set, delete, keys, clear = ...
@@ -54,12 +54,12 @@ class ScopedStore:
             raise LuaArgumentError(f"{name}: no bot is bound to this script")
         return fleet, f"bot:{client_id}"
 
-    async def get(self, key: Any) -> Any:
+    async def get(self, key: Any = None) -> Any:
         require_str(f"{self.label}:get", "key", key)
         fleet, scope = self._fleet_and_scope("get")
         return await game_call(f"{self.label}:get", fleet.storage_get(scope, key))
 
-    async def set(self, key: Any, value: Any = None) -> None:
+    async def set(self, key: Any = None, value: Any = None) -> None:
         name = f"{self.label}:set"
         require_str(name, "key", key)
         fleet, scope = self._fleet_and_scope("set")
@@ -72,7 +72,7 @@ class ScopedStore:
             raise LuaArgumentError(f"{name}: value is not JSON-serialisable ({err})") from None
         await game_call(name, fleet.storage_set(scope, key, value))
 
-    async def delete(self, key: Any) -> bool:
+    async def delete(self, key: Any = None) -> bool:
         require_str(f"{self.label}:delete", "key", key)
         fleet, scope = self._fleet_and_scope("delete")
         return bool(await game_call(f"{self.label}:delete", fleet.storage_delete(scope, key)))
@@ -90,7 +90,7 @@ def install(ctx: ModuleContext) -> None:
     for label in ("storage", "globalStorage"):
         store = ScopedStore(ctx.services, label)
         calls = [
-            ctx.async_function(f"{label}:{call}", getattr(store, call))
+            ctx.async_function(f"{label}:{call}", lua_arity(getattr(store, call)))
             for call in ("get", "set", "delete", "keys", "clear")
         ]
         ctx.env[label] = ctx.lua(STORAGE_LUA, label, *calls)

@@ -12,12 +12,13 @@ the fleet reports it changed world (or status); the next ``client:world()`` fetc
 
 from __future__ import annotations
 
+import inspect
 from collections import OrderedDict
 from typing import Any
 
 from seraph_kernel.fleet.base import FleetEvent, WorldView
 from seraph_kernel.lua.contract import LuaArgumentError, ModuleContext
-from seraph_kernel.lua.modules.bot_calls import game_call, require_int, require_point
+from seraph_kernel.lua.modules.bot_calls import game_call, lua_arity, require_int, require_point
 from seraph_kernel.lua.modules.bot_events import BotEvents
 from seraph_kernel.lua.values import Vec2, Vec2i
 
@@ -236,18 +237,24 @@ def define_world_class(ctx: ModuleContext, session: Any) -> Any:
             return minimap
         return [player_row(row) for row in minimap.get("other_players", [])]
 
-    def sync(name: str) -> Any:
-        return ctx.function(name, lambda *args: getattr(session.views, name)(*args))
+    def sync(name: str, method: str) -> Any:
+        """A binding reading through the session's current views (made on first world())."""
+        limit = len(inspect.signature(getattr(WorldViews, method)).parameters) - 1
+
+        def call(*args: Any) -> Any:
+            return getattr(session.views, method)(*args[:limit])
+
+        return ctx.function(name, call)
 
     calls = {
-        "size": sync("size"),
-        "entrance": sync("entrance"),
-        "tile": sync("tile"),
-        "tiles": sync("tiles"),
-        "findTiles": ctx.function("findTiles", lambda *args: session.views.find(*args)),
-        "collectables": ctx.async_function("collectables", collectables),
-        "enemies": ctx.async_function("enemies", enemies),
-        "players": ctx.async_function("players", players),
+        "size": sync("size", "size"),
+        "entrance": sync("entrance", "entrance"),
+        "tile": sync("tile", "tile"),
+        "tiles": sync("tiles", "tiles"),
+        "findTiles": sync("findTiles", "find"),
+        "collectables": ctx.async_function("collectables", lua_arity(collectables)),
+        "enemies": ctx.async_function("enemies", lua_arity(enemies)),
+        "players": ctx.async_function("players", lua_arity(players)),
     }
     return ctx.lua(WORLD_LUA, ctx.to_lua(calls))
 
