@@ -26,6 +26,8 @@ class OutputSink(Protocol):
 
     def display(self, value: Any) -> None: ...
 
+    def clear_output(self, wait: bool) -> None: ...
+
 
 @dataclass
 class CellOutcome:
@@ -104,10 +106,15 @@ class CellSession:
             engine = LuaEngine(limits=cell_limits(), loop=asyncio.get_running_loop())
             await engine.start()
             vm = engine.new_vm(CellServices(self))
+            vm.context.env["clear_output"] = vm.context.function("clear_output", self._clear_output)
             pristine = vm.runtime.globals()  # the runtime's own library, not the user's env
-            self._getmetatable, self._tostring = pristine.getmetatable, pristine.tostring
+            self._getmetatable, self._tostring = pristine.debug.getmetatable, pristine.tostring
             self._engine, self._vm = engine, vm
         return self._vm
+
+    def _clear_output(self, wait: Any = False) -> None:
+        """``clear_output(wait?)`` in cells: clear the cell's output (``wait``: at the next one)."""
+        self.sink.clear_output(bool(wait))
 
     def globals(self) -> dict[str, Any]:
         """The user's plain-data globals (``%%python``'s ``lua``)."""
@@ -129,7 +136,7 @@ class CellSession:
         the VM is busy or not made yet. Only read, never called."""
         if self._vm is None or self._run is not None:
             return None
-        return self._vm.privileged.env
+        return self._vm.context.env
 
     def lookup(self, name: str) -> Any:
         """The value ``a.b.c`` names among the globals, or ``None`` (nothing is called)."""

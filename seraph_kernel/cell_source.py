@@ -19,6 +19,8 @@ import lupa.lua54 as lupa
 
 _MAGIC_LINE = re.compile(r"^%(?!%)([A-Za-z_][\w-]*)(?:[ \t]+(.*))?$")
 _CELL_MAGIC = re.compile(r"^%%([A-Za-z_][\w-]*)(?:[ \t]+(.*))?$")
+MAX_EXPRESSION_LINES = 50
+"""How far back a multi-line last expression may start (each try is one compile)."""
 _RETURN = re.compile(r"\s*return\b")
 _BLOCK_OPENERS = re.compile(r"(\bthen|\bdo|\belse|\brepeat|\bfunction\b[^)]*\)|[{(\[])\s*(--.*)?$")
 
@@ -46,7 +48,8 @@ class MagicCall:
 
 @dataclass(frozen=True)
 class LuaPlan:
-    """What to compile for a Lua part: ``source`` and whether it returns the value to show."""
+    """What to compile for a Lua part, and whether the values it returns are shown (all but
+    ``;``-ended parts: a block that returns explicitly shows what it returns)."""
 
     source: str
     shows_value: bool
@@ -101,10 +104,12 @@ def split_cell(code: str) -> list[LuaPart | MagicCall]:
 def plan_lua(source: str) -> LuaPlan:
     """Rewrite ``source`` so its last expression is returned; a trailing ``;`` runs it quietly.
 
-    Tries the whole part as an expression, then the trailing lines (and then the text after
-    the last ``;`` of the last line) as an expression after a prefix that compiles on its own.
-    When the whole part compiles as a block, only a trailing call statement is returned.
-    Falls back to the block unchanged; its compile error is then reported as written.
+    Tries the text after the last ``;`` of the last line, then the trailing lines, up to the
+    whole part, as an expression after a prefix that compiles on its own.
+    A last line such as ``"done"`` after ``print(x)`` is taken as a value even though Lua
+    alone would read it as call arguments; a last line starting with ``(`` is not.
+    Falls back to the block unchanged (its own ``return`` is shown; a compile error is then
+    reported as written).
     """
     stripped = source.rstrip()
     if not stripped:
@@ -112,8 +117,6 @@ def plan_lua(source: str) -> LuaPlan:
     if stripped.endswith(";"):
         quiet = plan_lua(stripped[:-1])
         return LuaPlan(quiet.source if compile_error(quiet.source) is None else source, False)
-    if compile_error(_returning("", source)) is None:
-        return LuaPlan(_returning("", source), True)
     block_compiles = compile_error(source) is None
     for cut in _cut_points(source):
         prefix, tail = source[:cut], source[cut:]
@@ -123,13 +126,13 @@ def plan_lua(source: str) -> LuaPlan:
             if block_compiles and compile_error(prefix) is None:
                 return LuaPlan(source, True)  # the cell returns its value itself
             continue
-        if block_compiles and compile_error(tail) is not None:
-            continue  # a continuation of the previous statement, such as ``(1)`` after ``x = f``
+        if block_compiles and compile_error(tail) is not None and tail.lstrip().startswith("("):
+            continue  # Lua reads ``x = f`` + ``(1)`` as one call; a literal line is a new value
         if compile_error(prefix) is None and compile_error(_returning("", tail)) is None:
             candidate = _returning(prefix, tail)
             if compile_error(candidate) is None:
                 return LuaPlan(candidate, True)
-    return LuaPlan(source, False)
+    return LuaPlan(source, True)
 
 
 def _returning(prefix: str, tail: str) -> str:
@@ -143,7 +146,7 @@ def _cut_points(source: str) -> list[int]:
     cuts = [i + 1 for i, char in enumerate(source) if char == "\n"]
     last_line_start = cuts[-1] if cuts else 0
     semicolons = [i + 1 for i, char in enumerate(source) if char == ";" and i >= last_line_start]
-    return sorted({0, *cuts, *semicolons}, reverse=True)
+    return sorted({0, *cuts[-MAX_EXPRESSION_LINES:], *semicolons}, reverse=True)
 
 
 def is_complete(code: str) -> tuple[str, str]:

@@ -171,7 +171,7 @@ class SeraphKernel(IPythonKernel):
             raise self._publish_lua_error(outcome)
         values = [value for value in outcome.results]
         if show and plan.shows_value and values and not all(value is None for value in values):
-            self._send_iopub(
+            self.send_iopub(
                 "execute_result",
                 {"execution_count": count, "data": self._bundle(values), "metadata": {}},
             )
@@ -183,7 +183,7 @@ class SeraphKernel(IPythonKernel):
     def _publish_error(self, ename: str, evalue: str, traceback: list[str]) -> CellFailed:
         if not traceback:
             traceback = format_traceback(ename, evalue, {})
-        self._send_iopub("error", {"ename": ename, "evalue": evalue, "traceback": traceback})
+        self.send_iopub("error", {"ename": ename, "evalue": evalue, "traceback": traceback})
         return CellFailed(ename, evalue, traceback)
 
     async def run_python(self, source: str) -> None:
@@ -233,7 +233,7 @@ class SeraphKernel(IPythonKernel):
             self._current.cancel()
 
     # -- output ----------------------------------------------------------------------------
-    def _send_iopub(self, msg_type: str, content: dict[str, Any]) -> None:
+    def send_iopub(self, msg_type: str, content: dict[str, Any]) -> None:
         """Publish with the current cell's parent header; safe from any thread."""
         self.session.send(
             self.iopub_socket, msg_type, content, parent=self._cell_parent, ident=self._topic(msg_type)
@@ -243,11 +243,11 @@ class SeraphKernel(IPythonKernel):
         return mimebundle(values, self.seraph.tostring)
 
     def write_stream(self, name: str, text: str) -> None:
-        self._send_iopub("stream", {"name": name, "text": text})
+        self.send_iopub("stream", {"name": name, "text": text})
 
     def display_value(self, value: Any) -> None:
         """``display(x)`` from Lua: a display_data message now."""
-        self._send_iopub("display_data", {"data": self._bundle([value]), "metadata": {}, "transient": {}})
+        self.send_iopub("display_data", {"data": self._bundle([value]), "metadata": {}, "transient": {}})
 
     def display_object(self, obj: Any) -> None:
         """Show a widget or any object with a rich repr (magics), through IPython's display."""
@@ -331,6 +331,9 @@ class _KernelSink:
 
     def display(self, value: Any) -> None:
         self._kernel.display_value(value)
+
+    def clear_output(self, wait: bool) -> None:
+        self._kernel.send_iopub("clear_output", {"wait": wait})
 
 
 class _MagicContext:
