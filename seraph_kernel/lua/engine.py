@@ -507,9 +507,8 @@ class LuaEngine:
         vm.privileged.reset_tasks()
         run.phase = "done"
         if run.kill_reason is None:
-            run.lua_results = vm.privileged.results() or ()
-            if not isinstance(run.lua_results, tuple):
-                run.lua_results = (run.lua_results,)
+            returned = vm.privileged.results()
+            run.lua_results = returned[1:] if isinstance(returned, tuple) else ()
             self._set_results(run)
         elif run.kill_reason in (KILL_STOP, KILL_INTERRUPT):
             record.error = run._final_error

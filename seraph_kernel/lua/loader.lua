@@ -63,17 +63,30 @@ end
 -- to fire on every instruction, so pcall/xpcall cannot swallow the error.
 ---------------------------------------------------------------------------------------------
 local cur_hook = nil
+-- Hooks that have started killing their coroutines. An error raised inside a hook reaches an
+-- xpcall message handler while hooks are still disabled (Lua only re-enables them once the
+-- error is caught), so the sandbox's xpcall skips the user's handler for a dying group.
+local dying = setmetatable({}, { __mode = "k" })
 
 function P.make_hook(check)
   local hook
   hook = function()
     local message = check()
     if message then
+      dying[hook] = true
       sethook(hook, "", 1)
       error(message, 0)
     end
   end
   return hook
+end
+
+local function safe_xpcall(f, handler, ...)
+  local hook = cur_hook
+  return xpcall(f, function(e)
+    if hook and dying[hook] then return e end
+    return handler(e)
+  end, ...)
 end
 
 local function hooked_create(f)
@@ -208,11 +221,12 @@ end
 
 for _, name in ipairs({
   "assert", "error", "ipairs", "next", "pairs", "pcall", "rawequal", "rawget", "rawlen",
-  "rawset", "select", "tonumber", "tostring", "type", "xpcall", "getmetatable", "_VERSION",
+  "rawset", "select", "tonumber", "tostring", "type", "getmetatable", "_VERSION",
 }) do
   env[name] = _G[name]
 end
 env.setmetatable = safe_setmetatable
+env.xpcall = safe_xpcall
 env.load = safe_load
 env.string = make_string_lib()
 env.table = copy(table)
@@ -264,10 +278,11 @@ local function error_text(e, hook)
   else
     local mt = real_getmetatable(e)
     local text = nil
-    if type(mt) == "table" and rawget(mt, "__tostring") ~= nil then
-      if hook then sethook(hook, "", HOOK_COUNT) end
-      local ok, s = pcall(tostring, e)
-      sethook()
+    if type(mt) == "table" and rawget(mt, "__tostring") ~= nil and hook then
+      -- user code: run it in its own hooked coroutine, never on the main thread
+      local co = create(tostring)
+      sethook(co, hook, "", HOOK_COUNT)
+      local ok, s = resume(co, e)
       if ok and type(s) == "string" then text = s end
     end
     e = text or ("(error object is a " .. t .. " value)")
@@ -308,10 +323,11 @@ function P.drive(id, ...)
   return finish(id, co, hook, resume(co, ...))
 end
 
+-- The main task's returned values, preceded by their count.
 function P.results()
   local r = main_results
-  if r == nil then return end
-  return unpack(r, 1, r.n)
+  if r == nil then return 0 end
+  return r.n, unpack(r, 1, r.n)
 end
 
 function P.reset_tasks()
