@@ -19,6 +19,7 @@ COLUMNS = (
     "timeout_ms",
 )
 JSON_COLUMNS = ("error", "results")
+KEEP_PER_KEY = 20
 SELECT = f"SELECT {', '.join(COLUMNS)} FROM runs"
 
 
@@ -27,11 +28,18 @@ class RunHistory:
         self._db = db
 
     def record(self, run: dict[str, Any]) -> None:
-        """Append one ended run (the fields of a status record plus its key)."""
+        """Append one ended run (the fields of a status record plus its key); only the newest
+        ``KEEP_PER_KEY`` runs of a key are kept, so a script run in a loop does not grow the file."""
         values = [json.dumps(run.get(c)) if c in JSON_COLUMNS else run.get(c) for c in COLUMNS]
+        key = (run.get("client_id"), run.get("script_id"))
         with self._db.transaction() as conn:
             conn.execute(
                 f"INSERT INTO runs ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})", values
+            )
+            conn.execute(
+                "DELETE FROM runs WHERE client_id = ? AND script_id = ? AND id NOT IN"
+                " (SELECT id FROM runs WHERE client_id = ? AND script_id = ? ORDER BY id DESC LIMIT ?)",
+                (*key, *key, KEEP_PER_KEY),
             )
 
     def latest(self, client_id: str, script_id: str) -> dict[str, Any] | None:

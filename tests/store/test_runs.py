@@ -52,3 +52,16 @@ def test_latest_per_key_filters_by_client_and_survives_reopen(tmp_path):
     history.forget_client("bot-1")
     assert [r["client_id"] for r in history.latest_per_key()] == ["bot-2"]
     db.close()
+
+
+def test_only_the_newest_runs_of_a_key_are_kept(tmp_path, monkeypatch):
+    monkeypatch.setattr("seraph_kernel.store.runs.KEEP_PER_KEY", 3)
+    db = Database(tmp_path / "seraph.sqlite")
+    history = RunHistory(db)
+    for n in range(10):
+        history.record(run("loop", "COMPLETE", 100 + n, results=[n]))
+    history.record(run("other", "COMPLETE", 500))
+    kept = db.query("SELECT script_id, COUNT(*) FROM runs GROUP BY script_id ORDER BY script_id")
+    assert kept == [("loop", 3), ("other", 1)]
+    assert history.latest("bot-1", "loop")["results"] == [9]
+    db.close()
