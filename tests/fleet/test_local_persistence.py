@@ -3,6 +3,8 @@ worlds, storage, run history."""
 
 import asyncio
 
+from seraph_kernel.config import FleetConfig
+from seraph_kernel.fleet.local import LocalFleet
 from seraph_kernel.store import BotStore, Database, RunHistory
 
 from .helpers import wait_ended
@@ -101,3 +103,31 @@ async def test_a_deleted_bot_leaves_nothing_for_its_successor(make_fleet):
     await fleet.close()
     again = await make_fleet()
     assert await again.jobs("bot-1") == []
+
+
+async def test_bots_return_to_worlds_on_other_hosts_of_an_embedded_world(db_path):
+    """The kernel's case: no address configured, the fleet runs its own world each time."""
+    config = FleetConfig(db_path=db_path)
+    fleet = LocalFleet(config)
+    await fleet.start()
+    try:
+        await fleet.create_bot()
+        assert await fleet.connect("bot-1", wait=True) is None
+        entry_host = (await fleet.get_bot("bot-1"))["current_host"]
+        for name in ("ALPHA", "BRAVO", "CHARLIE", "DELTA", "ECHO", "FOXTROT"):
+            assert await fleet.warp("bot-1", name, wait=True) is None
+            where = await fleet.get_bot("bot-1")
+            if where["current_host"] != entry_host:
+                break
+        else:
+            raise AssertionError("every world lives on the entry host")
+    finally:
+        await fleet.close()
+    again = LocalFleet(config)
+    await again.start()
+    try:
+        back = await again.get_bot("bot-1")
+        assert (back["status"], back["current_world"]) == ("in_world", where["current_world"])
+        assert back["current_host"] == where["current_host"]
+    finally:
+        await again.close()
