@@ -26,10 +26,10 @@ local function check(name, self)
   end
 end
 function Store:get(k) check("get", self) return get(k) end
-function Store:set(k, v) check("set", self) set(k, v) end
+function Store:set(k, v) check("set", self) return set(k, v) end
 function Store:delete(k) check("delete", self) return delete(k) end
 function Store:keys() check("keys", self) return keys() end
-function Store:clear() check("clear", self) clear() end
+function Store:clear() check("clear", self) return clear() end
 Store.__newindex = function() error(label .. ": use " .. label .. ":set(key, value)", 2) end
 return store
 """
