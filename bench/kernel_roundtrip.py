@@ -1,0 +1,117 @@
+"""Kernel round trip and minimap render time.
+
+- Execute round trip (request sent -> execute_reply received) of ``return 1+1`` on the Seraph
+  kernel against ``1+1`` on the stock ``python3`` ipykernel, both started side by side in this
+  run and measured interleaved. Target: ratio <= 1.0.
+- Interrupt latency of a spinning Lua cell (``while true do end``): interrupt sent -> reply.
+  Target: <= 500 ms.
+- ``%minimap`` render time (palette PNG with markers) for 100x60 and 1000x1000 worlds of the
+  seeded sim. Target: <= 10 ms at 1000x1000.
+
+Prints medians. Usage: ``python bench/kernel_roundtrip.py [--rounds N]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import queue
+import statistics
+import time
+
+from jupyter_client.manager import start_new_kernel
+
+from seraph_kernel.sim.catalog import BLOCKS
+from seraph_kernel.sim.worldgen import generate
+from seraph_kernel.widgets.minimap_render import Markers, palette_for, render_png
+
+SEED = 42
+
+
+def drain(client) -> None:
+    while True:
+        try:
+            client.get_iopub_msg(timeout=0.01)
+        except queue.Empty:
+            return
+
+
+def round_trip(client, code: str) -> float:
+    started = time.perf_counter()
+    msg_id = client.execute(code)
+    while True:
+        reply = client.get_shell_msg(timeout=30)
+        if reply["parent_header"].get("msg_id") == msg_id:
+            elapsed = time.perf_counter() - started
+            assert reply["content"]["status"] == "ok", reply["content"]
+            return elapsed
+
+
+def interrupt_latency(manager, client) -> float:
+    msg_id = client.execute("while true do end")
+    time.sleep(0.3)
+    started = time.perf_counter()
+    manager.interrupt_kernel()
+    while True:
+        reply = client.get_shell_msg(timeout=30)
+        if reply["parent_header"].get("msg_id") == msg_id:
+            assert reply["content"]["ename"] == "KeyboardInterrupt"
+            return time.perf_counter() - started
+
+
+def render_time(width: int, height: int, rounds: int) -> float:
+    world = generate(SEED, "BENCHWORLD", (width, height))
+    palette = palette_for((block.id, block.name) for block in BLOCKS.values())
+    markers = Markers(
+        bot=(width // 2, height // 2),
+        players=[(3, 3), (width - 4, height - 4)],
+        collectables=[(x, 5) for x in range(1, min(width, 60), 3)],
+        enemies=[(7, y) for y in range(1, min(height, 40), 4)],
+    )
+    timings = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        render_png(world.width, world.height, world.foreground, palette, markers)
+        timings.append(time.perf_counter() - started)
+    return statistics.median(timings)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=200)
+    args = parser.parse_args()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SERAPH_")}
+    seraph_km, seraph = start_new_kernel(kernel_name="seraph", env=env)
+    python_km, python = start_new_kernel(kernel_name="python3", env=env)
+    try:
+        for _ in range(20):
+            round_trip(seraph, "return 1+1")
+            round_trip(python, "1+1")
+        seraph_times, python_times = [], []
+        for _ in range(args.rounds):
+            seraph_times.append(round_trip(seraph, "return 1+1"))
+            python_times.append(round_trip(python, "1+1"))
+            drain(seraph)
+            drain(python)
+        interrupts = [interrupt_latency(seraph_km, seraph) for _ in range(5)]
+    finally:
+        for manager, client in ((seraph_km, seraph), (python_km, python)):
+            client.stop_channels()
+            manager.shutdown_kernel(now=True)
+    seraph_ms = statistics.median(seraph_times) * 1000
+    python_ms = statistics.median(python_times) * 1000
+    print(f"execute round trip, median of {args.rounds}:")
+    print(f"  seraph  `return 1+1`  {seraph_ms:7.3f} ms")
+    print(f"  python3 `1+1`         {python_ms:7.3f} ms")
+    print(f"  ratio seraph/python3  {seraph_ms / python_ms:7.3f}   (target <= 1.0)")
+    interrupt_ms = statistics.median(interrupts) * 1000
+    print(f"interrupt of `while true do end`, median of 5: {interrupt_ms:.1f} ms (target <= 500)")
+    for width, height in ((100, 60), (1000, 1000)):
+        rounds = 50 if width * height > 100_000 else 200
+        render_ms = render_time(width, height, rounds) * 1000
+        print(f"%minimap render {width}x{height}: {render_ms:.2f} ms (median of {rounds})")
+    print("  target: <= 10 ms at 1000x1000")
+
+
+if __name__ == "__main__":
+    main()
