@@ -13,7 +13,7 @@ local type, error = type, error
 
 local function spawn(name, delay_ms, fn, ...)
   if type(fn) ~= "function" then
-    error("task." .. name .. ": expected a function, got " .. type(fn), 3)
+    error("task." .. name .. ": expected a function, got " .. type(fn), 2)
   end
   local id = P.spawn_task(fn, ...)
   schedule(id, delay_ms)
