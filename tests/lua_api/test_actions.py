@@ -3,7 +3,7 @@
 import pytest
 
 from .conftest import bot_in, run_lua
-from .mining import MINE_NEAREST_LUA
+from .mining import MINING_LUA
 
 STONE, DIRT = 3, 2
 
@@ -53,7 +53,7 @@ return far, getClient():hit(Vector2i.new(1, 1))
 
 async def test_collect_picks_up_drops_in_range_into_the_inventory(fleet, miner):
     source = (
-        MINE_NEAREST_LUA
+        MINING_LUA
         + """
 local c = getClient()
 local before, gems_before = c:inventory(), c:snapshot().gems
@@ -81,7 +81,7 @@ return grew, wanted, gems_after - gems_before, gems, all, c:collect(), c:collect
 
 async def test_place_puts_a_block_from_the_inventory(fleet, miner):
     source = (
-        MINE_NEAREST_LUA
+        MINING_LUA
         + """
 local c = getClient()
 for i = 1, 12 do
