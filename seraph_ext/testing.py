@@ -35,6 +35,11 @@ class RunningServer:
     def headers(self) -> dict[str, str]:
         return {"Authorization": f"token {self.token}"}
 
+    @property
+    def extension(self) -> Any:
+        """The running :class:`~seraph_ext.app.SeraphExtension` (its ``fleet`` is the LocalFleet)."""
+        return self.app.web_app.settings["seraph_ext"]
+
 
 def free_port() -> int:
     """An unused loopback TCP port (the OS picks it)."""
