@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 
+from seraph_kernel.errors import SeraphError
 from seraph_kernel.lazy_fleet import remote_fleet
-from seraph_kernel.magics.base import Magic, MagicContext, MagicUsageError
+from seraph_kernel.magics.base import Magic, MagicContext, MagicError, MagicUsageError
 
 VOLATILE = ("sim_address", "db_path", "server_url", "url")
 """Fields that change from run to run (ports, temporary files): shown only with ``-v``."""
@@ -19,7 +20,13 @@ async def _seraph(ctx: MagicContext, args: argparse.Namespace, body: str | None)
             raise MagicUsageError(
                 "%seraph attach needs the server URL\nusage: %seraph attach <url> [--token T]"
             )
-        await session.fleet.replace(remote_fleet(args.url, args.token))
+        candidate = remote_fleet(args.url, args.token)
+        try:
+            await candidate.info()  # fails fast on a wrong URL or token, before any stream
+        except SeraphError as err:
+            await candidate.close()
+            raise MagicError(f"cannot attach to {args.url}: {err}") from None
+        await session.fleet.replace(candidate)
         ctx.print(f"attached to {args.url}")
     info = await session.fleet.info()
     lines = [f"fleet: {info.get('kind')}"]
