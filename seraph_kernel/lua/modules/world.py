@@ -13,35 +13,86 @@ the fleet reports it changed world (or status); the next ``client:world()`` fetc
 from __future__ import annotations
 
 import inspect
+import sys
 from collections import OrderedDict
 from typing import Any
 
 from seraph_kernel.fleet.base import FleetEvent, WorldView
 from seraph_kernel.lua.contract import LuaArgumentError, ModuleContext
-from seraph_kernel.lua.modules.bot_calls import game_call, lua_arity, require_int, require_point
+from seraph_kernel.lua.modules.bot_calls import game_call, lua_arity, require_int
 from seraph_kernel.lua.modules.bot_events import BotEvents
 from seraph_kernel.lua.values import Vec2, Vec2i
 
 #: Views kept for world snapshots a script still holds after its bot moved on.
 STALE_VIEWS_KEPT = 16
+TOO_OLD = "this world snapshot is too old; call client:world() again"
 #: Fleet ``bot`` events after which a bot's cached world may be wrong.
 INVALIDATING = frozenset({"world", "status", "connect", "disconnect", "kicked"})
 
 WORLD_LUA = """
-local calls = ...
+local calls, new2i = ...
 local World = {__name = "World"}
 World.__index = World
 World.__tostring = function(w) return "World(" .. tostring(w.name) .. ")" end
 local state = setmetatable({}, {__mode = "k"})
 
-for name, call in pairs(calls) do
+local function state_of(name, self)
+  local s = state[self]
+  if s == nil then
+    error(name .. ": expected a world, got " .. type(self) .. " (call it as world:" .. name .. "(...))", 3)
+  end
+  return s
+end
+
+-- Calls that Python answers in full (tail calls keep the script's line in error messages).
+for _, name in ipairs({"size", "entrance", "collectables", "enemies", "players"}) do
+  local call = calls[name]
   World[name] = function(self, ...)
-    local s = state[self]
-    if s == nil then
-      error(name .. ": expected a world, got " .. type(self) .. " (call it as world:" .. name .. "(...))", 2)
-    end
+    local s = state_of(name, self)
     return call(s.handle, s.client, ...)
   end
+end
+
+-- The hot reads build their tables here; Python returns plain values, or nil and a message.
+local tileAt, allTiles, findTiles = calls.tile, calls.tiles, calls.findTiles
+
+-- A Vector2i answers getmetatable() with its class name (the vector module's __metatable);
+-- checking that here spares the hot path a conversion round trip through Python.
+local function kind(v)
+  local mt = getmetatable(v)
+  if type(mt) == "string" then return mt end
+  return type(v)
+end
+
+function World:tile(p)
+  local handle = state_of("tile", self).handle
+  if getmetatable(p) ~= "Vector2i" then error("tile: expected Vector2i, got " .. kind(p), 2) end
+  local x, y = p.x, p.y
+  local f, b, w, r = tileAt(handle, x, y)
+  if f == nil then error(b, 2) end
+  return {foreground = f, background = b, water = w, wire = r, point = new2i(x, y)}
+end
+
+function World:tiles()
+  local width, fg, bg, wa, wi = allTiles(state_of("tiles", self).handle)
+  local out = {}
+  for i = 1, #fg do
+    local n = i - 1
+    out[i] = {foreground = fg[i], background = bg[i], water = wa[i], wire = wi[i],
+              point = new2i(n % width, n // width)}
+  end
+  return out
+end
+
+function World:findTiles(blockId)
+  local width, found = findTiles(state_of("findTiles", self).handle, blockId)
+  if width == nil then error(found, 2) end
+  local out = {}
+  for i = 1, #found do
+    local n = found[i]
+    out[i] = new2i(n % width, n // width)
+  end
+  return out
 end
 
 return function(client, handle, name)
@@ -101,28 +152,33 @@ class WorldViews:
         x, y = self._views[handle].spawn
         return Vec2i(int(x), int(y))
 
-    def tile(self, handle: int, _client: str, point: Any = None) -> dict[str, Any]:
-        """``{foreground, background, water, wire, point}``; every layer 0 outside the world."""
-        x, y = require_point("tile", point)
-        width, height, fg, bg, wa, wi = self._get(handle, "tile")
+    def tile(self, handle: int, x: Any = None, y: Any = None) -> tuple[Any, ...]:
+        """The four layers at ``(x, y)`` (0 outside the world), or ``(None, message)``."""
+        layers = self._layers.get(handle)
+        if layers is None:
+            return None, f"tile: {TOO_OLD}"
+        if type(x) is not int or type(y) is not int:
+            return None, f"tile: expected Vector2i, got ({x!r}, {y!r})"
+        width, height, fg, bg, wa, wi = layers
         if 0 <= x < width and 0 <= y < height:
             i = y * width + x
-            return {"foreground": fg[i], "background": bg[i], "water": wa[i], "wire": wi[i], "point": point}
-        return {"foreground": 0, "background": 0, "water": 0, "wire": 0, "point": point}
+            return fg[i], bg[i], wa[i], wi[i]
+        return 0, 0, 0, 0
 
-    def tiles(self, handle: int, _client: str) -> list[dict[str, Any]]:
-        """Every tile, row-major (index ``y * width + x``, 1-based in Lua)."""
+    def tiles(self, handle: int) -> tuple[int, list[int], list[int], list[int], list[int]]:
+        """``(width, foreground, background, water, wiring)``, each flat and row-major."""
         width, _, fg, bg, wa, wi = self._get(handle, "tiles")
-        return [
-            {"foreground": f, "background": b, "water": w, "wire": r, "point": Vec2i(i % width, i // width)}
-            for i, (f, b, w, r) in enumerate(zip(fg, bg, wa, wi, strict=True))
-        ]
+        return width, list(fg), list(bg), list(wa), list(wi)
 
-    def find(self, handle: int, _client: str, block_id: Any = None) -> list[Vec2i]:
-        """The point of every foreground equal to ``block_id``, row-major."""
-        value = require_int("findTiles", "blockId", block_id)
-        width, _, fg, _, _, _ = self._get(handle, "findTiles")
-        return [Vec2i(i % width, i // width) for i in find_indices(fg, value)]
+    def find(self, handle: int, block_id: Any = None) -> tuple[Any, Any]:
+        """``(width, flat indices)`` of every foreground equal to ``block_id``, or
+        ``(None, message)``."""
+        try:
+            value = require_int("findTiles", "blockId", block_id)
+            width, _, fg, _, _, _ = self._get(handle, "findTiles")
+        except LuaArgumentError as err:
+            return None, str(err)
+        return width, find_indices(fg, value)
 
     def _remember(self, view: WorldView) -> int:
         handle = self._handle_of.get(id(view))
@@ -154,7 +210,7 @@ class WorldViews:
     def _get(self, handle: int, name: str) -> tuple[int, int, Any, Any, Any, Any]:
         layers = self._layers.get(handle)
         if layers is None:
-            raise LuaArgumentError(f"{name}: this world snapshot is too old; call client:world() again")
+            raise LuaArgumentError(f"{name}: {TOO_OLD}")
         return layers
 
     def _on_event(self, client_id: str, event: FleetEvent) -> None:
@@ -163,22 +219,48 @@ class WorldViews:
 
 
 def find_indices(layer: Any, value: int) -> list[int]:
-    """Every index of ``value`` in a flat layer, scanned by the sequence's C ``index``.
+    """Every index of ``value`` in a flat layer of tile ids, without a Python loop per tile.
 
-    Lists, ``array.array``, ``bytes`` and ``bytearray`` scan at C speed; anything else is
-    copied into a list first."""
-    if not hasattr(layer, "index"):
+    Integer ``array.array`` / ``bytes`` / ``bytearray`` layers are searched as raw memory with
+    ``bytes.find`` (matches at a position that is not a multiple of the item size are skipped);
+    lists and tuples with their C ``index``; anything else is copied into a list first."""
+    itemsize = getattr(layer, "itemsize", 1 if isinstance(layer, (bytes, bytearray)) else None)
+    typecode = getattr(layer, "typecode", "B")
+    if itemsize is not None and typecode in "bBhHiIlLqQ":
+        return _find_in_memory(memoryview(layer).cast("B").tobytes(), itemsize, typecode, value)
+    if not isinstance(layer, (list, tuple)):
         layer = list(layer)
     found: list[int] = []
-    index = layer.index
-    append = found.append
-    at = -1
+    index, append, at = layer.index, found.append, -1
     try:
         while True:
             at = index(value, at + 1)
             append(at)
-    except ValueError:  # no more matches (or a value a bytes layer cannot hold)
+    except ValueError:  # no more matches
         return found
+
+
+def _find_in_memory(data: bytes, itemsize: int, typecode: str, value: int) -> list[int]:
+    """Scan for one byte of the id with ``bytes.find`` (memchr), then check the whole item:
+    the anchor is the id's first non-zero byte, so small ids in wide layers do not stop at
+    every zero high byte."""
+    try:
+        pattern = value.to_bytes(itemsize, sys.byteorder, signed=typecode.islower())
+    except OverflowError:  # the layer cannot hold this id
+        return []
+    anchor = next((i for i, byte in enumerate(pattern) if byte), 0)
+    byte = pattern[anchor]
+    found: list[int] = []
+    find, append = data.find, found.append
+    at = find(byte, anchor)
+    while at >= 0:
+        start = at - anchor
+        if start % itemsize == 0 and data[start : start + itemsize] == pattern:
+            append(start // itemsize)
+            at = find(byte, start + itemsize + anchor)
+        else:
+            at = find(byte, at + 1)
+    return found
 
 
 def collectable_row(row: dict[str, Any]) -> dict[str, Any]:
@@ -237,7 +319,7 @@ def define_world_class(ctx: ModuleContext, session: Any) -> Any:
             return minimap
         return [player_row(row) for row in minimap.get("other_players", [])]
 
-    def sync(name: str, method: str) -> Any:
+    def read(name: str, method: str) -> Any:
         """A binding reading through the session's current views (made on first world())."""
         limit = len(inspect.signature(getattr(WorldViews, method)).parameters) - 1
 
@@ -247,16 +329,16 @@ def define_world_class(ctx: ModuleContext, session: Any) -> Any:
         return ctx.function(name, call)
 
     calls = {
-        "size": sync("size", "size"),
-        "entrance": sync("entrance", "entrance"),
-        "tile": sync("tile", "tile"),
-        "tiles": sync("tiles", "tiles"),
-        "findTiles": sync("findTiles", "find"),
+        "size": read("size", "size"),
+        "entrance": read("entrance", "entrance"),
+        "tile": read("tile", "tile"),
+        "tiles": read("tiles", "tiles"),
+        "findTiles": read("findTiles", "find"),
         "collectables": ctx.async_function("collectables", lua_arity(collectables)),
         "enemies": ctx.async_function("enemies", lua_arity(enemies)),
         "players": ctx.async_function("players", lua_arity(players)),
     }
-    return ctx.lua(WORLD_LUA, ctx.to_lua(calls))
+    return ctx.lua(WORLD_LUA, ctx.to_lua(calls), ctx.env.Vector2i.new)
 
 
 def install(ctx: ModuleContext) -> None:
