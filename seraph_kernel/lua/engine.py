@@ -204,6 +204,7 @@ class Run:
                 if code is not None:
                     self._final_error = {"code": code, "message": message or ""}
                 self.engine.scheduler.post(self.vm, ("kill", self))
+                self.vm.arm_hooks()
             return self.kill_message
 
     def post_spawn(self, lua_fn: Any, args: tuple[Any, ...]) -> bool:
@@ -223,7 +224,8 @@ class LuaEngine:
     def __init__(self, limits: Limits | None = None, loop: asyncio.AbstractEventLoop | None = None):
         self.limits = limits or Limits()
         self.loop = loop
-        self.scheduler = Scheduler(self._handle)
+        self.scheduler = Scheduler(self._handle, on_tick=self._check_driving)
+        self._driving: dict[Run, float] = {}
         self.closing = False
         self.runs: set[Run] = set()
         self._submit_lock = threading.Lock()
@@ -276,6 +278,23 @@ class LuaEngine:
         self.scheduler.post(vm, ("start", run, fn))
         return run
 
+    def _check_driving(self) -> None:
+        """Watchdog tick: arm the hooks of a run past its no-yield budget, its timeout or a
+        cleanup's deadline (the hooks are off while a script behaves)."""
+        now = time.monotonic()
+        budget = self.limits.budget_ms
+        for run, since in list(self._driving.items()):
+            group = run.current_group
+            if group is not None and group.cleanup:
+                if now > group.deadline:
+                    run.vm.arm_hooks()
+            elif budget is not None and now - since > budget / 1000:
+                run.request_kill(
+                    "error", f"script ran for more than {budget} ms without yielding", SCRIPT_ERROR
+                )
+            elif run.deadline is not None and now > run.deadline:
+                run.request_kill("error", run.timeout_message, DEADLINE_EXCEEDED)
+
     # -- worker side ---------------------------------------------------------------------
     def _handle(self, vm: LuaVM, item: tuple[Any, ...]) -> None:
         run = item[1]
@@ -327,9 +346,12 @@ class LuaEngine:
         code = SCRIPT_ERROR if isinstance(exc, lupa.LuaMemoryError) else INTERNAL_ERROR
         if run.phase == "main":
             run.request_kill("error", message, code)
-            self._end_main(run)
-        else:
-            self._finalize(run)
+            try:
+                self._end_main(run)
+                return
+            except Exception:
+                log.exception("ending a failed Lua run failed")
+        self._finalize(run)
 
     def _start(self, run: Run, fn: Any) -> None:
         vm = run.vm
@@ -365,7 +387,11 @@ class LuaEngine:
             return
         group.slice_started = time.monotonic()
         run.current_group = group
-        result = run.vm.privileged.drive(task_id, *args)
+        self._driving[run] = group.slice_started
+        try:
+            result = run.vm.privileged.drive(task_id, *args)
+        finally:
+            self._driving.pop(run, None)
         code = result if isinstance(result, int) else result[0]
         if code == YIELDED:
             self._request(run, task_id, result)
@@ -483,8 +509,10 @@ class LuaEngine:
             run.vm.context.emit("error", run._final_error["message"])
         self._cancel_calls(run)
         run.live.clear()
-        run.vm.privileged.reset_tasks()
         run.groups.clear()
+        with run.vm.memory_headroom():
+            run.vm.privileged.reset_tasks()
+            run.vm.privileged.collect()
         self._next_cleanup(run)
 
     def _next_cleanup(self, run: Run) -> None:
@@ -504,23 +532,28 @@ class LuaEngine:
         vm = run.vm
         record = run.record
         self._cancel_calls(run)
-        vm.privileged.reset_tasks()
         run.phase = "done"
-        if run.kill_reason is None:
-            returned = vm.privileged.results()
-            run.lua_results = returned[1:] if isinstance(returned, tuple) else ()
-            self._set_results(run)
-        elif run.kill_reason in (KILL_STOP, KILL_INTERRUPT):
+        try:
+            with vm.memory_headroom():
+                vm.privileged.reset_tasks()
+                if run.kill_reason is None:
+                    returned = vm.privileged.results()
+                    run.lua_results = returned[1:] if isinstance(returned, tuple) else ()
+                    self._set_results(run)
+                vm.release_states()
+                vm.privileged.collect()
+        except Exception as exc:
+            log.exception("tearing down a Lua run failed")
+            if run.kill_reason is None:
+                run.kill_reason = "error"
+                run._final_error = {"code": INTERNAL_ERROR, "message": f"{type(exc).__name__}: {exc}"}
+        if run.kill_reason in (KILL_STOP, KILL_INTERRUPT):
             record.error = run._final_error
             record.state = CANCELLED
-        else:
+        elif run.kill_reason is not None:
             record.error = run._final_error
             record.state = FAILED
         record.ended_at = epoch_ms()
-        try:
-            vm.privileged.collect()
-        except Exception:
-            log.debug("collect after run failed", exc_info=True)
         vm.active_run = None
         self.runs.discard(run)
         self.scheduler.purge(vm)

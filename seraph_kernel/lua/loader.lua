@@ -2,13 +2,13 @@
 -- the table of internal functions Python drives the VM with. User code never sees this scope:
 -- it gets `env`, a new table built from an allow-list, and every Python callable stays an
 -- upvalue of a closure built here (unreachable without `debug`).
-local HOOK_COUNT, MAX_ERROR_BYTES, PATTERN_LIMIT = ...
+local HOOK_COUNT, MAX_ERROR_BYTES, PATTERN_LIMIT, ASYNC_ARM, register, forget = ...
 
 local type, select, error, pcall, tostring, tonumber = type, select, error, pcall, tostring, tonumber
 local rawget, rawset, rawequal, rawlen, next, pairs, ipairs = rawget, rawset, rawequal, rawlen, next, pairs, ipairs
 local setmetatable, getmetatable, xpcall, assert, load = setmetatable, getmetatable, xpcall, assert, load
 local real_getmetatable = debug.getmetatable
-local sethook = debug.sethook
+local sethook, gethook = debug.sethook, debug.gethook
 local create, resume, yield, costatus = coroutine.create, coroutine.resume, coroutine.yield, coroutine.status
 local running, isyieldable, coclose = coroutine.running, coroutine.isyieldable, coroutine.close
 local pack, unpack, concat = table.pack, table.unpack, table.concat
@@ -77,8 +77,47 @@ function P.make_hook(check)
       sethook(hook, "", 1)
       error(message, 0)
     end
+    if ASYNC_ARM then sethook(hook, "", 0) end -- armed for nothing: back to full speed
   end
   return hook
+end
+
+---------------------------------------------------------------------------------------------
+-- Arming. A count hook slows every Lua instruction down (about 2x), so with ASYNC_ARM the hook
+-- is only *registered* (mask 0) and Python arms it from another thread (lua_sethook, which Lua
+-- allows asynchronously) when a run must die. Python therefore knows the lua_State of every
+-- coroutine of the run; `live` keeps them alive while Python may arm them.
+---------------------------------------------------------------------------------------------
+local live, tracked_since_prune = {}, 0
+
+local function prune()
+  local dead, n = {}, 0
+  for co, p in pairs(live) do
+    if costatus(co) == "dead" then n = n + 1; dead[n] = p end
+  end
+  tracked_since_prune = 0
+  if n == 0 then return end
+  forget(concat(dead, " ")) -- Python drops them first, so it never arms a freed state
+  for co in pairs(live) do
+    if costatus(co) == "dead" then live[co] = nil end
+  end
+end
+
+local function track(co, hook, armed)
+  if not ASYNC_ARM then
+    sethook(co, hook, "", HOOK_COUNT)
+    return
+  end
+  sethook(co, hook, "", armed and 1 or 0)
+  local p = sformat("%p", co)
+  live[co] = p
+  register(p)
+  tracked_since_prune = tracked_since_prune + 1
+  if tracked_since_prune >= 256 then prune() end
+end
+
+function P.release_coroutines()
+  live, tracked_since_prune = {}, 0
 end
 
 local function safe_xpcall(f, handler, ...)
@@ -91,7 +130,7 @@ end
 
 local function hooked_create(f)
   local co = create(f)
-  if cur_hook then sethook(co, cur_hook, "", HOOK_COUNT) end
+  if cur_hook then track(co, cur_hook, gethook() ~= nil) end
   return co
 end
 
@@ -248,7 +287,7 @@ local cleanups = {}
 function P.new_task(fn, hook, is_main, ...)
   next_id = next_id + 1
   local co = create(fn)
-  sethook(co, hook, "", HOOK_COUNT)
+  track(co, hook, false)
   is_task[co] = true
   tasks[next_id], task_hooks[next_id] = co, hook
   if select("#", ...) > 0 then task_args[next_id] = pack(...) end
@@ -281,7 +320,7 @@ local function error_text(e, hook)
     if type(mt) == "table" and rawget(mt, "__tostring") ~= nil and hook then
       -- user code: run it in its own hooked coroutine, never on the main thread
       local co = create(tostring)
-      sethook(co, hook, "", HOOK_COUNT)
+      track(co, hook, false)
       local ok, s = resume(co, e)
       if ok and type(s) == "string" then text = s end
     end
@@ -330,10 +369,17 @@ function P.results()
   return r.n, unpack(r, 1, r.n)
 end
 
+-- Drop every task: close the suspended coroutines (their __close handlers run hooked) and let
+-- go of the dead ones so their stacks can be collected. A coroutine killed by its hook is
+-- never closed: Lua would run its __close handlers with hooks disabled.
 function P.reset_tasks()
-  for id, co in pairs(tasks) do
+  for _, co in pairs(tasks) do
     if costatus(co) == "suspended" then pcall(coclose, co) end
   end
+  for co in pairs(live) do
+    if costatus(co) == "suspended" then pcall(coclose, co) end
+  end
+  if ASYNC_ARM then prune() end
   tasks, task_hooks, task_args = {}, {}, {}
   cur_hook = nil
 end

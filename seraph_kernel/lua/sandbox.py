@@ -3,20 +3,31 @@
 ``register_eval=False``/``register_builtins=False`` keep Python out of the globals, the
 attribute filter refuses every attribute of any Python object that might still reach Lua,
 and ``loader.lua`` builds the user environment from an allow-list (never by deleting from
-the default one). Python only keeps the privileged table ``loader.lua`` returns.
+the default one). Python only keeps the privileged functions ``loader.lua`` returns.
+
+Hooks are armed asynchronously: an always-on count hook halves Lua's speed, so coroutines only
+*register* their hook, and :func:`arm` switches it on from another thread with the C API's
+``lua_sethook`` (which Lua documents as safe to call asynchronously, the way ``lua.c`` stops a
+script on Ctrl-C). If the symbols are not available, hooks stay on (``HOOK_COUNT``).
 """
 
 from __future__ import annotations
 
+import ctypes
+import logging
+from collections.abc import Callable, Iterable
 from functools import cache
 from importlib import resources
 from typing import Any
 
 import lupa.lua54 as lupa
 
+log = logging.getLogger(__name__)
+
 HOOK_COUNT = 1000
 MAX_ERROR_BYTES = 4096
 PATTERN_LIMIT = 1e10
+LUA_MASKCOUNT = 1 << 3
 
 
 class SandboxViolation(AttributeError):
@@ -31,6 +42,43 @@ def deny_attributes(obj: Any, attr: Any, is_setting: bool) -> Any:
 @cache
 def loader_source() -> str:
     return resources.files(__package__).joinpath("loader.lua").read_text(encoding="utf-8")
+
+
+class HookArmer:
+    """``lua_sethook`` from the lupa extension module, and the address of Lua's own
+    ``debug.sethook`` dispatcher (``hookf``), found once per process."""
+
+    def __init__(self) -> None:
+        lib = ctypes.CDLL(lupa.__file__)
+        self._sethook = lib.lua_sethook
+        self._sethook.argtypes = (ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int, ctypes.c_int)
+        self._sethook.restype = None
+        gethook = lib.lua_gethook
+        gethook.argtypes = (ctypes.c_void_p,)
+        gethook.restype = ctypes.c_void_p
+        probe = lupa.LuaRuntime()
+        state = probe.execute(
+            "local co = coroutine.create(function() end) debug.sethook(co, function() end, '', 1000)"
+            " probe_co = co return string.format('%p', co)"
+        )
+        self._hookf = gethook(int(state, 16))
+        if not self._hookf:
+            raise OSError("lua_gethook returned NULL")
+        self._probe = probe
+
+    def arm(self, states: Iterable[int]) -> None:
+        """Make the registered hook of each lua_State fire on its next instruction."""
+        for state in states:
+            self._sethook(state, self._hookf, LUA_MASKCOUNT, 1)
+
+
+@cache
+def hook_armer() -> HookArmer | None:
+    try:
+        return HookArmer()
+    except (OSError, AttributeError, ValueError) as exc:
+        log.warning("async hook arming unavailable (%s); scripts run with an always-on count hook", exc)
+        return None
 
 
 class Privileged:
@@ -48,8 +96,11 @@ class Privileged:
             setattr(self, key, value)
 
 
-def create_runtime(memory_bytes: int | None) -> tuple[lupa.LuaRuntime, Privileged]:
-    """A fresh runtime and its privileged functions (see ``loader.lua``)."""
+def create_runtime(
+    memory_bytes: int | None, register: Callable[[str], None], forget: Callable[[str], None]
+) -> tuple[lupa.LuaRuntime, Privileged]:
+    """A fresh runtime and its privileged functions (see ``loader.lua``). ``register`` /
+    ``forget`` receive the ``%p`` address of each coroutine the VM creates / drops."""
     runtime = lupa.LuaRuntime(
         register_eval=False,
         register_builtins=False,
@@ -57,5 +108,13 @@ def create_runtime(memory_bytes: int | None) -> tuple[lupa.LuaRuntime, Privilege
         max_memory=memory_bytes or 0,
         attribute_filter=deny_attributes,
     )
-    table = runtime.execute(loader_source(), HOOK_COUNT, MAX_ERROR_BYTES, PATTERN_LIMIT)
+    table = runtime.execute(
+        loader_source(),
+        HOOK_COUNT,
+        MAX_ERROR_BYTES,
+        PATTERN_LIMIT,
+        hook_armer() is not None,
+        register,
+        forget,
+    )
     return runtime, Privileged(table)

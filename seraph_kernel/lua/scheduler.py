@@ -40,8 +40,10 @@ class Scheduler:
         max_workers: int = 32,
         max_idle: int = 4,
         coalesce_s: float = 0.001,
+        on_tick: Callable[[], None] | None = None,
     ):
         self._handle = handle
+        self._on_tick = on_tick
         self._slice = slice_s
         self._max_workers = max_workers
         self._max_idle = max_idle
@@ -193,9 +195,15 @@ class Scheduler:
                     self._wake.notify()
 
     def _watch(self) -> None:
-        """Promote a new leader when the current one is stuck in a slot for a whole slice."""
+        """Promote a new leader when the current one is stuck in a slot for a whole slice; call
+        ``on_tick`` every half slice (the engine checks budgets and deadlines there)."""
         interval = self._slice / 2
         while not self._stop_watchdog.wait(interval):
+            if self._on_tick is not None:
+                try:
+                    self._on_tick()
+                except Exception:
+                    log.exception("scheduler tick failed")
             with self._lock:
                 since = self._leader_busy_since
                 if since is None or time.monotonic() - since < self._slice:

@@ -7,8 +7,10 @@ one worker thread into a VM at once (``busy``); ``pending`` holds the work waiti
 from __future__ import annotations
 
 import logging
+import threading
 from collections import deque
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Iterator
+from contextlib import contextmanager
 from functools import cache
 from importlib.metadata import entry_points
 from typing import TYPE_CHECKING, Any
@@ -19,7 +21,7 @@ from seraph_kernel.errors import LuaCompileError
 from seraph_kernel.lua.console import ConsoleBuffer
 from seraph_kernel.lua.context import VmContext
 from seraph_kernel.lua.contract import LuaArgumentError, ScriptServices
-from seraph_kernel.lua.sandbox import create_runtime
+from seraph_kernel.lua.sandbox import create_runtime, hook_armer
 
 if TYPE_CHECKING:
     from seraph_kernel.lua.engine import LuaEngine, Run
@@ -27,6 +29,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MODULE_GROUP = "seraph.lua_modules"
+TEARDOWN_HEADROOM = 8 << 20
 CORE_MODULES = ("base", "vector", "json", "enums", "task", "console")
 
 
@@ -70,7 +73,11 @@ class LuaVM:
         modules: Iterable[str] | None = None,
     ):
         self.engine = engine
-        self.runtime, self.privileged = create_runtime(engine.limits.memory_bytes)
+        self._states: set[int] = set()
+        self._states_lock = threading.Lock()
+        self.runtime, self.privileged = create_runtime(
+            engine.limits.memory_bytes, self._register_state, self._forget_states
+        )
         self.services = services
         own_console = console is None
         self.console = console if console is not None else ConsoleBuffer(engine.limits.console_lines)
@@ -88,6 +95,42 @@ class LuaVM:
             if wanted is None or name in wanted:
                 install(self.context)
         self.builtin_names = frozenset(k for k in self.privileged.env if isinstance(k, str))
+
+    # -- coroutine states, for arming hooks from another thread ---------------------------
+    def _register_state(self, address: str) -> None:
+        with self._states_lock:
+            self._states.add(int(address, 16))
+
+    def _forget_states(self, addresses: str) -> None:
+        with self._states_lock:
+            self._states.difference_update(int(a, 16) for a in addresses.split())
+
+    def arm_hooks(self) -> None:
+        """Make every coroutine of the VM run its hook at its next instruction (thread-safe)."""
+        armer = hook_armer()
+        if armer is None:
+            return
+        with self._states_lock:
+            armer.arm(self._states)
+
+    def release_states(self) -> None:
+        """The run is over: forget the coroutines (Python first, then Lua lets them go)."""
+        with self._states_lock:
+            self._states.clear()
+        self.privileged.release_coroutines()
+
+    @contextmanager
+    def memory_headroom(self) -> Iterator[None]:
+        """Lift the memory cap while the runtime tears a run down: a script that died of
+        "not enough memory" leaves the VM full, and closing its coroutines needs a little."""
+        limit = self.runtime.get_max_memory()
+        if limit:
+            self.runtime.set_max_memory(limit + TEARDOWN_HEADROOM)
+        try:
+            yield
+        finally:
+            if limit:
+                self.runtime.set_max_memory(limit)
 
     def add_binding(self, name: str, fn: Callable[..., Awaitable[Any]]) -> int:
         self.bindings.append((name, fn))
