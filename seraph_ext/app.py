@@ -17,6 +17,7 @@ from jupyter_server.extension.application import ExtensionApp
 from tornado import web
 from traitlets import Bool, Float, Int, Unicode
 
+from seraph_ext.bot_list_cache import BotListCache
 from seraph_ext.handlers import routes
 from seraph_kernel.config import FleetConfig
 from seraph_kernel.fleet.base import Fleet, Subscription
@@ -58,11 +59,15 @@ class SeraphExtension(ExtensionApp):
     sse_heartbeat_seconds = Float(15.0, help="Idle time before the event stream sends a heartbeat.").tag(
         config=True
     )
+    bot_list_max_age_seconds = Float(
+        0.25, help="Longest GET /api/bots reuses its encoded body when no bot event arrived."
+    ).tag(config=True)
     export_env = Bool(
         True, help="Export SERAPH_SERVER_URL and SERAPH_TOKEN to the kernels this server starts."
     ).tag(config=True)
 
     fleet: Fleet | None = None
+    bot_list: BotListCache
     streams: set[Subscription]
 
     def initialize_settings(self) -> None:
@@ -87,6 +92,7 @@ class SeraphExtension(ExtensionApp):
             self.log.exception("Seraph fleet failed to start")
         else:
             self.fleet = fleet
+            self.bot_list = BotListCache(fleet, self.bot_list_max_age_seconds)
             self.log.info("Seraph REST API at %sapi/bots (%s)", self.server_url(), self.fleet_config)
         finally:
             self._ready.set()
@@ -103,6 +109,7 @@ class SeraphExtension(ExtensionApp):
             subscription.close()
         fleet, self.fleet = self.fleet, None
         if fleet is not None:
+            self.bot_list.close()
             await fleet.close()
         self._restore_env()
 

@@ -60,7 +60,7 @@ class SeraphHandler(APIHandler):
     def reply(self, payload: Any, status: int = 200) -> None:
         """Finish with a JSON body."""
         self.set_status(status)
-        self.finish(json.dumps(payload))
+        self.finish(json.dumps(payload, separators=(",", ":")))
 
     def ok(self) -> None:
         self.reply({"ok": True})

@@ -45,13 +45,14 @@ class BotActionHandler(SeraphHandler):
 
 
 class BotsHandler(SeraphHandler):
-    """``GET /api/bots`` (lite snapshots) and ``POST /api/bots`` (create)."""
+    """``GET /api/bots`` (lite snapshots, see :mod:`seraph_ext.bot_list_cache`) and
+    ``POST /api/bots`` (create)."""
 
     @web.authenticated
     @authorized
     async def get(self) -> None:
-        fleet = await self.fleet()
-        self.reply({"bots": await fleet.list_bots()})
+        await self.fleet()
+        self.finish(await self.extension.bot_list.body())
 
     @web.authenticated
     @authorized

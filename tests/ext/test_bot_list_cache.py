@@ -1,0 +1,40 @@
+"""The shared ``GET /api/bots`` body: reused while nothing changed, rebuilt as soon as a bot
+event arrives (a change made by one request is seen by the next) or once it is too old."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+from seraph_ext.bot_list_cache import BotListCache
+
+
+async def test_reused_until_a_bot_changes(fleet):
+    await fleet.create_bot("a")
+    cache = BotListCache(fleet, max_age_s=60)
+    first = await cache.body()
+    assert await cache.body() is first
+    await fleet.create_bot("b")
+    after_create = json.loads(await cache.body())
+    assert [bot["id"] for bot in after_create["bots"]] == ["a", "b"]
+    await fleet.connect("b", wait=True)
+    statuses = {bot["id"]: bot["status"] for bot in json.loads(await cache.body())["bots"]}
+    assert statuses["b"] == "menu_ready"
+    cache.close()
+
+
+async def test_rebuilt_once_too_old(fleet):
+    await fleet.create_bot("a")
+    cache = BotListCache(fleet, max_age_s=0.05)
+    first = await cache.body()
+    await asyncio.sleep(0.1)
+    assert await cache.body() is not first
+    cache.close()
+
+
+async def test_the_body_is_the_fleets_list(fleet):
+    for name in ("x", "y"):
+        await fleet.create_bot(name)
+    cache = BotListCache(fleet)
+    assert json.loads(await cache.body()) == {"bots": await fleet.list_bots()}
+    cache.close()
