@@ -25,13 +25,14 @@ UNKNOWN_INDEX = 249
 COLLECTABLE_INDEX, ENEMY_INDEX, PLAYER_INDEX, BOT_INDEX, OUTLINE_INDEX = 250, 251, 252, 253, 254
 _NONZERO = bytes([0] + [255] * 255)
 MARKER_COLOURS = {
-    UNKNOWN_INDEX: (255, 0, 255),
-    COLLECTABLE_INDEX: (255, 221, 51),
-    ENEMY_INDEX: (230, 40, 40),
-    PLAYER_INDEX: (60, 200, 255),
+    UNKNOWN_INDEX: (255, 0, 128),
+    COLLECTABLE_INDEX: (0, 255, 255),
+    ENEMY_INDEX: (255, 30, 30),
+    PLAYER_INDEX: (255, 90, 255),
     BOT_INDEX: (255, 255, 255),
     OUTLINE_INDEX: (0, 0, 0),
 }
+"""Markers use colours no block has, each with a black outline, so they stand out of the map."""
 _NAMED_COLOURS = (
     ("air", (24, 28, 48)),
     ("bedrock", (20, 20, 20)),
@@ -127,7 +128,7 @@ def render_png(
         (markers.players, PLAYER_INDEX),
     ):
         for x, y in points:
-            _dot(draw, x, y, scale, radius, index)
+            _dot(draw, x, y, scale, radius, index, outline=OUTLINE_INDEX if scale > 2 else None)
     if markers.bot is not None:
         _dot(draw, markers.bot[0], markers.bot[1], scale, radius + 1, BOT_INDEX, outline=OUTLINE_INDEX)
     out = io.BytesIO()
