@@ -40,8 +40,9 @@ creates the session with the stored settings and calls ``await bot.resume(hint)`
 
 Return conventions follow :mod:`seraph_kernel.fleet.base`: actions return ``None`` on success
 or an ``Errors.*`` code string; misuse raises :class:`seraph_kernel.errors.InvalidArgument`;
-cancelling the awaiting task cancels the action (``walk_to`` then leaves the bot standing on
-the last confirmed tile).
+cancelling the awaiting task cancels the action and raises ``CancelledError`` as asyncio
+expects (``walk_to`` then leaves the bot standing on the last confirmed tile); ``cancel_walk()``
+ends a walk so that its caller gets ``CANCELLED`` instead.
 """
 
 from __future__ import annotations
@@ -165,7 +166,18 @@ class BotSession(abc.ABC):
     # -- in-world actions ----------------------------------------------------------------------
     @abc.abstractmethod
     async def walk_to(self, x: int, y: int) -> str | None:
-        """Plan and walk; ``NOT_IN_WORLD``, ``CANCELLED``, ``DISCONNECTED``, ``OTHER``."""
+        """Plan and walk; ``NOT_IN_WORLD``, ``CANCELLED``, ``DISCONNECTED``, ``OTHER``. A new walk
+        replaces a running one (which returns ``CANCELLED``); cancelling the caller's task stops
+        the walk and raises ``CancelledError`` as usual."""
+
+    @property
+    def walking(self) -> bool:
+        """Whether a ``walk_to`` is running."""
+        return False
+
+    def cancel_walk(self) -> bool:
+        """End the running walk (its caller gets ``CANCELLED``); whether one was running."""
+        return False
 
     @abc.abstractmethod
     async def get_path(self, x: int, y: int) -> list[tuple[int, int]]:

@@ -24,6 +24,7 @@ import hashlib
 import os
 import secrets
 import time
+from collections import deque
 from collections.abc import Mapping
 from typing import Any
 
@@ -127,7 +128,9 @@ class SimBot(BotSession):
         self._world_lock = asyncio.Lock()
         self._reconnect_task: asyncio.Task | None = None
         self._ping_task: asyncio.Task | None = None
+        self._walk_task: asyncio.Task | None = None
         self._tasks: set[asyncio.Task] = set()
+        self.move_latency_ms: deque[float] = deque(maxlen=256)  # send → server confirmation
 
     # -- reads -------------------------------------------------------------------------------
     @property
@@ -586,7 +589,9 @@ class SimBot(BotSession):
         wait = self._last_move_at + self._move_interval + 0.001 - loop.time()
         if wait > 0:
             await asyncio.sleep(wait)
+        sent = time.perf_counter()
         reply = await link.request("move", self._timeout, x=x, y=y)
+        self.move_latency_ms.append((time.perf_counter() - sent) * 1000)
         if reply["t"] == "error":
             raise LinkClosed(reply["message"])
         return None if reply["ok"] else reply["reason"]
@@ -603,12 +608,33 @@ class SimBot(BotSession):
             return []
         return self._plan(self._world, int(x), int(y)) or []
 
+    @property
+    def walking(self) -> bool:
+        return self._walk_task is not None and not self._walk_task.done()
+
+    def cancel_walk(self) -> bool:
+        walk, self._walk_task = self._walk_task, None
+        if walk is None or walk.done():
+            return False
+        walk.cancel()
+        return True
+
     async def walk_to(self, x: int, y: int) -> str | None:
         x, y = _ints("walk_to", x, y)
         state = self._in_world("walk_to")
         if isinstance(state, str):
             return state
-        link, world = state
+        self.cancel_walk()  # the newest walk wins; the older walker gets CANCELLED
+        walk = self._walk_task = self._spawn(self._walk(*state, x, y))
+        try:
+            return await asyncio.shield(walk)
+        except asyncio.CancelledError:  # our caller was cancelled: stop the bot, keep cancelling
+            walk.cancel()
+            raise
+
+    async def _walk(self, link: SimLink, world: ClientWorld, x: int, y: int) -> str | None:
+        """The walk itself, in its own task so that :meth:`cancel_walk` ends it with
+        ``CANCELLED`` while a cancelled caller still sees ``CancelledError``."""
         try:
             async with self._move_lock:
                 for _ in range(WALK_REPLANS):

@@ -68,16 +68,39 @@ async def test_unreachable_targets_are_a_clear_error(server, bot_in):
     assert bot.position == (50, 30)
 
 
-async def test_cancelling_a_walk_stops_it_on_a_confirmed_tile(make_server, bot_in):
+async def test_cancel_walk_stops_it_on_a_confirmed_tile(make_server, bot_in):
+    server = await make_server(move_interval_ms=100)
+    bot, _ = await bot_in(server, HUB)
+    walk = asyncio.ensure_future(bot.walk_to(50, 50))
+    await wait_until(lambda: bot.position != (50, 30), what="the first step")
+    assert bot.walking and bot.cancel_walk() is True
+    assert await walk == "CANCELLED"
+    assert not bot.walking and bot.cancel_walk() is False
+    await asyncio.sleep(0.15)  # a move in flight is still confirmed
+    assert bot.position == server_pos(server, bot) and bot.position[1] < 50
+    assert await bot.walk_to(50, 30) is None  # the bot can walk again
+
+
+async def test_cancelling_the_caller_stops_the_walk_and_raises(make_server, bot_in):
     server = await make_server(move_interval_ms=100)
     bot, _ = await bot_in(server, HUB)
     walk = asyncio.ensure_future(bot.walk_to(50, 50))
     await wait_until(lambda: bot.position != (50, 30), what="the first step")
     walk.cancel()
-    assert await walk == "CANCELLED"
-    await asyncio.sleep(0.15)  # a move in flight is still confirmed
-    assert bot.position == server_pos(server, bot) and bot.position[1] < 50
-    assert await bot.walk_to(50, 30) is None  # the bot can walk again
+    with pytest.raises(asyncio.CancelledError):
+        await walk
+    await asyncio.sleep(0.25)
+    assert not bot.walking and bot.position == server_pos(server, bot) and bot.position[1] < 50
+
+
+async def test_a_new_walk_replaces_the_running_one(make_server, bot_in):
+    server = await make_server(move_interval_ms=50)
+    bot, _ = await bot_in(server, HUB)
+    first = asyncio.ensure_future(bot.walk_to(50, 50))
+    await wait_until(lambda: bot.position != (50, 30), what="the first step")
+    assert await bot.walk_to(45, bot.position[1]) is None
+    assert await first == "CANCELLED"
+    assert server_pos(server, bot)[0] == 45
 
 
 async def test_a_drop_mid_walk_is_disconnected_then_the_bot_comes_back(make_server, bot_in):
