@@ -14,6 +14,7 @@ Targets: ≤ 1.5× the fastest reference on both sizes; 100×60 under 1 ms.
 from __future__ import annotations
 
 import argparse
+import gc
 import random
 import statistics
 import time
@@ -64,13 +65,25 @@ def farthest_reachable(passable: bytes, width: int, height: int, start: Point) -
     return last
 
 
-def median_ms(fn: Callable[[], object], repeat: int) -> tuple[float, object]:
-    times, result = [], None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        result = fn()
-        times.append((time.perf_counter() - t0) * 1000)
-    return statistics.median(times), result
+def interleaved_medians(fns: dict[str, Callable[[], object]], repeats: dict[str, int]) -> dict[str, tuple]:
+    """``{name: (median ms, last result)}``. Runs take turns, in a rotating order, so load
+    changes and cache effects hit every implementation alike; the garbage collector is off while
+    timing (as in timeit), so collecting networkx's garbage is not billed to the next call."""
+    times: dict[str, list[float]] = {name: [] for name in fns}
+    results: dict[str, object] = {}
+    names = list(fns)
+    gc.collect()
+    gc.disable()
+    try:
+        for i in range(max(repeats.values())):
+            for name in names[i % len(names) :] + names[: i % len(names)]:
+                if i < repeats[name]:
+                    t0 = time.perf_counter()
+                    results[name] = fns[name]()
+                    times[name].append((time.perf_counter() - t0) * 1000)
+    finally:
+        gc.enable()
+    return {name: (statistics.median(times[name]), results[name]) for name in fns}
 
 
 def bench(label: str, grid: tuple[bytes, int, int, Point], repeat: int) -> tuple[float, float]:
@@ -98,11 +111,10 @@ def bench(label: str, grid: tuple[bytes, int, int, Point], repeat: int) -> tuple
         return find_path(passable, width, height, start, goal)
 
     nx_repeat = max(3, repeat // 5) if width * height > 100_000 else repeat
-    figures = {
-        "tcod AStar": median_ms(tcod_astar, repeat),
-        "networkx astar_path": median_ms(networkx_astar, nx_repeat),
-        "seraph find_path": median_ms(ours, repeat),
-    }
+    figures = interleaved_medians(
+        {"tcod AStar": tcod_astar, "networkx astar_path": networkx_astar, "seraph find_path": ours},
+        {"tcod AStar": repeat, "networkx astar_path": nx_repeat, "seraph find_path": repeat},
+    )
     lengths = {name: len(path) for name, (_, path) in figures.items()}
     assert len(set(lengths.values())) == 1, f"path lengths differ: {lengths}"
     fastest_name = min((n for n in figures if n != "seraph find_path"), key=lambda n: figures[n][0])

@@ -33,23 +33,31 @@ def find_path(passable: Passable, width: int, height: int, start: Point, goal: P
         return []
     if not (0 <= gx < width and 0 <= gy < height):
         return None
-    grid = _as_grid(passable, width, height)
-    if not grid[gy, gx]:
+    cells = _binary_cells(passable, width, height)
+    if not cells[gy * width + gx]:
         return None
-    grid[sy, sx] = 1  # a fresh array: the start may be blocked (a bot standing in a door)
-    steps = tcod.path.AStar(grid.T, diagonal=0).get_path(sx, sy, gx, gy)
-    return steps or None
+    cells[sy * width + sx] = 1  # a fresh copy: the start may be blocked (a bot standing in a door)
+    grid = np.frombuffer(cells, dtype=np.int8).reshape(height, width)
+    return tcod.path.AStar(grid.T, diagonal=0).get_path(sx, sy, gx, gy) or None
 
 
-def _as_grid(passable: Passable, width: int, height: int) -> np.ndarray:
-    """A ``(height, width)`` int8 array, 1 for passable, 0 for blocked."""
+def _binary_cells(passable: Passable, width: int, height: int) -> bytearray | np.ndarray:
+    """A fresh, writable flat copy of the grid with 1 for passable and 0 for blocked."""
     if callable(passable):
-        flat = bytearray(1 if passable(x, y) else 0 for y in range(height) for x in range(width))
-        return np.frombuffer(flat, dtype=np.int8).reshape(height, width)
-    try:
-        arr = np.asarray(memoryview(passable))
-    except TypeError:
-        arr = np.array(passable, dtype=bool)
-    if arr.size != width * height:
-        raise ValueError(f"find_path: grid has {arr.size} cells, expected {width}x{height}")
-    return (arr.reshape(height, width) != 0).view(np.int8)
+        cells: bytearray | np.ndarray = bytearray(
+            1 if passable(x, y) else 0 for y in range(height) for x in range(width)
+        )
+    elif isinstance(passable, (bytes, bytearray)):
+        cells = bytearray(passable.translate(_NONZERO_TO_ONE))
+    else:
+        try:
+            cells = np.asarray(memoryview(passable)).reshape(-1) != 0
+        except TypeError:
+            cells = np.array(passable, dtype=bool)
+        cells = cells.view(np.int8)
+    if len(cells) != width * height:
+        raise ValueError(f"find_path: grid has {len(cells)} cells, expected {width}x{height}")
+    return cells
+
+
+_NONZERO_TO_ONE = bytes([0] + [1] * 255)
