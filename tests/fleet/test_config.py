@@ -68,3 +68,8 @@ def test_bad_constructor_values_name_the_field(field, value):
 
 def test_db_path_strings_become_paths():
     assert FleetConfig(db_path="/tmp/a.sqlite").db_path == Path("/tmp/a.sqlite")
+
+
+def test_a_backoff_cap_below_its_start_is_refused():
+    with pytest.raises(InvalidArgument, match=r"^reconnect_max_ms: "):
+        FleetConfig(reconnect_initial_ms=500, reconnect_max_ms=100)
