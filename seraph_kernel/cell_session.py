@@ -204,7 +204,7 @@ def cell_limits() -> Any:
 
 
 def _compile_message(message: str, chunkname: str) -> str:
-    """``lua compile: 2: ...`` -> ``In[3]:2: ...`` so the traceback finds the cell line."""
+    """``lua compile: 2: ...`` -> ``executor:2: ...`` so the traceback finds the cell line."""
     prefix = "lua compile: "
     if message.startswith(prefix):
         rest = message[len(prefix) :]

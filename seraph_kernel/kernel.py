@@ -30,7 +30,7 @@ from seraph_kernel.inspection import inspect_text, word_at
 from seraph_kernel.lua_mapping import LuaGlobals
 from seraph_kernel.magics.base import MagicUsageError
 from seraph_kernel.magics.registry import MagicRegistry
-from seraph_kernel.tracebacks import chunk_name, format_traceback
+from seraph_kernel.tracebacks import CELL_CHUNK, format_traceback
 
 SHUTDOWN_TIMEOUT_S = 10.0
 _HELP_REQUEST = re.compile(r"^\s*(\?{1,2})?([A-Za-z_][\w.:]*)(\?{1,2})?\s*$")
@@ -67,7 +67,7 @@ class SeraphKernel(IPythonKernel):
         self.seraph = CellSession(_KernelSink(self))
         self._main_loop: asyncio.AbstractEventLoop | None = None
         self._cell_parent: dict[str, Any] = {}
-        self._sources: dict[str, str] = {}
+        self._cell: tuple[str, int] | None = None
         self._current: asyncio.Task[Any] | None = None
         self._python_running = False
         if self.shell is not None:
@@ -164,9 +164,8 @@ class SeraphKernel(IPythonKernel):
 
     async def _run_lua(self, source: str, count: int, show: bool) -> None:
         plan = plan_lua(source)
-        chunk = chunk_name(count)
-        self._sources[chunk] = source
-        outcome = await self.seraph.run(plan.source, chunk)
+        self._cell = (source, count)
+        outcome = await self.seraph.run(plan.source, CELL_CHUNK)
         if not outcome.ok:
             raise self._publish_lua_error(outcome)
         values = [value for value in outcome.results]
@@ -178,11 +177,12 @@ class SeraphKernel(IPythonKernel):
 
     def _publish_lua_error(self, outcome: CellOutcome) -> CellFailed:
         ename, evalue = outcome.ename or "LuaError", outcome.evalue or ""
-        return self._publish_error(ename, evalue, format_traceback(ename, evalue, self._sources))
+        source, count = self._cell or (None, None)
+        return self._publish_error(ename, evalue, format_traceback(ename, evalue, source, count))
 
     def _publish_error(self, ename: str, evalue: str, traceback: list[str]) -> CellFailed:
         if not traceback:
-            traceback = format_traceback(ename, evalue, {})
+            traceback = format_traceback(ename, evalue)
         self.send_iopub("error", {"ename": ename, "evalue": evalue, "traceback": traceback})
         return CellFailed(ename, evalue, traceback)
 
