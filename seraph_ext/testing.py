@@ -56,8 +56,11 @@ async def serve(
     token: str | None = None,
     root_dir: Path | str | None = None,
     extension_config: dict[str, Any] | None = None,
+    server_config: dict[str, Any] | None = None,
 ) -> AsyncIterator[RunningServer]:
-    """Start a ServerApp with only ``seraph_ext`` on 127.0.0.1 and stop it on exit."""
+    """Start a ServerApp with only ``seraph_ext`` on 127.0.0.1 and stop it on exit.
+    ``extension_config`` sets ``SeraphExtension`` traits; ``server_config`` adds other
+    sections (``{"ServerApp": {"authorizer_class": ...}}``)."""
     from jupyter_server.serverapp import ServerApp
 
     token = token or secrets.token_hex(16)
@@ -66,12 +69,15 @@ async def serve(
         seraph["sim_address"] = sim_address
     if db_path is not None:
         seraph["db_path"] = str(db_path)
-    config = Config(
-        {
-            "IdentityProvider": {"token": token},
-            "ServerApp": {"jpserver_extensions": {"seraph_ext": True}},
-            "SeraphExtension": seraph,
-        }
+    config = Config(server_config or {})
+    config.merge(
+        Config(
+            {
+                "IdentityProvider": {"token": token},
+                "ServerApp": {"jpserver_extensions": {"seraph_ext": True}},
+                "SeraphExtension": seraph,
+            }
+        )
     )
     port = free_port()
     app = ServerApp(

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -38,11 +39,15 @@ from seraph_kernel.errors import (
 from seraph_kernel.fleet.base import JSON, Fleet, FleetEvent, Subscription, WorldView
 from seraph_kernel.fleet.events import EventBus
 
+log = logging.getLogger(__name__)
+
 ENV_SERVER_URL = "SERAPH_SERVER_URL"
 ENV_TOKEN = "SERAPH_TOKEN"
 #: Requests without a long wait in them; actions that wait (walk_to, ?wait=true) have none.
 REQUEST_TIMEOUT_S = 30.0
 STREAM_CONNECT_TIMEOUT_S = 10.0
+#: Longest silence (the server sends heartbeats every 15 s) before the stream is reopened.
+STREAM_IDLE_TIMEOUT_S = 60.0
 RECONNECT_INITIAL_S = 0.2
 RECONNECT_MAX_S = 5.0
 
@@ -72,8 +77,8 @@ class RemoteFleet(Fleet):
     async def start(self) -> None:
         """Open the event stream; returns once the server has subscribed it."""
         self._bus.bind()
-        self._stream_up = asyncio.get_running_loop().create_future()
-        self._stream_task = asyncio.create_task(self._read_stream())
+        self._open_stream()
+        assert self._stream_up is not None
         try:
             await asyncio.wait_for(asyncio.shield(self._stream_up), STREAM_CONNECT_TIMEOUT_S)
         except asyncio.TimeoutError:
@@ -266,8 +271,10 @@ class RemoteFleet(Fleet):
 
     # -- events --------------------------------------------------------------------------------
     def subscribe(self, client_id: str | None = None) -> Subscription:
-        """Events from the server's stream (opened by :meth:`start`)."""
-        return self._bus.subscribe(client_id)
+        """Events from the server's stream (opened by :meth:`start`, or here if it was not)."""
+        subscription = self._bus.subscribe(client_id)
+        self._open_stream()
+        return subscription
 
     # -- HTTP ----------------------------------------------------------------------------------
     def _http(self) -> httpx.AsyncClient:
@@ -307,11 +314,19 @@ class RemoteFleet(Fleet):
         return None
 
     # -- event stream --------------------------------------------------------------------------
+    def _open_stream(self) -> None:
+        """Start the one stream reader of this fleet (once)."""
+        if self._stream_task is None:
+            loop = asyncio.get_running_loop()
+            self._stream_up = loop.create_future()
+            self._stream_task = loop.create_task(self._read_stream())
+
     async def _read_stream(self) -> None:
         delay = RECONNECT_INITIAL_S
         while True:
             try:
-                async with self._http().stream("GET", "api/seraph/events", timeout=httpx.Timeout(None)) as r:
+                timeout = httpx.Timeout(REQUEST_TIMEOUT_S, read=STREAM_IDLE_TIMEOUT_S)
+                async with self._http().stream("GET", "api/seraph/events", timeout=timeout) as r:
                     if r.status_code != 200:
                         await r.aread()
                         error = error_from_response(r.status_code, _json_or_text(r))
@@ -330,8 +345,8 @@ class RemoteFleet(Fleet):
                         self._bus.publish(FleetEvent(kind, client_id, data))
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                pass
+            except Exception as err:
+                log.debug("event stream from %s dropped (%r); reopening in %.1f s", self.url, err, delay)
             await asyncio.sleep(delay)
             delay = min(delay * 2, RECONNECT_MAX_S)
 
