@@ -57,9 +57,6 @@ class SeraphKernel(IPythonKernel):
         "codemirror_mode": "lua",
         "pygments_lexer": "lua",
     }
-    help_links = [
-        {"text": "Seraph magics", "url": "https://github.com/seraph-notebook/seraph/blob/main/docs/magics.md"}
-    ]
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
