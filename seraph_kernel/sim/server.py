@@ -76,13 +76,20 @@ class SimWorldServer:
         return f"{ip}:{port}"
 
     async def start(self) -> None:
-        for i, name in enumerate(self.host_names):
-            port = self.port + i if self.port else 0
-            srv = await asyncio.start_server(
-                lambda r, w, name=name: self._accept(name, r, w), self.bind, port, limit=2**20
-            )
-            self._servers.append(srv)
-            self.hosts[name] = (self.bind, srv.sockets[0].getsockname()[1])
+        """Listen on every host (``OSError`` if a port is taken: nothing is left open)."""
+        try:
+            for i, name in enumerate(self.host_names):
+                port = self.port + i if self.port else 0
+                srv = await asyncio.start_server(
+                    lambda r, w, name=name: self._accept(name, r, w), self.bind, port, limit=2**20
+                )
+                self._servers.append(srv)
+                self.hosts[name] = (self.bind, srv.sockets[0].getsockname()[1])
+        except OSError:
+            for srv in self._servers:
+                srv.close()
+            self._servers.clear()
+            raise
         self._tick_task = asyncio.get_running_loop().create_task(self._tick_loop())
 
     async def stop(self) -> None:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from seraph_kernel.sim import catalog as c
+from seraph_kernel.sim.server import SimWorldServer
 
 from .helpers import RawClient, join
 
@@ -110,3 +113,12 @@ async def test_stop_closes_clients_and_ports(make_server, connect):
         pass
     else:
         raise AssertionError("the port still accepts connections")
+
+
+async def test_a_taken_port_fails_start_and_leaves_nothing_open(make_server):
+    first = await make_server()
+    entry_port = first.hosts["game-ice.sim"][1] - 1  # the second host of a new server collides
+    clash = SimWorldServer(seed=42, port=entry_port)
+    with pytest.raises(OSError):
+        await clash.start()
+    assert clash._servers == []
