@@ -16,6 +16,7 @@ import lupa.lua54 as lupa
 
 from seraph_kernel.errors import LuaCompileError, UnknownBot
 from seraph_kernel.lazy_fleet import LazyFleet
+from seraph_kernel.lua.context import binding_error
 from seraph_kernel.magics.base import MagicError
 
 
@@ -107,10 +108,21 @@ class CellSession:
             await engine.start()
             vm = engine.new_vm(CellServices(self))
             vm.context.env["clear_output"] = vm.context.function("clear_output", self._clear_output)
+            vm.context.env["display"] = vm.privileged.make_function(self._display_raw)
             pristine = vm.runtime.globals()  # the runtime's own library, not the user's env
             self._getmetatable, self._tostring = pristine.debug.getmetatable, pristine.tostring
             self._engine, self._vm = engine, vm
         return self._vm
+
+    def _display_raw(self, *args: Any) -> tuple[bool, Any]:
+        """``display(value)`` in cells gets the Lua value itself (functions, vectors, tables
+        holding functions), not its plain-data copy: any value can be shown. The
+        ``(ok, result)`` pair is the runtime's binding convention."""
+        try:
+            self.sink.display(args[0] if args else None)
+            return True, None
+        except BaseException as exc:
+            return False, binding_error("display", exc)
 
     def _clear_output(self, wait: Any = False) -> None:
         """``clear_output(wait?)`` in cells: clear the cell's output (``wait``: at the next one)."""

@@ -49,6 +49,8 @@ def test_print_streams_stdout_and_warn_stderr(kernel):
 def test_display_shows_a_value_now(kernel):
     result = kernel.ok('display({a = 1})\nprint("after")')
     assert result.displays[0]["text/plain"] == "{a = 1}"
+    shown = kernel.ok("display({f = print, v = Vector2i.new(1, 2)})\ndisplay(print)").displays
+    assert [data["text/plain"] for data in shown] == ["{f = <function>, v = Vector2i(1, 2)}", "<function>"]
     kinds = [kind for kind, _ in result.outputs]
     assert kinds.index("display_data") < kinds.index("stream")
 
