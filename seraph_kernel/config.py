@@ -30,7 +30,7 @@ class FleetConfig:
     db_path: Path | None = None
     script_memory_bytes: int = 64 * 1024 * 1024
     script_budget_ms: int | None = 5000
-    cleanup_deadline_ms: int = 2000
+    cleanup_deadline_ms: int = 5000
     output_limit_bytes: int = 1024 * 1024
     reconnect_initial_ms: int = 250
     reconnect_max_ms: int = 10_000
