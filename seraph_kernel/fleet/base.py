@@ -88,10 +88,10 @@ class Fleet(abc.ABC):
     """Bots and scripts, local or remote. See the module docstring for conventions."""
 
     # -- lifecycle -------------------------------------------------------------------------
-    async def start(self) -> None:
+    async def start(self) -> None:  # noqa: B027 (optional hook, empty by default)
         """Start background parts (embedded world, restored bots, event stream)."""
 
-    async def close(self) -> None:
+    async def close(self) -> None:  # noqa: B027 (optional hook, empty by default)
         """Stop scripts (their cleanups run), disconnect bots cleanly, release resources."""
 
     @property
@@ -149,8 +149,8 @@ class Fleet(abc.ABC):
     @abc.abstractmethod
     async def walk_to(self, bot_id: str, x: int, y: int) -> str | None:
         """A* to the tile and walk at the allowed pace; returns once the server echoes the
-        final position. Errors: ``NOT_IN_WORLD``, ``CANCELLED``, ``DISCONNECTED``, ``OTHER``
-        (unreachable)."""
+        final position. Errors: ``NOT_CONNECTED``, ``NOT_IN_WORLD``, ``CANCELLED``,
+        ``DISCONNECTED``, ``OTHER`` (unreachable)."""
 
     @abc.abstractmethod
     async def get_path(self, bot_id: str, x: int, y: int) -> list[tuple[int, int]]:
