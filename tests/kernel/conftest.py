@@ -21,6 +21,8 @@ class CellResult:
 
     reply: dict[str, Any]
     outputs: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    background: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    """IOPub messages of other parents seen meanwhile (live widgets' comm updates)."""
 
     @property
     def ok(self) -> bool:
@@ -66,10 +68,12 @@ class KernelDriver:
 
     def collect(self, msg_id: str, timeout: float = TIMEOUT) -> CellResult:
         outputs: list[tuple[str, dict[str, Any]]] = []
+        background: list[tuple[str, dict[str, Any]]] = []
         deadline = time.monotonic() + timeout
         while True:
             message = self.client.get_iopub_msg(timeout=max(0.1, deadline - time.monotonic()))
             if message["parent_header"].get("msg_id") != msg_id:
+                background.append((message["msg_type"], message["content"]))
                 continue
             kind = message["msg_type"]
             if kind == "status" and message["content"]["execution_state"] == "idle":
@@ -77,7 +81,7 @@ class KernelDriver:
             if kind not in ("status", "execute_input"):
                 outputs.append((kind, message["content"]))
         reply = self.shell_reply(msg_id, timeout)
-        return CellResult(reply, outputs)
+        return CellResult(reply, outputs, background)
 
     def shell_reply(self, msg_id: str, timeout: float = TIMEOUT) -> dict[str, Any]:
         while True:

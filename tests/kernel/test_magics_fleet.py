@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 FIND_NEAR_TILE = """
@@ -141,3 +143,25 @@ def test_bad_magic_input_is_an_error_and_changes_nothing(kernel, in_world, cell,
         assert result.reply["evalue"] == evalue
     assert result.error["ename"] == ename
     assert kernel.ok("getClient().id").result["text/plain"] == '"bot-1"'
+
+
+def test_live_minimap_redraws_a_walk_without_flooding(kernel, in_world):
+    shown = kernel.ok("%minimap --live")
+    model_id = shown.displays[0]["application/vnd.jupyter.widget-view+json"]["model_id"]
+
+    def frames(result):
+        return [
+            content
+            for kind, content in result.outputs + result.background
+            if kind == "comm_msg"
+            and content["comm_id"] == model_id
+            and ["value"] in content["data"]["buffer_paths"]
+        ]
+
+    x, y = kernel.ok(FIND_NEAR_TILE).result["text/plain"].split(", ")
+    started = time.monotonic()
+    walked = kernel.ok(f"%walk_to {x} {y}\nsleep(300)")
+    elapsed = time.monotonic() - started
+    assert 1 <= len(frames(walked)) <= elapsed * 10 + 1
+    kernel.ok("%%python\nimport ipywidgets\nipywidgets.Widget.close_all()")
+    assert not frames(kernel.ok("sleep(1200)"))
