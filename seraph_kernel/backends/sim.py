@@ -129,6 +129,7 @@ class SimBot(BotSession):
         self._reconnect_task: asyncio.Task | None = None
         self._ping_task: asyncio.Task | None = None
         self._walk_task: asyncio.Task | None = None
+        self._connect_task: asyncio.Task | None = None
         self._tasks: set[asyncio.Task] = set()
         self.move_latency_ms: deque[float] = deque(maxlen=256)  # send → server confirmation
 
@@ -309,6 +310,15 @@ class SimBot(BotSession):
         is shown meanwhile (``None``: connecting → authenticating)."""
         link = SimLink(self._on_message, self._on_lost)
         try:
+            return await self._handshake(link, ip, port, status)
+        except asyncio.CancelledError:
+            link.abort()  # never leave a half-open session behind
+            raise
+
+    async def _handshake(
+        self, link: SimLink, ip: str, port: int, status: str | None
+    ) -> tuple[str, str] | None:
+        try:
             await asyncio.wait_for(link.open(ip, port), self._timeout)
         except TimeoutError:
             return "TIMEOUT", f"connect to {ip}:{port}: timed out"
@@ -352,16 +362,22 @@ class SimBot(BotSession):
     async def connect(self, wait: bool = True) -> str | None:
         if self._link is not None and self._status in CONNECTED:
             return None
-        if self._reconnect_task is not None and not self._reconnect_task.done():
-            self._reconnect_task.cancel()
-        self._want_connected = True
-        task = self._spawn(self._connect_flow())
-        return await task if wait else None
+        task = self._connect_task
+        if task is None or task.done():
+            if self._reconnect_task is not None and not self._reconnect_task.done():
+                self._reconnect_task.cancel()
+            self._want_connected = True
+            task = self._connect_task = self._spawn(self._connect_flow())
+        return await asyncio.shield(task) if wait else None
 
     async def _connect_flow(self) -> str | None:
+        """Runs in its own task; only :meth:`disconnect` cancels it."""
         self.last_error = None
         self._set_status("connecting")
-        failure = await self._open(*self._entry, status=None)
+        try:
+            failure = await self._open(*self._entry, status=None)
+        except asyncio.CancelledError:
+            return self._fail("DISCONNECTED", "connect: cancelled by disconnect")
         if failure is not None:
             code, message = failure
             self._want_connected = False
@@ -415,8 +431,10 @@ class SimBot(BotSession):
     async def disconnect(self) -> None:
         self._want_connected = False
         self._return_world = None
-        if self._reconnect_task is not None and self._reconnect_task is not asyncio.current_task():
-            self._reconnect_task.cancel()
+        for task in (self._reconnect_task, self._connect_task):
+            if task is not None and task is not asyncio.current_task() and not task.done():
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
         link = self._link
         if link is not None:
             with contextlib.suppress(LinkClosed, TimeoutError):
@@ -505,7 +523,8 @@ class SimBot(BotSession):
             if self._want_connected:
                 self._return_world = name
                 self._set_status("reconnecting")
-                self._reconnect_task = self._spawn(self._reconnect_loop())
+                if self._reconnect_task is None or self._reconnect_task.done():
+                    self._reconnect_task = self._spawn(self._reconnect_loop())
             return None
         self.pending_world = name
         self._set_status("joining_world")

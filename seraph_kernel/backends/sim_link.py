@@ -62,6 +62,11 @@ class SimLink:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._reader_task
 
+    def abort(self) -> None:
+        """Close on purpose without waiting (usable while being cancelled)."""
+        self.intentional = True
+        self._shutdown()
+
     def _shutdown(self) -> None:
         if self._writer is not None and not self._writer.is_closing():
             self._writer.close()

@@ -35,9 +35,8 @@ DEADLINE_EXCEEDED = "DEADLINE_EXCEEDED"
 OUTPUT_SIZE_LIMIT_EXCEEDED = "OUTPUT_SIZE_LIMIT_EXCEEDED"
 INTERNAL_ERROR = "INTERNAL_ERROR"
 
-# driver result codes (loader.lua P.drive) and request kinds
-GONE, YIELDED, FINISHED, ERRORED = 0, 1, 2, 3
-SLEEP, CALL, TICK = 1, 2, 3
+# scheduler requests a task yields (loader.lua): (tag, kind, ...)
+SLEEP, CALL, TICK, TASK_DONE, TASK_FAILED = 1, 2, 3, 4, 5
 
 KILL_STOP, KILL_INTERRUPT = "stop", "interrupt"
 STOP_MESSAGE = "script stopped"
@@ -157,6 +156,7 @@ class Run:
         self._final_error: dict[str, str] | None = None
         self.phase = "main"  # main -> cleanup -> done
         self.groups: dict[int, TaskGroup] = {}
+        self.threads: dict[int, Any] = {}  # task id -> lupa coroutine
         self.live: set[int] = set()
         self.calls: dict[int, Call] = {}
         self.main_group: TaskGroup | None = None
@@ -313,7 +313,7 @@ class LuaEngine:
         self._drive(run, task_id, args)
 
     def _on_wake(self, run: Run, task_id: int, since: float) -> None:
-        self._drive(run, task_id, (time.monotonic() - since,))
+        self._drive(run, task_id, time.monotonic() - since)
 
     def _on_result(self, run: Run, call: Call, outcome: tuple[Any, ...]) -> None:
         self._deliver(run, call, outcome)
@@ -327,8 +327,8 @@ class LuaEngine:
 
     def _on_spawn(self, run: Run, lua_fn: Any, args: tuple[Any, ...]) -> None:
         if run.phase == "main" and run.kill_message is None:
-            task_id = run.vm.privileged.new_task(lua_fn, run.main_group.hook, False, *args)
-            self._adopt(run, task_id, run.main_group)
+            task_id, thread = run.vm.privileged.new_task(lua_fn, run.main_group.hook, False, *args)
+            self._adopt(run, task_id, run.main_group, thread=thread)
 
     def _on_cleanup_deadline(self, run: Run, task_id: int) -> None:
         if run.phase == "cleanup" and run.cleanup_task == task_id:
@@ -366,59 +366,66 @@ class LuaEngine:
         if run.kill_message is not None:
             self._end_main(run)
             return
-        task_id = vm.privileged.new_task(fn, group.hook, True)
-        self._adopt(run, task_id, group)
+        task_id, thread = vm.privileged.new_task(fn, group.hook, True)
+        self._adopt(run, task_id, group, thread=thread)
 
-    def _adopt(self, run: Run, task_id: int, group: TaskGroup, delay_ms: float = 0) -> None:
+    def _adopt(self, run: Run, task_id: int, group: TaskGroup, delay_ms: float = 0, thread: Any = None) -> None:
+        """Schedule a new task (its coroutine is looked up when made from Lua, task.spawn)."""
+        run.threads[task_id] = thread if thread is not None else run.vm.privileged.task_thread(task_id)
         run.groups[task_id] = group
         if not group.cleanup:
             run.live.add(task_id)
         if delay_ms > 0:
-            self.scheduler.post_at(time.monotonic() + delay_ms / 1000, run.vm, ("drive", run, task_id, ()))
+            self.scheduler.post_at(time.monotonic() + delay_ms / 1000, run.vm, ("drive", run, task_id, None))
         else:
-            self.scheduler.post(run.vm, ("drive", run, task_id, ()))
+            self.scheduler.post(run.vm, ("drive", run, task_id, None))
 
-    def _drive(self, run: Run, task_id: int, args: tuple[Any, ...]) -> None:
-        group = run.groups.get(task_id)
-        if group is None:
+    def _drive(self, run: Run, task_id: int, args: Any) -> None:
+        """Resume a task with ``args`` (None, a value or a tuple of values) and act on what it
+        yields: a scheduler request, its end, or a kill error."""
+        thread = run.threads.get(task_id)
+        if thread is None:
             return
         if run.phase == "main" and run.kill_message is not None:
             self._end_main(run)
             return
-        group.slice_started = time.monotonic()
+        group = run.groups[task_id]
+        group.slice_started = now = time.monotonic()
         run.current_group = group
-        self._driving[run] = group.slice_started
+        self._driving[run] = now
         try:
-            result = run.vm.privileged.drive(task_id, *args)
-        finally:
+            request = thread.send(args)
+        except lupa.LuaError as exc:
             self._driving.pop(run, None)
-        code = result if isinstance(result, int) else result[0]
-        if code == YIELDED:
-            self._request(run, task_id, result)
+            run.threads.pop(task_id, None)
+            self._task_failed(run, task_id, str(exc).split("\n", 1)[0])
             return
-        if code == GONE:
-            self._task_ended(run, task_id)
+        except UnicodeDecodeError:
+            request = None  # a user yield of binary data at task level: just a tick
+        except StopIteration:
+            request = (run.vm.privileged.tag, TASK_DONE)
+        self._driving.pop(run, None)
+        if type(request) is not tuple or request[0] != run.vm.privileged.tag:
+            self.scheduler.post(run.vm, ("drive", run, task_id, None))
             return
-        if code == ERRORED:
-            self._task_failed(run, task_id, result[1])
-            return
-        self._task_ended(run, task_id)
-
-    def _request(self, run: Run, task_id: int, request: tuple[Any, ...]) -> None:
         kind = request[1]
-        vm = run.vm
         if kind == SLEEP:
-            ms = request[2] if len(request) > 2 else 0
-            seconds = ms / 1000 if isinstance(ms, (int, float)) and ms > 0 else 0.0
+            ms = request[2]
             now = time.monotonic()
-            if seconds > 0 and not math.isnan(seconds):
-                self.scheduler.post_at(now + seconds, vm, ("wake", run, task_id, now))
+            if isinstance(ms, (int, float)) and ms > 0 and ms == ms:
+                self.scheduler.post_at(now + ms / 1000, run.vm, ("wake", run, task_id, now))
             else:
-                self.scheduler.post(vm, ("wake", run, task_id, now))
+                self.scheduler.post(run.vm, ("wake", run, task_id, now))
         elif kind == CALL:
             self._call(run, task_id, request[2], request[3:])
+        elif kind == TASK_DONE:
+            run.threads.pop(task_id, None)
+            self._task_ended(run, task_id)
+        elif kind == TASK_FAILED:
+            run.threads.pop(task_id, None)
+            self._task_failed(run, task_id, request[2])
         else:
-            self.scheduler.post(vm, ("drive", run, task_id, ()))
+            self.scheduler.post(run.vm, ("drive", run, task_id, None))
 
     def _call(self, run: Run, task_id: int, binding_id: Any, lua_args: tuple[Any, ...]) -> None:
         vm = run.vm
@@ -486,12 +493,14 @@ class LuaEngine:
 
     def _drop_task(self, run: Run, task_id: int) -> None:
         run.vm.privileged.cancel_task(task_id)
+        run.threads.pop(task_id, None)
         run.live.discard(task_id)
         self._cancel_calls(run, task_id)
 
     def cancel_task(self, run: Run, task_id: int) -> bool:
         """``task.cancel``: drop a task of the run (called on the worker inside Lua)."""
         alive = run.vm.privileged.cancel_task(task_id)
+        run.threads.pop(task_id, None)
         run.live.discard(task_id)
         run.groups.pop(task_id, None)
         self._cancel_calls(run, task_id)
@@ -510,6 +519,7 @@ class LuaEngine:
         self._cancel_calls(run)
         run.live.clear()
         run.groups.clear()
+        run.threads.clear()
         with run.vm.memory_headroom():
             run.vm.privileged.reset_tasks()
             run.vm.privileged.collect()
@@ -523,15 +533,16 @@ class LuaEngine:
             return
         deadline = time.monotonic() + self.limits.cleanup_deadline_ms / 1000
         group = TaskGroup(run, cleanup=True, deadline=deadline)
-        task_id = vm.privileged.new_task(fn, group.hook, False)
+        task_id, thread = vm.privileged.new_task(fn, group.hook, False)
         run.cleanup_task = task_id
-        self._adopt(run, task_id, group)
+        self._adopt(run, task_id, group, thread=thread)
         self.scheduler.post_at(deadline, vm, ("cleanup_deadline", run, task_id))
 
     def _finalize(self, run: Run) -> None:
         vm = run.vm
         record = run.record
         self._cancel_calls(run)
+        run.threads.clear()
         run.phase = "done"
         try:
             with vm.memory_headroom():

@@ -2,7 +2,7 @@
 -- the table of internal functions Python drives the VM with. User code never sees this scope:
 -- it gets `env`, a new table built from an allow-list, and every Python callable stays an
 -- upvalue of a closure built here (unreachable without `debug`).
-local HOOK_COUNT, MAX_ERROR_BYTES, PATTERN_LIMIT, ASYNC_ARM, register, forget = ...
+local HOOK_COUNT, MAX_ERROR_BYTES, PATTERN_LIMIT, ASYNC_ARM, register, forget, TAG = ...
 
 local type, select, error, pcall, tostring, tonumber = type, select, error, pcall, tostring, tonumber
 local rawget, rawset, rawequal, rawlen, next, pairs, ipairs = rawget, rawset, rawequal, rawlen, next, pairs, ipairs
@@ -18,10 +18,9 @@ local utf8len = utf8.len
 local floor, huge = math.floor, math.huge
 local collectgarbage = collectgarbage
 
--- A private value: a yield whose first value is TAG is a request to the scheduler. User code
--- can never obtain TAG, so it cannot forge one.
-local TAG = setmetatable({}, { __metatable = false, __tostring = function() return "?" end })
-local SLEEP, CALL, TICK = 1, 2, 3
+-- TAG (a random string from Python, kept only here): a yield whose first value is TAG is a
+-- request to the scheduler. User code never sees it, so it cannot forge one.
+local SLEEP, CALL, TICK, DONE, FAILED = 1, 2, 3, 4, 5
 
 local P = {}
 
@@ -62,7 +61,8 @@ end
 -- Hooks: every coroutine of a run carries its group's hook. On a kill the hook re-arms itself
 -- to fire on every instruction, so pcall/xpcall cannot swallow the error.
 ---------------------------------------------------------------------------------------------
-local cur_hook = nil
+-- The hook of every coroutine of the VM, so new coroutines inherit the one of their creator.
+local hook_of = setmetatable({}, { __mode = "k" })
 -- Hooks that have started killing their coroutines. An error raised inside a hook reaches an
 -- xpcall message handler while hooks are still disabled (Lua only re-enables them once the
 -- error is caught), so the sandbox's xpcall skips the user's handler for a dying group.
@@ -106,9 +106,11 @@ end
 local function track(co, hook, armed)
   if not ASYNC_ARM then
     sethook(co, hook, "", HOOK_COUNT)
+    hook_of[co] = hook
     return
   end
   sethook(co, hook, "", armed and 1 or 0)
+  hook_of[co] = hook
   local p = sformat("%p", co)
   live[co] = p
   register(p)
@@ -121,7 +123,7 @@ function P.release_coroutines()
 end
 
 local function safe_xpcall(f, handler, ...)
-  local hook = cur_hook
+  local hook = hook_of[running()]
   return xpcall(f, function(e)
     if hook and dying[hook] then return e end
     return handler(e)
@@ -130,7 +132,8 @@ end
 
 local function hooked_create(f)
   local co = create(f)
-  if cur_hook then track(co, cur_hook, gethook() ~= nil) end
+  local hook = hook_of[running()]
+  if hook then track(co, hook, gethook() ~= nil) end
   return co
 end
 
@@ -279,37 +282,12 @@ P.env = env
 ---------------------------------------------------------------------------------------------
 -- Tasks: the coroutines the scheduler drives, by integer id.
 ---------------------------------------------------------------------------------------------
-local tasks, task_hooks, task_args = {}, {}, {}
+local tasks = {}
 local next_id = 0
 local main_id, main_results = nil, nil
 local cleanups = {}
 
-function P.new_task(fn, hook, is_main, ...)
-  next_id = next_id + 1
-  local co = create(fn)
-  track(co, hook, false)
-  is_task[co] = true
-  tasks[next_id], task_hooks[next_id] = co, hook
-  if select("#", ...) > 0 then task_args[next_id] = pack(...) end
-  if is_main then main_id, main_results = next_id, nil end
-  return next_id
-end
-
--- A task created from Lua (task.spawn): inherits the hook of the running task.
-local function spawn_task(fn, ...)
-  return P.new_task(fn, cur_hook, false, ...)
-end
-P.spawn_task = spawn_task
-
-function P.cancel_task(id)
-  local alive = tasks[id] ~= nil
-  tasks[id], task_hooks[id], task_args[id] = nil, nil, nil
-  return alive
-end
-
-function P.task_alive(id) return tasks[id] ~= nil end
-
-local function error_text(e, hook)
+local function error_text(e)
   local t = type(e)
   if t == "string" then
   elseif t == "number" then
@@ -317,11 +295,9 @@ local function error_text(e, hook)
   else
     local mt = real_getmetatable(e)
     local text = nil
-    if type(mt) == "table" and rawget(mt, "__tostring") ~= nil and hook then
-      -- user code: run it in its own hooked coroutine, never on the main thread
-      local co = create(tostring)
-      track(co, hook, false)
-      local ok, s = resume(co, e)
+    if type(mt) == "table" and rawget(mt, "__tostring") ~= nil then
+      -- user code, but we are inside the task's hooked coroutine: a kill still reaches it
+      local ok, s = pcall(tostring, e)
       if ok and type(s) == "string" then text = s end
     end
     e = text or ("(error object is a " .. t .. " value)")
@@ -330,36 +306,52 @@ local function error_text(e, hook)
   return sanitize(e)
 end
 
-local function finish(id, co, hook, ok, ...)
-  if ok then
-    if costatus(co) == "dead" then
-      tasks[id], task_hooks[id] = nil, nil
-      if id == main_id then main_results = pack(...) end
-      return 2
+-- The body of a task: run fn, then tell the scheduler how it ended with a last request
+-- (DONE, or FAILED + message). A kill error is caught by this pcall too, but the armed hook
+-- raises it again at the next instruction, so it leaves the coroutine as a Lua error.
+local function task_body(id, fn, args)
+  return function()
+    yield() -- started by new_task, so Python gets a coroutine object (lupa) to send() to
+    local r
+    if args then r = pack(pcall(fn, unpack(args, 1, args.n))) else r = pack(pcall(fn)) end
+    tasks[id] = nil
+    if r[1] then
+      if id == main_id then main_results = pack(unpack(r, 2, r.n)) end
+      yield(TAG, DONE)
+      return
     end
-    if rawequal((...), TAG) then
-      if needs_sanitize(...) then return 1, sanitize_args(select(2, ...)) end
-      return 1, select(2, ...)
-    end
-    return 1, TICK
+    yield(TAG, FAILED, error_text(r[2]))
   end
-  tasks[id], task_hooks[id] = nil, nil
-  return 3, error_text((...), hook)
 end
 
--- Resume task `id` with the given values. Returns 0 (no such task), 1 + request (yielded),
--- 2 (finished) or 3 + message (error).
-function P.drive(id, ...)
-  local co = tasks[id]
-  if co == nil then return 0 end
-  local hook = task_hooks[id]
-  cur_hook = hook
-  local args = task_args[id]
-  if args then
-    task_args[id] = nil
-    return finish(id, co, hook, resume(co, unpack(args, 1, args.n)))
-  end
-  return finish(id, co, hook, resume(co, ...))
+-- A new task; returns its id and its coroutine (Python resumes it with send()).
+function P.new_task(fn, hook, is_main, ...)
+  next_id = next_id + 1
+  local id = next_id
+  local args = nil
+  if select("#", ...) > 0 then args = pack(...) end
+  local co = create(task_body(id, fn, args))
+  track(co, hook, false)
+  resume(co)
+  is_task[co] = true
+  tasks[id] = co
+  if is_main then main_id, main_results = id, nil end
+  return id, co
+end
+
+-- A task created from Lua (task.spawn): inherits the hook of the running coroutine. Python
+-- gets its coroutine with P.task_thread(id).
+local function spawn_task(fn, ...)
+  return (P.new_task(fn, hook_of[running()], false, ...))
+end
+P.spawn_task = spawn_task
+
+function P.task_thread(id) return tasks[id] end
+
+function P.cancel_task(id)
+  local alive = tasks[id] ~= nil
+  tasks[id] = nil
+  return alive
 end
 
 -- The main task's returned values, preceded by their count.
@@ -380,8 +372,7 @@ function P.reset_tasks()
     if costatus(co) == "suspended" then pcall(coclose, co) end
   end
   if ASYNC_ARM then prune() end
-  tasks, task_hooks, task_args = {}, {}, {}
-  cur_hook = nil
+  tasks = {}
 end
 
 function P.start_run()
@@ -432,6 +423,7 @@ end
 
 function P.make_async(binding_id)
   return function(...)
+    if needs_sanitize(...) then return checked(yield(TAG, CALL, binding_id, sanitize_args(...))) end
     return checked(yield(TAG, CALL, binding_id, ...))
   end
 end

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ctypes
 import logging
+import secrets
 from collections.abc import Callable, Iterable
 from functools import cache
 from importlib import resources
@@ -100,7 +101,9 @@ def create_runtime(
     memory_bytes: int | None, register: Callable[[str], None], forget: Callable[[str], None]
 ) -> tuple[lupa.LuaRuntime, Privileged]:
     """A fresh runtime and its privileged functions (see ``loader.lua``). ``register`` /
-    ``forget`` receive the ``%p`` address of each coroutine the VM creates / drops."""
+    ``forget`` receive the ``%p`` address of each coroutine the VM creates / drops. The
+    privileged functions also carry ``tag``: the first value of every scheduler request."""
+    tag = "\0sched:" + secrets.token_hex(16)
     runtime = lupa.LuaRuntime(
         register_eval=False,
         register_builtins=False,
@@ -116,5 +119,8 @@ def create_runtime(
         hook_armer() is not None,
         register,
         forget,
+        tag,
     )
-    return runtime, Privileged(table)
+    privileged = Privileged(table)
+    privileged.tag = tag
+    return runtime, privileged

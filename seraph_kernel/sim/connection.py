@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from seraph_kernel.sim.server import SimWorldServer
 
 MAX_CHAT = 200
+MAX_OUTPUT_BUFFER = 32 * 2**20
 
 
 class ClientConnection:
@@ -40,8 +41,12 @@ class ClientConnection:
 
     # -- transport -------------------------------------------------------------------------
     def send(self, frame: bytes) -> None:
-        if not self.closed:
-            self.writer.write(frame)
+        if self.closed:
+            return
+        self.writer.write(frame)
+        if self.writer.transport.get_write_buffer_size() > MAX_OUTPUT_BUFFER:
+            # a client that stopped reading: drop it rather than buffer without bound
+            asyncio.get_running_loop().call_soon(self.close)
 
     def reply(self, msg: dict[str, Any], t: str, **body: Any) -> None:
         self.send(encode({"t": t, "rid": msg.get("rid"), **body}))

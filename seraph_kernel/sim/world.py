@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from seraph_kernel.sim import catalog as c
@@ -68,7 +68,6 @@ class Player:
     x: int
     y: int
     last_move: float = float("-inf")
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def row(self) -> dict[str, Any]:
         return {"user_id": self.account.user_id, "nick": self.account.nick, "x": self.x, "y": self.y}

@@ -3,6 +3,7 @@ means for the bot's other fields."""
 
 from __future__ import annotations
 
+import asyncio
 import socket
 
 from seraph_kernel.errors import STATUSES
@@ -168,3 +169,28 @@ def test_every_status_is_covered_by_this_file():
     with open(__file__) as f:
         source = f.read()
     assert all(f'"{s}"' in source for s in STATUSES)
+
+
+async def test_connect_twice_at_once_makes_one_session(server, make_bot):
+    bot, events = make_bot(server, "Eager")
+    first, second = await asyncio.gather(bot.connect(), bot.connect())
+    assert (first, second) == (None, None)
+    assert events.statuses() == ["connecting", "authenticating", "menu_ready"]
+
+
+async def test_disconnect_while_connecting(server, make_bot):
+    closed = asyncio.Event()
+
+    async def silent(reader, writer):  # accepts, never answers hello
+        await reader.read()
+        closed.set()
+
+    mute = await asyncio.start_server(silent, "127.0.0.1", 0)
+    port = mute.sockets[0].getsockname()[1]
+    bot, _ = make_bot(server, "Hasty", address=f"127.0.0.1:{port}")
+    connecting = asyncio.ensure_future(bot.connect())
+    await wait_until(lambda: bot.status == "authenticating", what="authenticating")
+    await bot.disconnect()
+    assert await connecting == "DISCONNECTED" and bot.status == "disconnected"
+    await asyncio.wait_for(closed.wait(), 5)  # the half-open socket was closed
+    mute.close()

@@ -99,3 +99,13 @@ def lua_arity(fn: Callable[..., Any]) -> Callable[..., Any]:
 
     call.__name__ = getattr(fn, "__name__", "call")
     return call
+
+
+def without_nulls(value: Any) -> Any:
+    """JSON data with the ``null`` fields of objects left out, so Lua reads them as ``nil``
+    (``if snapshot.pending_world then``) instead of the truthy ``json.null``."""
+    if isinstance(value, dict):
+        return {k: without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [without_nulls(v) for v in value]
+    return value

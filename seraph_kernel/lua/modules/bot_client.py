@@ -20,6 +20,7 @@ from seraph_kernel.lua.modules.bot_calls import (
     require_point,
     require_str,
     type_name,
+    without_nulls,
 )
 from seraph_kernel.lua.modules.bot_events import BotEvents
 from seraph_kernel.lua.modules.bot_walks import Walks
@@ -122,7 +123,9 @@ class ClientCalls:
         return None if pos is None else Vec2(float(pos["world_x"]), float(pos["world_y"]))
 
     async def snapshot(self, client_id: str) -> dict[str, Any] | None:
-        return await self._snapshot(client_id)
+        """The full REST snapshot; its ``null`` fields read as ``nil``."""
+        snapshot = await self._snapshot(client_id)
+        return None if snapshot is None else without_nulls(snapshot)
 
     async def status(self, client_id: str) -> str:
         snapshot = await self._snapshot(client_id)

@@ -13,7 +13,11 @@ import asyncio
 import weakref
 from typing import Any
 
-from seraph_kernel.lua.modules.bot_calls import CANCELLED, game_call
+from seraph_kernel.errors import UnknownBot
+from seraph_kernel.lua.modules.bot_calls import CANCELLED, DISCONNECTED, game_call
+
+#: Statuses in which a bot has no session left to walk in.
+GONE = frozenset({"disconnected", "kicked", "banned", "error"})
 
 
 class Walks:
@@ -33,14 +37,26 @@ class Walks:
         return task
 
     async def walk(self, client_id: str, x: int, y: int) -> str | None:
-        """``setPoint``: walk and wait; ``CANCELLED`` if ``clearPath`` or a newer walk ended it."""
+        """``setPoint``: walk and wait; ``CANCELLED`` if ``clearPath`` or a newer walk ended it,
+        ``DISCONNECTED`` if the bot went away under it (the fleet may report that as a
+        cancelled walk when it closes a deleted bot)."""
         task = self.start(client_id, x, y)
         try:
-            return await task
+            result = await task
         except asyncio.CancelledError:
             if task in self._cleared:
                 return CANCELLED
             raise
+        if result == CANCELLED and task not in self._cleared and await self._gone(client_id):
+            return DISCONNECTED
+        return result
+
+    async def _gone(self, client_id: str) -> bool:
+        try:
+            snapshot = await self._fleet.get_bot(client_id)
+        except UnknownBot:
+            return True
+        return snapshot.get("status") in GONE
 
     def running(self, client_id: str) -> bool:
         task = self._running.get(client_id)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from seraph_kernel.lua.contract import LuaArgumentError, ModuleContext
-from seraph_kernel.lua.modules.bot_calls import lua_arity, require_int
+from seraph_kernel.lua.modules.bot_calls import lua_arity, require_int, without_nulls
 
 
 class BlockCatalog:
@@ -27,8 +27,9 @@ class BlockCatalog:
             if fleet is None:
                 raise LuaArgumentError(f"{name}: no fleet is attached")
             infos = sorted(await fleet.block_infos(), key=lambda info: int(info["id"]))
+            infos = [without_nulls(info) for info in infos]
             for info in infos:
-                info["name"] = str(info.get("name") or f"Block {info['id']}")
+                info["name"] = str(info.get("name") or f"Block{info['id']}")
             self._by_id = {int(info["id"]): info for info in infos}
             self._infos = infos
         return self._infos
