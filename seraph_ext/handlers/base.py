@@ -87,7 +87,10 @@ class SeraphHandler(APIHandler):
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         exc = kwargs.get("exc_info", (None, None, None))[1]
         request_line = f"{self.request.method} {self.request.path}"
-        status, body = error_body(status_code, exc, bool(self.current_user), request_line)
+        # Not ``self.current_user``: errors raised before ``prepare`` (an unsupported method)
+        # have no user yet, and jupyter_server refuses the lazy lookup.
+        authenticated = getattr(self, "_jupyter_current_user", None) is not None
+        status, body = error_body(status_code, exc, authenticated, request_line)
         self.set_status(status)
         self.finish(json.dumps(body))
 

@@ -29,8 +29,10 @@ from seraph_ext.handlers.params import (
 )
 
 BOT = r"/api/bots/([^/]+)"
-#: Tile coordinates and deltas must fit a 32-bit int; the fleet checks the world bounds.
-COORD_MIN, COORD_MAX = -(2**31), 2**31 - 1
+#: Tile coordinates are non-negative 32-bit ints (the fleet checks the world's bounds); a
+#: move is one step, so each delta is -1, 0 or 1.
+COORD_MIN, COORD_MAX = 0, 2**31 - 1
+STEP_MIN, STEP_MAX = -1, 1
 #: Longest chat line accepted.
 MAX_SAY_LENGTH = 1000
 
@@ -147,8 +149,8 @@ class MoveHandler(BotActionHandler):
     @authorized
     async def post(self, bot_id: str) -> None:
         data = self.body()
-        dx = require_int(data, "dx", COORD_MIN, COORD_MAX)
-        dy = require_int(data, "dy", COORD_MIN, COORD_MAX)
+        dx = require_int(data, "dx", STEP_MIN, STEP_MAX)
+        dy = require_int(data, "dy", STEP_MIN, STEP_MAX)
         fleet = await self.fleet()
         self.action_done(await self.cancellable(fleet.move(bot_id, dx, dy)))
 

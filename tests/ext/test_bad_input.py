@@ -65,6 +65,8 @@ async def test_json_sent_with_a_form_content_type_is_accepted(api, make_bot):
         ("walk_to", {"x": True, "y": 2}, "x"),
         ("walk_to", {"x": 1}, "y"),
         ("walk_to", {"x": 10**40, "y": 1}, "x"),
+        ("walk_to", {"x": -1, "y": 1}, "x"),
+        ("move", {"dx": 2, "dy": 0}, "dx"),
         ("say", {"text": ["hi"]}, "text"),
         ("say", {"text": "x" * 5000}, "text"),
         ("collect", {"collectable_id": "all"}, "collectable_id"),
@@ -123,10 +125,14 @@ async def test_empty_ids_and_unknown_routes_are_404_json(api, path):
     assert response.json()["error"].startswith("unknown route: POST ")
 
 
-async def test_wrong_method_is_405_json(api):
+async def test_wrong_method_is_405_json(api, server):
     response = await api.put("api/bots", json={})
     assert response.status_code == 405
     assert response.json() == {"error": "method not allowed: PUT /seraph-test/api/bots"}
+    unsupported = await api.request("PROPFIND", "api/bots/bot-1")
+    assert unsupported.status_code == 405
+    assert unsupported.json() == {"error": "method not allowed: PROPFIND /seraph-test/api/bots/bot-1"}
+    assert "Uncaught exception in write_error" not in server.log()
 
 
 async def test_console_after_must_be_a_non_negative_integer(api, make_bot):
