@@ -181,3 +181,15 @@ async def test_tutorial_flow(server, make_bot):
     stages = [m.removeprefix("tutorial: ") for m in events.logs() if m.startswith("tutorial: ")]
     assert stages == ["joining tutorial", "character creation", "spawn pod walk", "exit to PIXELSTATION"]
     assert await bot.tutorial() is None  # already done: straight to the hub
+
+
+async def test_a_1000_by_1000_world(server, bot_in):
+    bot, _ = await bot_in(server, "HUGE1")
+    view = bot.world()
+    assert (view.width, view.height, len(view.foreground)) == (1000, 1000, 1_000_000)
+    assert view.foreground == server.worlds["HUGE1"].fg
+    x, y = view.spawn
+    far = next((x + d, y + d) for d in range(300, 400) if view.foreground[(y + d) * 1000 + x + d] == 0)
+    path = await bot.get_path(*far)
+    assert len(path) >= 2 * (far[0] - x) and path[-1] == far
+    assert bot.snapshot(full=True)["world"]["width"] == 1000
