@@ -188,3 +188,16 @@ async def test_enemies_roam_on_the_tick(make_server, connect):
         x0, y0 = start[ai_id]
         assert abs(x - x0) + abs(y - y0) == 1
     assert server.admin.stats()["ticks"] > 0
+
+
+async def test_two_servers_with_one_seed_serve_identical_worlds(make_server, connect):
+    replies = []
+    for _ in range(2):
+        server = await make_server(seed=11)
+        _, reply = await in_world(server, connect, "Twin", "MINEWORLD-4")
+        replies.append({k: v for k, v in reply.items() if k != "rid"})
+    assert replies[0] == replies[1]
+    assert replies[0]["collectables"] and replies[0]["enemies"]
+    other = await make_server(seed=12)
+    _, reply = await in_world(other, connect, "Twin", "MINEWORLD-4")
+    assert reply["layers"] != replies[0]["layers"]
