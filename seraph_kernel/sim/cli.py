@@ -1,15 +1,21 @@
 """``seraph-sim``: run the simulated world standalone, so several Jupyter servers and kernels
 can share one world. Prints the entry address, every host and the admin token; Ctrl-C (or
-SIGTERM) stops it cleanly."""
+SIGTERM) stops it cleanly.
+
+``seraph-sim admin OP [key=value ...] --address HOST:PORT --token TOKEN`` sends one admin
+operation to a running server and prints the JSON reply (``seraph-sim admin kick
+username=P123 reason=bye``, ``seraph-sim admin stats``)."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import contextlib
+import json
 import signal
 import sys
 
+from seraph_kernel.sim.protocol import encode, read_frame
 from seraph_kernel.sim.server import DEFAULT_HOSTS, SimWorldServer
 
 
@@ -56,7 +62,47 @@ async def serve(args: argparse.Namespace) -> None:
         print("seraph-sim: stopped", flush=True)
 
 
+def parse_admin_args(argv: list[str]) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="seraph-sim admin", description="Send one admin operation.")
+    p.add_argument("op", help="kick, ban, unban, drop_all, set_world_cap, pause, resume, stats, reset_stats")
+    p.add_argument("params", nargs="*", help="key=value arguments (cap=3 is sent as a number)")
+    p.add_argument("--address", default="127.0.0.1:10001", help="any host of the server")
+    p.add_argument("--token", required=True, help="the admin token the server printed")
+    args = p.parse_args(argv)
+    fields = {}
+    for param in args.params:
+        key, sep, value = param.partition("=")
+        if not sep or not key:
+            p.error(f"expected key=value, got {param!r}")
+        fields[key] = int(value) if value.isdigit() else value
+    args.fields = fields
+    return args
+
+
+async def admin(args: argparse.Namespace) -> int:
+    ip, _, port = args.address.rpartition(":")
+    reader, writer = await asyncio.open_connection(ip, int(port))
+    try:
+        writer.write(encode({"t": "admin_hello", "rid": 1, "token": args.token}))
+        reply = await read_frame(reader)
+        if reply["t"] == "ok":
+            writer.write(encode({"t": "admin", "rid": 2, "op": args.op, **args.fields}))
+            reply = await read_frame(reader)
+    finally:
+        writer.close()
+    body = {k: v for k, v in reply.items() if k not in ("t", "rid")}
+    print(json.dumps(body, indent=2, sort_keys=True))
+    return 0 if reply["t"] == "ok" else 1
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["admin"]:
+        try:
+            return asyncio.run(admin(parse_admin_args(argv[1:])))
+        except (OSError, asyncio.IncompleteReadError) as exc:
+            print(f"seraph-sim admin: {exc or 'connection closed'}", file=sys.stderr)
+            return 1
     args = parse_args(argv)
     try:
         asyncio.run(serve(args))

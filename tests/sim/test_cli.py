@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import signal
 import socket
@@ -45,3 +46,27 @@ async def test_a_busy_port_is_a_clear_error():
         proc = await start("--port", str(s.getsockname()[1]))
         assert await asyncio.wait_for(proc.wait(), 20) == 1
         assert b"address already in use" in (await proc.stderr.read()).lower()
+
+
+async def run_admin(*args: str) -> tuple[int, str]:
+    proc = await start("admin", *args)
+    out, err = await asyncio.wait_for(proc.communicate(), 20)
+    return proc.returncode, (out + err).decode()
+
+
+async def test_admin_subcommand_talks_to_a_running_server(make_server, connect):
+    server = await make_server(admin_token="tok")
+    player = await connect(server, "Victim")
+    rc, out = await run_admin(
+        "kick", "username=Victim", "reason=bye", "--address", server.address, "--token", "tok"
+    )
+    assert rc == 0 and json.loads(out) == {"kicked": True}
+    assert (await player.wait_push("kicked"))["reason"] == "bye"
+    rc, out = await run_admin(
+        "set_world_cap", "world=FOO", "cap=3", "--address", server.address, "--token", "tok"
+    )
+    assert rc == 0 and server.worlds["FOO"].cap == 3
+    rc, out = await run_admin("stats", "--address", server.address, "--token", "wrong")
+    assert rc == 1 and json.loads(out)["code"] == "AUTH_FAILED"
+    rc, out = await run_admin("explode", "--address", server.address, "--token", "tok")
+    assert rc == 1 and "unknown admin op" in out
