@@ -10,7 +10,9 @@ import sys
 from pathlib import Path
 
 import httpx
+import pytest
 from jupyter_client.asynchronous import AsyncKernelClient
+from rest_helpers import EventStream
 from server_process import jupyter_env, start_server
 
 from seraph_kernel.config import FleetConfig
@@ -98,7 +100,7 @@ async def test_traitlets_configure_the_fleet(tmp_path, sim_server):
     assert info["limits"]["script_budget_ms"] is None
 
 
-async def test_shutdown_stops_scripts_with_cleanup_and_disconnects_bots(tmp_path, sim_server):
+async def test_shutdown_ends_streams_stops_scripts_with_cleanup_and_disconnects_bots(tmp_path, sim_server):
     db = tmp_path / "shutdown.sqlite"
     env = jupyter_env(tmp_path, SERAPH_SIM_ADDRESS=sim_server.address, SERAPH_DB=str(db))
     proc = await asyncio.to_thread(start_server, tmp_path, env=env)
@@ -117,8 +119,18 @@ async def test_shutdown_stops_scripts_with_cleanup_and_disconnects_bots(tmp_path
             body = {"client_id": "keeper", "script_id": "forever", "source": source}
             assert (await client.post("api/scripts/execute", json=body)).status_code == 200
             assert len(sim_server.sessions) == 1
+            async with client.stream(
+                "GET", "api/seraph/events", timeout=httpx.Timeout(30, read=None)
+            ) as events:
+                stream = EventStream(events)
+                await stream.wait_connected()
+                stopping = asyncio.create_task(asyncio.to_thread(proc.stop))
+                with pytest.raises(AssertionError, match="event stream ended"):
+                    while True:
+                        await stream.next_frame(timeout=30)
+                returncode = await stopping
     finally:
-        returncode = await asyncio.to_thread(proc.stop)
+        await asyncio.to_thread(proc.stop)
     assert returncode == 0, proc.log()
     assert sim_server.sessions == {}
     assert all(not world.players for world in sim_server.worlds.values())
