@@ -64,7 +64,9 @@ return s.id, s.status, s.current_world, s.world.world_name, #s.inventory
     ]
     keys_source = "local ks = {}\nfor k in pairs(getClient():snapshot()) do ks[#ks + 1] = k end\nreturn ks"
     keys = (await run_lua(fleet, keys_source)).ok
-    assert set(keys[0]) == set(expected)
+    assert set(keys[0]) == {key for key, value in expected.items() if value is not None}
+    nulls = "local s = getClient():snapshot()\nreturn s.pending_world == nil, s.last_error == nil"
+    assert (await run_lua(fleet, nulls)).ok == [True, True]
 
 
 async def test_status_reads_are_upper_case_status_values(fleet, bot):

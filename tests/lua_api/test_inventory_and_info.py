@@ -65,7 +65,7 @@ async def test_get_info_is_the_catalog_row(fleet, bot):
     infos = {row["id"]: row for row in await fleet.block_infos()}
     source = """
 local ore, air = getInfo(20), getInfo(0)
-return ore.id, ore.name, ore.flags, ore.collision, ore.hits, air.name, air.collision
+return ore.id, ore.name, ore.flags, ore.collision, ore.hits, air.name, air.collision, air.hits == nil
 """
     ore = infos[20]
     assert (await run_lua(fleet, source)).ok == [
@@ -76,6 +76,7 @@ return ore.id, ore.name, ore.flags, ore.collision, ore.hits, air.name, air.colli
         ore["hits"],
         infos[0]["name"],
         "none",
+        True,  # unbreakable: no hit count, read as nil rather than json.null
     ]
 
 
