@@ -389,6 +389,11 @@ class SimBot(BotSession):
         self._emit("bot", {"type": "connect"})
         self._log(f"connected to {self.current_host} as {self.username}")
         self._set_status("menu_ready")
+        world, self._return_world = self._return_world, None
+        if world:  # connect() while reconnecting: finish the job and go back into the world
+            code = await self._join(world)
+            if code is not None:
+                self._log(f"could not return to {world}: {code}", "warn")
         return None
 
     async def _reconnect_loop(self) -> None:

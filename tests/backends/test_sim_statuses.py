@@ -194,3 +194,14 @@ async def test_disconnect_while_connecting(server, make_bot):
     assert await connecting == "DISCONNECTED" and bot.status == "disconnected"
     await asyncio.wait_for(closed.wait(), 5)  # the half-open socket was closed
     mute.close()
+
+
+async def test_connect_while_reconnecting_goes_back_into_the_world(make_server, make_bot):
+    server = await make_server(move_interval_ms=20)
+    bot, _ = make_bot(server, "Impatient", reconnect_initial_ms=60_000)  # the loop would wait a minute
+    await bot.connect()
+    await bot.warp("PIXELSTATION")
+    server.admin.drop_all()
+    await wait_until(lambda: bot.status == "reconnecting", what="reconnecting")
+    assert await bot.connect() is None
+    assert (bot.status, bot.current_world) == ("in_world", "PIXELSTATION")
