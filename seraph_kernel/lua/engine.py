@@ -12,7 +12,6 @@ import asyncio
 import concurrent.futures
 import json
 import logging
-import math
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterable
@@ -232,6 +231,9 @@ class LuaEngine:
         self._submissions: list[tuple[Call, Callable[..., Awaitable[Any]], list[Any]]] = []
         self._results: list[tuple[LuaVM, tuple[Any, ...]]] = []
         self._started = False
+        self._handlers: dict[str, Callable[..., None]] = {
+            name[4:]: getattr(self, name) for name in dir(self) if name.startswith("_on_")
+        }
 
     async def start(self) -> None:
         if self._started:
@@ -301,7 +303,7 @@ class LuaEngine:
         if run.phase == "done":
             return
         try:
-            getattr(self, "_on_" + item[0])(run, *item[2:])
+            self._handlers[item[0]](run, *item[2:])
         except Exception as exc:
             log.exception("Lua run failed inside the runtime")
             self._internal_error(run, exc)
@@ -369,7 +371,9 @@ class LuaEngine:
         task_id, thread = vm.privileged.new_task(fn, group.hook, True)
         self._adopt(run, task_id, group, thread=thread)
 
-    def _adopt(self, run: Run, task_id: int, group: TaskGroup, delay_ms: float = 0, thread: Any = None) -> None:
+    def _adopt(
+        self, run: Run, task_id: int, group: TaskGroup, delay_ms: float = 0, thread: Any = None
+    ) -> None:
         """Schedule a new task (its coroutine is looked up when made from Lua, task.spawn)."""
         run.threads[task_id] = thread if thread is not None else run.vm.privileged.task_thread(task_id)
         run.groups[task_id] = group

@@ -49,7 +49,10 @@ class Scheduler:
         self._max_idle = max_idle
         self._coalesce = coalesce_s
         self._lock = threading.Lock()
-        self._wake = threading.Condition(self._lock)
+        # the leader sleeps on a bare lock (cheaper than a Condition: no allocation per wait)
+        self._signal = threading.Lock()
+        self._signal.acquire()
+        self._signaled = False
         self._promote = threading.Condition(self._lock)
         self._ready: deque[Any] = deque()
         self._timers: list[tuple[float, int, Any, Any]] = []
@@ -61,7 +64,6 @@ class Scheduler:
         self._idle = 0
         self._closed = False
         self._watchdog: threading.Thread | None = None
-        self._stop_watchdog = threading.Event()
 
     # -- public --------------------------------------------------------------------------
     def start(self) -> None:
@@ -87,8 +89,8 @@ class Scheduler:
             timers = self._timers
             earliest = timers[0][0] if timers else None
             heapq.heappush(timers, (due, next(self._seq), slot, item))
-            if self._leader_waiting and (earliest is None or due < earliest):
-                self._wake.notify()
+            if earliest is None or due < earliest:
+                self._wake_leader_locked()
 
     def purge(self, slot: Any) -> None:
         """Forget the timers of ``slot`` (its run ended; a long sleep must not pin the VM)."""
@@ -102,9 +104,8 @@ class Scheduler:
         """Stop the threads (threads stuck in Lua are daemons and left behind)."""
         with self._lock:
             self._closed = True
-            self._wake.notify_all()
+            self._wake_leader_locked()
             self._promote.notify_all()
-        self._stop_watchdog.set()
         if self._watchdog is not None:
             self._watchdog.join(join_s)
 
@@ -118,8 +119,12 @@ class Scheduler:
         if not slot.busy and not slot.queued:
             slot.queued = True
             self._ready.append(slot)
-            if self._leader_waiting:
-                self._wake.notify()
+            self._wake_leader_locked()
+
+    def _wake_leader_locked(self) -> None:
+        if self._leader_waiting and not self._signaled:
+            self._signaled = True
+            self._signal.release()
 
     def _spawn_worker_locked(self) -> None:
         self._workers += 1
@@ -139,16 +144,26 @@ class Scheduler:
                 slot.queued = False
                 slot.busy = True
                 return slot
-            timeout = min(timers[0][0] - time.monotonic() + self._coalesce, MAX_WAIT_S) if timers else None
+            timeout = min(timers[0][0] - time.monotonic() + self._coalesce, MAX_WAIT_S) if timers else -1
             self._leader_waiting = True
-            self._wake.wait(timeout)
+            self._lock.release()
+            try:
+                woken = self._signal.acquire(True, max(timeout, 0) if timeout >= 0 else -1)
+            finally:
+                self._lock.acquire()
             self._leader_waiting = False
+            if self._signaled:
+                if not woken:  # signalled just after the timeout: consume it
+                    self._signal.acquire()
+                self._signaled = False
         return None
 
     def _work(self) -> None:
         me = threading.get_ident()
-        while True:
-            with self._lock:
+        lock = self._lock
+        lock.acquire()
+        try:
+            while True:
                 if self._leader != me:
                     while self._leader is not None and not self._closed:
                         if self._idle >= self._max_idle:
@@ -167,38 +182,37 @@ class Scheduler:
                     self._promote.notify_all()
                     self._workers -= 1
                     return
+                items = list(slot.pending)
+                slot.pending.clear()
                 self._leader_busy_since = time.monotonic()
-            self._run_slot(slot)
-            with self._lock:
+                lock.release()
+                try:
+                    self._run_items(slot, items)
+                finally:
+                    lock.acquire()
+                slot.busy = False
                 if self._leader == me:
                     self._leader_busy_since = None
+                if slot.pending and not slot.queued:
+                    slot.queued = True
+                    self._ready.append(slot)
+                    self._wake_leader_locked()
+        finally:
+            lock.release()
 
-    def _run_slot(self, slot: Any) -> None:
-        """Handle the items the slot has now; re-queue it if more arrived meanwhile."""
-        with self._lock:
-            count = len(slot.pending)
-        for _ in range(count):
-            with self._lock:
-                if not slot.pending:
-                    break
-                item = slot.pending.popleft()
+    def _run_items(self, slot: Any, items: list[Any]) -> None:
+        for item in items:
             try:
                 self._handle(slot, item)
             except Exception:
                 log.exception("Lua scheduler: handling %r failed", item)
-        with self._lock:
-            slot.busy = False
-            if slot.pending and not slot.queued:
-                slot.queued = True
-                self._ready.append(slot)
-                if self._leader_waiting:
-                    self._wake.notify()
 
     def _watch(self) -> None:
         """Promote a new leader when the current one is stuck in a slot for a whole slice; call
         ``on_tick`` every half slice (the engine checks budgets and deadlines there)."""
         interval = self._slice / 2
-        while not self._stop_watchdog.wait(interval):
+        while not self._closed:
+            time.sleep(interval)
             if self._on_tick is not None:
                 try:
                     self._on_tick()

@@ -51,12 +51,7 @@ end
 env.print = function(...) line("info", ...) end
 env.warn = function(...) line("warn", ...) end
 
-env.sleep = function(ms)
-  if type(ms) ~= "number" then
-    error("sleep: expected a number of milliseconds, got " .. type(ms), 2)
-  end
-  P.sleep_ms(ms)
-end
+env.sleep = P.sleep
 
 env.cleanup = function(fn)
   if type(fn) ~= "function" then
