@@ -90,22 +90,26 @@ async def connect_bots(backend: SimBackend, n: int, per_world: int, batch: int) 
     return bots
 
 
-async def walk_forever(bot: SimBot, rng: random.Random) -> None:
-    """Walk to random reachable tiles, one after another."""
+async def walk_forever(bot: SimBot, rng: random.Random, interval: float) -> None:
+    """Walk to random reachable tiles, one after another (starting at a random moment within
+    one move interval, as independent players would)."""
     view = bot.world()
     assert view is not None
+    await asyncio.sleep(rng.uniform(0, interval))
     while True:
         x, y = rng.randrange(1, view.width - 1), rng.randrange(1, view.height - 1)
         if await bot.get_path(x, y):
             await bot.walk_to(x, y)
 
 
-async def phase(admin: Admin, bots: list[SimBot], seconds: float) -> dict:
+async def phase(admin: Admin, bots: list[SimBot], seconds: float, interval: float) -> dict:
     for bot in bots:
         bot.move_latency_ms.clear()
     await admin.op("reset_stats")
     rng = random.Random(1)
-    walkers = [asyncio.ensure_future(walk_forever(bot, random.Random(rng.random()))) for bot in bots]
+    walkers = [
+        asyncio.ensure_future(walk_forever(bot, random.Random(rng.random()), interval)) for bot in bots
+    ]
     await asyncio.sleep(seconds)
     for w in walkers:
         w.cancel()
@@ -145,12 +149,13 @@ async def main(args: argparse.Namespace) -> int:
         backend = SimBackend(address, ping_interval_ms=5000)
         started = time.perf_counter()
         baseline_bot = await connect_bots(backend, 1, 1, 1)
-        base = await phase(admin, baseline_bot, args.baseline_seconds)
+        interval = args.move_interval_ms / 1000
+        base = await phase(admin, baseline_bot, args.baseline_seconds, interval)
         report("baseline", base)
         await asyncio.gather(*(b.close() for b in baseline_bot))
         bots = await connect_bots(backend, args.bots, args.per_world, args.connect_batch)
         print(f"connected {len(bots)} bots in {time.perf_counter() - started:.1f} s", flush=True)
-        load = await phase(admin, bots, args.seconds)
+        load = await phase(admin, bots, args.seconds, interval)
         report("load", load)
         print(
             f"ratio load/baseline: tick p50 {ratio(load['tick_p50_ms'], base['tick_p50_ms'])}, "

@@ -7,12 +7,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import logging
 from collections.abc import Callable
 from typing import Any
 
 from seraph_kernel.sim.protocol import ProtocolError, encode, read_frame
 
 CLOSING = ("redirect", "bye")
+log = logging.getLogger(__name__)
 
 
 class LinkClosed(ConnectionError):
@@ -82,7 +84,10 @@ class SimLink:
                 msg = await read_frame(reader)
                 if msg["t"] in CLOSING:
                     self.intentional = True  # the server closes right after: not a loss
-                self._on_message(msg)
+                try:
+                    self._on_message(msg)
+                except Exception:  # a client bug must not look like a lost connection
+                    log.exception("sim client: cannot handle %r", msg.get("t"))
                 future = self._pending.get(msg.get("rid")) if "rid" in msg else None
                 if future is not None and not future.done():
                     future.set_result(msg)

@@ -61,6 +61,7 @@ COPPER_ORE, IRON_ORE, GOLD_ORE, EMERALD_ORE = 20, 21, 22, 23
 CAVE_BG, WOOD_BG, STONE_BG = 100, 101, 102
 WATER, WIRE = 150, 160
 COPPER_NUGGET, IRON_NUGGET, GOLD_NUGGET, EMERALD = 200, 201, 202, 203
+BYTE_COIN = 210  # a currency drop: collecting it adds to ``byte_coins``, not to the inventory
 PICKAXE_BASIC = 1041
 
 _BLOCKS = (
@@ -79,7 +80,14 @@ _BLOCKS = (
     Block(ENTRANCE, "EntrancePortal", None, NONE, flags=("world_item", "unbreakable", "spawn")),
     Block(SPAWN_POD, "SpawnPod", None, NONE, flags=("world_item", "unbreakable", "tutorial_exit")),
     Block(SIGN, "Sign", 2, NONE, flags=("world_item",), xp=1),
-    Block(CHEST, "Chest", 5, flags=("world_item",), drops=(Drop(GEMS, 1.0, (10, 30)),), xp=10),
+    Block(
+        CHEST,
+        "Chest",
+        5,
+        flags=("world_item",),
+        drops=(Drop(GEMS, 1.0, (10, 30)), Drop(BYTE_COIN, 0.3, (1, 5))),
+        xp=10,
+    ),
     Block(
         COPPER_ORE,
         "CopperOre",
@@ -121,6 +129,7 @@ _BLOCKS = (
     Block(IRON_NUGGET, "IronNugget", None, NONE, INV_MATERIAL, flags=("item",)),
     Block(GOLD_NUGGET, "GoldNugget", None, NONE, INV_MATERIAL, flags=("item",)),
     Block(EMERALD, "Emerald", None, NONE, INV_MATERIAL, flags=("item",)),
+    Block(BYTE_COIN, "ByteCoin", None, NONE, INV_MATERIAL, flags=("currency",)),
     Block(PICKAXE_BASIC, "WeaponPickaxeBasic", None, NONE, INV_TOOL, flags=("item", "tool")),
 )
 

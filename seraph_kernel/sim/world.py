@@ -234,6 +234,8 @@ class World:
         for k in wanted:
             if k.block == c.GEMS:
                 p.account.gems += k.amount
+            elif k.block == c.BYTE_COIN:
+                p.account.byte_coins += k.amount
             elif p.account.add_item(k.block, k.amount) < k.amount:
                 continue  # keep it on the floor rather than lose part of the stack
             del self.collectables[k.id]

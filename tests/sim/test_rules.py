@@ -138,6 +138,7 @@ async def test_collect_only_in_range_adds_gems_and_items(fast_server, connect):
     x, y = reply["spawn"]
     world = server.worlds["FOO"]
     world._spawn_collectable(x + 1, y, c.GEMS, 5)
+    world._spawn_collectable(x - 1, y - 1, c.BYTE_COIN, 3)
     world._spawn_collectable(x, y + 1, c.COPPER_NUGGET, 2)
     far = world.collectables[max(world.collectables)]
     world._spawn_collectable(x + 2, y, c.GEMS, 50)
@@ -145,9 +146,10 @@ async def test_collect_only_in_range_adds_gems_and_items(fast_server, connect):
     refused = await client.req("collect", id=out_of_range)
     assert refused["t"] == "error" and "out of range" in refused["message"]
     taken = await client.req("collect")
-    assert sorted(taken["ids"]) == sorted([far.id - 1, far.id])
+    assert sorted(taken["ids"]) == [far.id - 2, far.id - 1, far.id]
     me = client.pushes("me")[-1]
-    assert me["gems"] == 5 and [c.COPPER_NUGGET, 2] in me["inventory"]
+    assert (me["gems"], me["byte_coins"]) == (5, 3) and [c.COPPER_NUGGET, 2] in me["inventory"]
+    assert c.BYTE_COIN not in dict(me["inventory"])
     assert out_of_range in world.collectables
     assert (await client.req("collect", id=12345))["t"] == "error"
 
