@@ -223,12 +223,16 @@ class ClientCalls:
     # -- acting on the world ----------------------------------------------------------------------
     async def hit(self, client_id: str, point: Any = None) -> str | None:
         x, y = require_point("hit", point)
-        return await game_call("hit", self._session.fleet.hit(client_id, x, y))
+        result = await game_call("hit", self._session.fleet.hit(client_id, x, y))
+        self._session.attached().views.forget(client_id)  # a copied world (remote fleet) is stale now
+        return result
 
     async def place(self, client_id: str, point: Any = None, block_id: Any = None) -> str | None:
         x, y = require_point("place", point)
         block = require_int("place", "blockId", block_id)
-        return await game_call("place", self._session.fleet.place(client_id, x, y, block))
+        result = await game_call("place", self._session.fleet.place(client_id, x, y, block))
+        self._session.attached().views.forget(client_id)
+        return result
 
     async def collect(self, client_id: str, collectable_id: Any = None) -> Any:
         wanted = None if collectable_id is None else require_int("collect", "id", collectable_id)

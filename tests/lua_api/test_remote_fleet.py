@@ -1,0 +1,109 @@
+"""The same bot modules over a RemoteFleet: a VM in this process (as in a kernel attached to a
+Jupyter server) drives bots that live in the server's LocalFleet, through the REST API and
+its event stream only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from seraph_kernel.lua.engine import LuaEngine
+
+
+class KernelServices:
+    """What a notebook kernel hands its VM: the fleet and the ``%use`` bot."""
+
+    def __init__(self, fleet: Any, client_id: str) -> None:
+        self.fleet = fleet
+        self._client_id = client_id
+        self.lines: list[str] = []
+
+    def client_id(self) -> str | None:
+        return self._client_id
+
+    def emit(self, level: str, text: str) -> None:
+        self.lines.append(text)
+
+    def display(self, value: Any) -> None:
+        self.lines.append(str(value))
+
+
+@pytest.fixture
+async def remote(sim_server, db_path):
+    from seraph_ext.testing import serve
+    from seraph_kernel.fleet.remote import RemoteFleet
+
+    async with serve(sim_address=sim_server.address, db_path=db_path) as server:
+        fleet = RemoteFleet(server.url, server.token)
+        await fleet.start()
+        try:
+            yield fleet
+        finally:
+            await fleet.close()
+
+
+@pytest.fixture
+async def run_cell(remote):
+    """``await run_cell(source)``: run Lua in one long-lived VM bound to bot-1; its results."""
+    engine = LuaEngine()
+    await engine.start()
+    vm = engine.new_vm(KernelServices(remote, "bot-1"))
+
+    async def run(source: str) -> list[Any]:
+        record = await engine.run(vm, vm.compile(source)).wait()
+        assert record.state == "COMPLETE", record.last_error
+        return record.results
+
+    yield run
+    vm.close()
+    await engine.close()
+
+
+async def test_bots_worlds_walking_and_tiles_over_rest(remote, run_cell):
+    await remote.create_bot("bot-1")
+    source = """
+local c = getClient()
+assert(c:connect() == nil)
+assert(c:warp("LUAWALK") == nil)
+local w = c:world()
+local err = c:setPoint(Vector2i.new(69, 35))
+local p = c:point()
+return c.id, c:status(), w.name, w:entrance().x, #w:findTiles(2) > 0, err, p.x, p.y,
+       w:tile(Vector2i.new(60, 38)).foreground
+"""
+    results = await run_cell(source)
+    assert results == ["bot-1", "IN_WORLD", "LUAWALK", 66, True, None, 69, 35, 2]
+    assert (await remote.get_bot("bot-1"))["player_position"]["map_x"] == 69
+
+
+async def test_a_broken_block_shows_in_the_next_world_snapshot(remote, run_cell):
+    await remote.create_bot("bot-1")
+    await remote.connect("bot-1", wait=True)
+    await remote.warp("bot-1", "MINEWORLD", wait=True)
+    source = """
+local c, stone = getClient(), Vector2i.new(62, 15)
+assert(c:setPoint(Vector2i.new(61, 15)) == nil)
+local before = getWorld():tile(stone).foreground
+while getWorld():tile(stone).foreground == before do assert(c:hit(stone) == nil) end
+return before, getWorld():tile(stone).foreground
+"""
+    assert await run_cell(source) == [3, 0]
+
+
+async def test_storage_inventory_catalog_and_events_over_rest(remote, run_cell):
+    await remote.create_bot("bot-1")
+    await remote.connect("bot-1", wait=True)
+    source = """
+storage:set("k", {1, 2})
+globalStorage:set("g", "shared")
+local seen = {}
+getClient():on("status", function(s) seen[#seen + 1] = s end)
+getClient():warp("PIXELSTATION")
+local deadline = now() + 5000
+while seen[#seen] ~= "IN_WORLD" and now() < deadline do sleep(10) end
+return storage:get("k"), getInventory():count(1041), getInfo(20).name, seen[#seen]
+"""
+    assert await run_cell(source) == [[1, 2], 1, "CopperOre", "IN_WORLD"]
+    assert await remote.storage_get("bot:bot-1", "k") == [1, 2]
+    assert await remote.storage_get("global", "g") == "shared"
