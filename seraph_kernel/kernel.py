@@ -33,6 +33,7 @@ from seraph_kernel.magics.registry import MagicRegistry
 from seraph_kernel.tracebacks import CELL_CHUNK, format_traceback
 
 SHUTDOWN_TIMEOUT_S = 10.0
+_EXIT_WORDS = ("exit", "quit", "exit()", "quit()")
 _HELP_REQUEST = re.compile(r"^\s*(\?{1,2})?([A-Za-z_][\w.:]*)(\?{1,2})?\s*$")
 
 
@@ -132,6 +133,9 @@ class SeraphKernel(IPythonKernel):
 
     async def _run_cell(self, code: str, count: int, silent: bool, payload: list[dict[str, Any]]) -> None:
         await self.seraph.vm()  # made before any part: %%python's `lua` reads its globals
+        if code.strip() in _EXIT_WORDS and self.seraph.lookup(code.strip().rstrip("()")) is None:
+            payload.append({"source": "ask_exit", "keepkernel": False})  # `jupyter console` quits
+            return
         help_request = _HELP_REQUEST.match(code)
         if help_request and (help_request.group(1) or help_request.group(3)):
             detail = 1 if "??" in (help_request.group(1) or "") + (help_request.group(3) or "") else 0

@@ -1,0 +1,41 @@
+"""``jupyter console`` on the Seraph kernel in a real terminal: unfinished blocks continue on
+the next line (is_complete with an indent), the block runs when complete, ``exit`` quits."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pexpect
+
+JUPYTER = str(Path(sys.executable).with_name("jupyter"))
+
+
+def test_console_continues_unfinished_blocks_and_exits():
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SERAPH_")}
+    env["TERM"] = "xterm"
+    console = pexpect.spawn(
+        JUPYTER,
+        ["console", "--kernel", "seraph"],
+        env=env,
+        encoding="utf-8",
+        timeout=60,
+        dimensions=(40, 200),
+    )
+    try:
+        console.expect(r"In \[\S*1\S*\]: ")
+        console.send("for i = 1, 3 do\r")
+        console.expect(r"\.\.\.\S*: ")
+        console.send("print(i * 10)\r")
+        console.expect(r"\.\.\.\S*: ")
+        console.send("end\r")
+        console.expect("10\r\n20\r\n30")
+        console.expect(r"In \[\S*2\S*\]: ")
+        console.send("6 * 7\r")
+        console.expect("42")
+        console.expect(r"In \[\S*3\S*\]: ")
+        console.send("exit\r")
+        console.expect(pexpect.EOF)
+    finally:
+        console.close(force=True)
