@@ -69,6 +69,24 @@ async def miner(fleet):
     return await bot_in(fleet, "MINEWORLD")
 
 
+class KernelServices:
+    """What a notebook kernel hands its VM: the fleet and the ``%use`` bot."""
+
+    def __init__(self, fleet: Any, client_id: str | None) -> None:
+        self.fleet = fleet
+        self._client_id = client_id
+        self.lines: list[str] = []
+
+    def client_id(self) -> str | None:
+        return self._client_id
+
+    def emit(self, level: str, text: str) -> None:
+        self.lines.append(text)
+
+    def display(self, value: Any) -> None:
+        self.lines.append(str(value))
+
+
 @dataclass
 class Outcome:
     state: str

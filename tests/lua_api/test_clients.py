@@ -1,7 +1,9 @@
 """``getClient``, ``getClients``, the client fields and its state reads, connect/disconnect,
 against the real sim server through detached scripts."""
 
-from .conftest import bot_in, run_lua, wait_for
+from seraph_kernel.lua.engine import LuaEngine
+
+from .conftest import KernelServices, bot_in, run_lua, wait_for
 
 
 async def test_get_client_is_the_bound_bot_with_its_fields(fleet, bot):
@@ -123,6 +125,14 @@ async def test_connect_reports_a_banned_account(fleet, sim_server):
     assert results == ["BANNED", "BANNED", False]
 
 
+async def test_connect_reports_an_account_already_connected_elsewhere(fleet, bot):
+    username = (await fleet.get_bot(bot))["username"]
+    await fleet.create_bot("bot-2", username=username)
+    source = 'local twin = getClient("bot-2")\nreturn twin:connect(), twin:status(), twin:connected()'
+    assert (await run_lua(fleet, source)).ok == ["ALREADY_CONNECTED", "ALREADY_CONNECTED", False]
+    assert (await fleet.get_bot(bot))["status"] == "menu_ready"
+
+
 async def test_other_bots_are_driven_by_id(fleet, bot):
     await bot_in(fleet, "MINEWORLD", "bot-2")
     source = """
@@ -130,3 +140,20 @@ local other = getClient("bot-2")
 return other:status(), other:world().name, getClient():world() == nil
 """
     assert (await run_lua(fleet, source)).ok == ["IN_WORLD", "MINEWORLD", True]
+
+
+async def test_without_a_bound_bot_get_client_is_nil(fleet, bot):
+    """A notebook before ``%use``: getClient() is nil, the shorthands say why."""
+    engine = LuaEngine()
+    await engine.start()
+    vm = engine.new_vm(KernelServices(fleet, None))
+    try:
+        record = await engine.run(vm, vm.compile('return getClient() == nil, getClient("bot-1").id')).wait()
+        assert (record.state, record.results) == ("COMPLETE", [True, "bot-1"])
+        record = await engine.run(vm, vm.compile("local w = getWorld()")).wait()
+        assert record.last_error == "executor:1: getWorld: no bot is bound to this script"
+        record = await engine.run(vm, vm.compile('storage:set("k", 1)')).wait()
+        assert record.last_error == "executor:1: storage:set: no bot is bound to this script"
+    finally:
+        vm.close()
+        await engine.close()

@@ -10,23 +10,7 @@ import pytest
 
 from seraph_kernel.lua.engine import LuaEngine
 
-
-class KernelServices:
-    """What a notebook kernel hands its VM: the fleet and the ``%use`` bot."""
-
-    def __init__(self, fleet: Any, client_id: str) -> None:
-        self.fleet = fleet
-        self._client_id = client_id
-        self.lines: list[str] = []
-
-    def client_id(self) -> str | None:
-        return self._client_id
-
-    def emit(self, level: str, text: str) -> None:
-        self.lines.append(text)
-
-    def display(self, value: Any) -> None:
-        self.lines.append(str(value))
+from .conftest import KernelServices
 
 
 @pytest.fixture
