@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import lupa.lua54 as lupa
@@ -37,8 +37,6 @@ class CellOutcome:
     results: tuple[Any, ...] = ()
     ename: str | None = None
     evalue: str | None = None
-    line: int | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:

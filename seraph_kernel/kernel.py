@@ -44,6 +44,10 @@ class CellFailed(Exception):
         super().__init__(evalue)
         self.ename, self.evalue, self.traceback = ename, evalue, traceback
 
+    def reply(self) -> dict[str, Any]:
+        """The error fields of the execute_reply."""
+        return {"status": "error", "ename": self.ename, "evalue": self.evalue, "traceback": self.traceback}
+
 
 class SeraphKernel(IPythonKernel):
     """Lua cells bound to a bot, with magics and widgets."""
@@ -67,7 +71,7 @@ class SeraphKernel(IPythonKernel):
         self._cell_parent: dict[str, Any] = {}
         self._cell: tuple[str, int] | None = None
         self._current: asyncio.Task[Any] | None = None
-        self._python_running = False
+        self._python_mode: str | None = None
         if self.shell is not None:
             self.shell.user_ns["fleet"] = self.seraph.fleet
             self.shell.user_ns["lua"] = LuaGlobals(self.seraph)
@@ -110,20 +114,12 @@ class SeraphKernel(IPythonKernel):
             try:
                 await self._current
             except CellFailed as failed:
-                reply.update(
-                    status="error", ename=failed.ename, evalue=failed.evalue, traceback=failed.traceback
-                )
+                reply.update(failed.reply())
             except asyncio.CancelledError:
-                failed = self._publish_error("KeyboardInterrupt", "interrupted", [])
-                reply.update(
-                    status="error", ename=failed.ename, evalue=failed.evalue, traceback=failed.traceback
-                )
+                reply.update(self._publish_error("KeyboardInterrupt", "interrupted", []).reply())
             except Exception as err:
                 self.log.exception("Seraph kernel error")
-                failed = self._publish_error(type(err).__name__, str(err), [])
-                reply.update(
-                    status="error", ename=failed.ename, evalue=failed.evalue, traceback=failed.traceback
-                )
+                reply.update(self._publish_error(type(err).__name__, str(err), []).reply())
             finally:
                 self._current = None
         if store_history:
@@ -169,7 +165,7 @@ class SeraphKernel(IPythonKernel):
         outcome = await self.seraph.run(plan.source, CELL_CHUNK)
         if not outcome.ok:
             raise self._publish_lua_error(outcome)
-        values = [value for value in outcome.results]
+        values = list(outcome.results)
         if show and plan.shows_value and values and not all(value is None for value in values):
             self.send_iopub(
                 "execute_result",
@@ -189,12 +185,15 @@ class SeraphKernel(IPythonKernel):
 
     async def run_python(self, source: str) -> None:
         """Run Python in the IPython shell (``%%python``); errors are shown by IPython."""
-        self._python_running = True
         try:
-            try:
-                transformed, preprocessing_error = self.shell.transform_cell(source), None
-            except Exception:
-                transformed, preprocessing_error = source, sys.exc_info()
+            transformed, preprocessing_error = self.shell.transform_cell(source), None
+        except Exception:
+            transformed, preprocessing_error = source, sys.exc_info()
+        awaits = self.shell.should_run_async(
+            source, transformed_cell=transformed, preprocessing_exc_tuple=preprocessing_error
+        )
+        self._python_mode = "async" if awaits else "sync"
+        try:
             result = await self.shell.run_cell_async(
                 source,
                 store_history=False,
@@ -203,7 +202,7 @@ class SeraphKernel(IPythonKernel):
                 preprocessing_exc_tuple=preprocessing_error,
             )
         finally:
-            self._python_running = False
+            self._python_mode = None
         error = result.error_before_exec or result.error_in_exec
         if error is not None:
             raise CellFailed(type(error).__name__, str(error), self.shell._last_traceback or [])
@@ -211,15 +210,16 @@ class SeraphKernel(IPythonKernel):
     # -- interrupt -------------------------------------------------------------------------
     @contextlib.contextmanager
     def _interruptible(self) -> Iterator[None]:
-        """SIGINT (the Jupyter interrupt) ends the running Lua cell or cancels the magic;
-        inside ``%%python`` it raises ``KeyboardInterrupt`` in the Python code, as usual."""
+        """SIGINT (the Jupyter interrupt) ends the running Lua cell or cancels the magic.
+        ``%%python`` code without ``await`` gets ``KeyboardInterrupt`` raised in it; code with
+        ``await`` is cancelled, as ipykernel does (raising there would hit the event loop)."""
         if threading.current_thread() is not threading.main_thread():
             yield
             return
         loop = asyncio.get_running_loop()
 
         def on_sigint(signum: int, frame: Any) -> None:
-            if self._python_running:
+            if self._python_mode == "sync":
                 raise KeyboardInterrupt
             loop.call_soon_threadsafe(self._interrupt)
 

@@ -60,3 +60,10 @@ def test_interrupt_ends_a_long_walk(kernel):
 def test_interrupt_cancels_a_waiting_magic(kernel):
     result, _ = interrupt_after_start(kernel, "%%python\nimport time\ntime.sleep(30)")
     assert result.reply["ename"] == "KeyboardInterrupt"
+
+
+def test_interrupt_cancels_awaiting_python_and_the_kernel_lives_on(kernel):
+    result, _ = interrupt_after_start(kernel, "%%python\nimport asyncio\nawait asyncio.sleep(30)")
+    assert result.reply["ename"] == "CancelledError"  # what ipykernel reports for an interrupted await
+    assert kernel.ok("%%python\n40 + 2").result["text/plain"] == "42"
+    assert kernel.ok("1 + 1").result["text/plain"] == "2"
