@@ -9,8 +9,10 @@ as ``ping_ms`` can be.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
+from dataclasses import dataclass
 
 from seraph_kernel.fleet.base import Fleet
 from seraph_kernel.fleet.events import BusSubscription
@@ -18,8 +20,16 @@ from seraph_kernel.fleet.events import BusSubscription
 DEFAULT_MAX_AGE_S = 0.25
 
 
+@dataclass(frozen=True)
+class EncodedList:
+    """The response body and its ETag (clients polling with ``If-None-Match`` get 304)."""
+
+    body: bytes
+    etag: str
+
+
 class BotListCache:
-    """``await cache.body()``: the JSON bytes of ``{"bots": [...]}``."""
+    """``await cache.get()``: the JSON of ``{"bots": [...]}`` and its ETag."""
 
     def __init__(self, fleet: Fleet, max_age_s: float = DEFAULT_MAX_AGE_S) -> None:
         self._fleet = fleet
@@ -28,17 +38,18 @@ class BotListCache:
         self._changes = subscription if isinstance(subscription, BusSubscription) else None
         if self._changes is None:
             subscription.close()
-        self._body: bytes | None = None
+        self._encoded: EncodedList | None = None
         self._built_at = 0.0
 
-    async def body(self) -> bytes:
+    async def get(self) -> EncodedList:
         """Events arriving while the list is built stay queued, so the next call rebuilds."""
         expired = time.monotonic() - self._built_at > self._max_age_s
-        if self._changed() or self._body is None or expired:
+        if self._changed() or self._encoded is None or expired:
             self._built_at = time.monotonic()
             bots = await self._fleet.list_bots()
-            self._body = json.dumps({"bots": bots}, separators=(",", ":")).encode()
-        return self._body
+            body = json.dumps({"bots": bots}, separators=(",", ":")).encode()
+            self._encoded = EncodedList(body, f'"{hashlib.sha1(body).hexdigest()}"')
+        return self._encoded
 
     def close(self) -> None:
         if self._changes is not None:

@@ -54,7 +54,13 @@ class BotsHandler(SeraphHandler):
     @authorized
     async def get(self) -> None:
         await self.fleet()
-        self.finish(await self.extension.bot_list.body())
+        listing = await self.extension.bot_list.get()
+        self.set_header("Etag", listing.etag)
+        if self.check_etag_header():
+            self.set_status(304)
+            self.finish()
+        else:
+            self.finish(listing.body)
 
     @web.authenticated
     @authorized

@@ -12,13 +12,13 @@ from seraph_ext.bot_list_cache import BotListCache
 async def test_reused_until_a_bot_changes(fleet):
     await fleet.create_bot("a")
     cache = BotListCache(fleet, max_age_s=60)
-    first = await cache.body()
-    assert await cache.body() is first
+    first = (await cache.get()).body
+    assert (await cache.get()).body is first
     await fleet.create_bot("b")
-    after_create = json.loads(await cache.body())
+    after_create = json.loads((await cache.get()).body)
     assert [bot["id"] for bot in after_create["bots"]] == ["a", "b"]
     await fleet.connect("b", wait=True)
-    statuses = {bot["id"]: bot["status"] for bot in json.loads(await cache.body())["bots"]}
+    statuses = {bot["id"]: bot["status"] for bot in json.loads((await cache.get()).body)["bots"]}
     assert statuses["b"] == "menu_ready"
     cache.close()
 
@@ -26,9 +26,9 @@ async def test_reused_until_a_bot_changes(fleet):
 async def test_rebuilt_once_too_old(fleet):
     await fleet.create_bot("a")
     cache = BotListCache(fleet, max_age_s=0.05)
-    first = await cache.body()
+    first = (await cache.get()).body
     await asyncio.sleep(0.1)
-    assert await cache.body() is not first
+    assert (await cache.get()).body is not first
     cache.close()
 
 
@@ -36,5 +36,5 @@ async def test_the_body_is_the_fleets_list(fleet):
     for name in ("x", "y"):
         await fleet.create_bot(name)
     cache = BotListCache(fleet)
-    assert json.loads(await cache.body()) == {"bots": await fleet.list_bots()}
+    assert json.loads((await cache.get()).body) == {"bots": await fleet.list_bots()}
     cache.close()

@@ -270,3 +270,12 @@ async def test_unknown_bot_is_404_on_every_bot_route(api, method, suffix):
 async def test_unknown_bot_is_404_on_actions_with_bodies(api, suffix, body):
     response = await api.post(f"api/bots/bot-99/{suffix}", json=body)
     assert response.json() == {"error": "unknown bot: bot-99"}
+
+
+async def test_polling_the_list_with_its_etag_gets_304_until_a_bot_changes(api, make_bot):
+    first = await api.get("api/bots")
+    etag = first.headers["etag"]
+    assert (await api.get("api/bots", headers={"If-None-Match": etag})).status_code == 304
+    await make_bot()
+    changed = await api.get("api/bots", headers={"If-None-Match": etag})
+    assert changed.status_code == 200 and changed.headers["etag"] != etag
