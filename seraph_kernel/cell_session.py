@@ -206,11 +206,15 @@ class CellSession:
         await self.fleet.close()
 
 
+CELL_OUTPUT_LIMIT_BYTES = 1 << 30
+
+
 def cell_limits() -> Any:
-    """Cells run until they end or are interrupted: no budget without yielding."""
+    """Cells run until they end or are interrupted (no budget without yielding), and may
+    return big tables: the display folds them, so the scripts' 1 MB result cap does not apply."""
     from seraph_kernel.lua.engine import Limits
 
-    return Limits(budget_ms=None)
+    return Limits(budget_ms=None, output_limit_bytes=CELL_OUTPUT_LIMIT_BYTES)
 
 
 def _compile_message(message: str, chunkname: str) -> str:

@@ -36,6 +36,12 @@ def test_tables_display_as_readable_trees(kernel):
     assert "pos" in result.result["text/html"]
 
 
+def test_big_tables_are_folded_not_refused(kernel):
+    text = kernel.ok("local t = {}\nfor i = 1, 300000 do t[i] = i end\nreturn t").result["text/plain"]
+    assert text.startswith("{\n  1,\n  2,")
+    assert text.endswith("  ... (299800 more)\n}")
+
+
 def test_vectors_display_with_their_tostring(kernel):
     assert kernel.ok("Vector2i.new(3, 4)").result["text/plain"] == "Vector2i(3, 4)"
 
