@@ -12,7 +12,7 @@ import math
 from typing import Any
 
 from seraph_kernel.errors import UnknownBot
-from seraph_kernel.lua.contract import LuaArgumentError, ModuleContext
+from seraph_kernel.lua.contract import LuaArgumentError
 from seraph_kernel.lua.modules.bot_calls import (
     game_call,
     optional_timeout,
@@ -22,9 +22,7 @@ from seraph_kernel.lua.modules.bot_calls import (
     type_name,
     without_nulls,
 )
-from seraph_kernel.lua.modules.bot_events import BotEvents
-from seraph_kernel.lua.modules.bot_walks import Walks
-from seraph_kernel.lua.modules.world import WorldViews
+from seraph_kernel.lua.modules.bot_session import BotSession
 from seraph_kernel.lua.values import Vec2, Vec2i
 
 #: Statuses in which the bot has a live session with the server (``client:connected()``).
@@ -33,48 +31,6 @@ CONNECTED = frozenset(
 )
 #: Statuses after which the bot does nothing until told to connect (``client:isAlive()``).
 ENDED = frozenset({"disconnected", "banned", "kicked", "error", "already_connected"})
-
-
-class BotSession:
-    """What the bot modules of one VM share: the fleet, walks, event subscriptions and the
-    world-view cache. Built on first use (the fleet may be attached after the VM)."""
-
-    def __init__(self, ctx: ModuleContext) -> None:
-        self._ctx = ctx
-        self._services = ctx.services
-        self._fleet: Any = None
-        #: the Lua ``dispatch(client_id, event, index, ...)`` that runs one ``client:on`` handler
-        self.dispatch: Any = None
-        self.walks: Walks
-        self.events: BotEvents
-        self.views: WorldViews
-        ctx.on_close(self.close)
-
-    def attached(self) -> BotSession:
-        """This session, bound to the services' current fleet (rebuilt if the fleet changed)."""
-        fleet = self._services.fleet
-        if fleet is None:
-            raise LuaArgumentError("getClient: no fleet is attached to this script")
-        if fleet is not self._fleet:
-            self.close()
-            self._fleet = fleet
-            self.walks = Walks(fleet)
-            self.events = BotEvents(fleet, self._spawn_handler)
-            self.views = WorldViews(fleet, self.events)
-        return self
-
-    @property
-    def fleet(self) -> Any:
-        return self.attached()._fleet
-
-    def _spawn_handler(self, *args: Any) -> None:
-        if self.dispatch is not None:
-            self._ctx.spawn(self.dispatch, *args)  # type: ignore[attr-defined]
-
-    def close(self) -> None:
-        if self._fleet is not None:
-            self.walks.close()
-            self.events.close()
 
 
 class ClientCalls:

@@ -13,8 +13,9 @@ from typing import Any
 
 from seraph_kernel.lua.contract import ModuleContext
 from seraph_kernel.lua.modules.bot_calls import lua_arity
-from seraph_kernel.lua.modules.bot_client import BotSession, ClientCalls
+from seraph_kernel.lua.modules.bot_client import ClientCalls
 from seraph_kernel.lua.modules.bot_events import COLLECTABLE_FIELDS, LUA_EVENTS
+from seraph_kernel.lua.modules.bot_session import BotSession
 from seraph_kernel.lua.modules.inventory import define_inventory_class
 from seraph_kernel.lua.modules.world import collectable_row, define_world_class
 
