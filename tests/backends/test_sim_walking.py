@@ -76,8 +76,9 @@ async def test_cancel_walk_stops_it_on_a_confirmed_tile(make_server, bot_in):
     assert bot.walking and bot.cancel_walk() is True
     assert await walk == "CANCELLED"
     assert not bot.walking and bot.cancel_walk() is False
-    await asyncio.sleep(0.15)  # a move in flight is still confirmed
-    assert bot.position == server_pos(server, bot) and bot.position[1] < 50
+    # a move in flight is still confirmed: the bot ends where the server has it
+    await wait_until(lambda: bot.position == server_pos(server, bot), what="the last confirmation")
+    assert bot.position[1] < 50
     assert await bot.walk_to(50, 30) is None  # the bot can walk again
 
 
@@ -89,8 +90,11 @@ async def test_cancelling_the_caller_stops_the_walk_and_raises(make_server, bot_
     walk.cancel()
     with pytest.raises(asyncio.CancelledError):
         await walk
-    await asyncio.sleep(0.25)
-    assert not bot.walking and bot.position == server_pos(server, bot) and bot.position[1] < 50
+    assert not bot.walking
+    await wait_until(lambda: bot.position == server_pos(server, bot), what="the last confirmation")
+    stopped = bot.position
+    await asyncio.sleep(0.3)  # three move intervals: a walk still running would have stepped
+    assert bot.position == stopped and stopped[1] < 50
 
 
 async def test_a_new_walk_replaces_the_running_one(make_server, bot_in):
