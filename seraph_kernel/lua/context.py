@@ -17,6 +17,7 @@ import lupa.lua54 as lupa
 from seraph_kernel.errors import SeraphError
 from seraph_kernel.lua.console import ConsoleBuffer
 from seraph_kernel.lua.contract import LuaArgumentError, ScriptServices
+from seraph_kernel.lua.sandbox import bytecode
 from seraph_kernel.lua.values import VALUE_TYPES, Vec2, Vec2i
 
 if TYPE_CHECKING:
@@ -93,7 +94,7 @@ class VmContext:
         for arg in args:
             if not isinstance(arg, (*PLAIN, bytes)) and lupa.lua_type(arg) is None:
                 raise TypeError(f"ctx.lua: cannot pass a Python {type(arg).__name__} to Lua")
-        return self._privileged.trusted(source, "module")(*args)
+        return self._privileged.trusted(bytecode(source, "module"), "module")(*args)
 
     # -- data ------------------------------------------------------------------------------
     def register_value_type(self, name: str, metatable: Any, ctor: Any) -> None:

@@ -159,10 +159,22 @@ local function pattern_guard(name, s, pattern, plain)
   end
 end
 
+-- Errors raised by a library function this scope wraps should read as if the user had called
+-- it: position of the user's line, the function's own name (not "loader:N: ... to 'f'").
+local function rethrow(ok, ...)
+  if ok then return ... end
+  local e = ...
+  if type(e) == "string" then
+    local bare = sgsub(e, "^loader:%d+: ", "")
+    if not sfind(bare, "^[^:]+:%d+: ") then error(bare, 2) end -- no position: give it the user's
+  end
+  error(e, 0)
+end
+
 local function guarded(name, f, plain_arg)
   return function(s, pattern, ...)
     pattern_guard(name, s, pattern, plain_arg and select(plain_arg - 2, ...))
-    return f(s, pattern, ...)
+    return rethrow(pcall(f, s, pattern, ...))
   end
 end
 
@@ -249,7 +261,7 @@ local function safe_setmetatable(t, mt)
   if type(mt) == "table" and rawget(mt, "__gc") ~= nil then
     error("setmetatable: __gc metamethods are not allowed", 2)
   end
-  return setmetatable(t, mt)
+  return rethrow(pcall(setmetatable, t, mt))
 end
 
 local function safe_load(chunk, chunkname, mode, _env)
@@ -450,8 +462,9 @@ end
 
 -- Trusted module code: full standard library, never the sandbox env.
 local trusted_env = setmetatable({}, { __index = _G })
-function P.trusted(source, name)
-  local fn, err = load(source, "=" .. name, "t", trusted_env)
+-- `code` is bytecode the host compiled from trusted source (sandbox.bytecode).
+function P.trusted(code, name)
+  local fn, err = load(code, "=" .. name, "b", trusted_env)
   if not fn then error(err, 0) end
   return fn
 end

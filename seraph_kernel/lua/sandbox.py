@@ -17,7 +17,7 @@ import ctypes
 import logging
 import secrets
 from collections.abc import Callable, Iterable
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -43,6 +43,25 @@ def deny_attributes(obj: Any, attr: Any, is_setting: bool) -> Any:
 @cache
 def loader_source() -> str:
     return resources.files(__package__).joinpath("loader.lua").read_text(encoding="utf-8")
+
+
+@cache
+def _compiler() -> lupa.LuaRuntime:
+    return lupa.LuaRuntime(encoding=None)
+
+
+@lru_cache(maxsize=512)
+def bytecode(source: str, name: str, strip: bool = True) -> bytes:
+    """Trusted Lua compiled once per process: each VM loads the bytecode instead of parsing the
+    source again. Module code is stripped of debug info (smaller VMs; its errors name the
+    user's line anyway); the loader keeps it so argument errors of wrapped library functions
+    still name the function."""
+    return _compiler().execute(
+        b"local src, name, strip = ... return string.dump(assert(load(src, '=' .. name, 't')), strip)",
+        source.encode("utf-8"),
+        name.encode("utf-8"),
+        strip,
+    )
 
 
 class HookArmer:
@@ -111,8 +130,8 @@ def create_runtime(
         max_memory=memory_bytes or 0,
         attribute_filter=deny_attributes,
     )
-    table = runtime.execute(
-        loader_source(),
+    load_binary = runtime.eval("function(code) return assert(load(code, '=loader', 'b')) end")
+    table = load_binary(bytecode(loader_source(), "loader", strip=False))(
         HOOK_COUNT,
         MAX_ERROR_BYTES,
         PATTERN_LIMIT,

@@ -95,6 +95,7 @@ class LuaVM:
             if wanted is None or name in wanted:
                 install(self.context)
         self.builtin_names = frozenset(k for k in self.privileged.env if isinstance(k, str))
+        self.privileged.collect()  # the garbage of installing, before the VM sits idle
 
     # -- coroutine states, for arming hooks from another thread ---------------------------
     def _register_state(self, address: str) -> None:

@@ -275,3 +275,21 @@ async def test_modules_come_from_entry_points(engine):
     vm = engine.new_vm(new_vm(engine).services)
     names = set(vm.builtin_names)
     assert {"print", "sleep", "task", "json", "Vector2i", "Errors", "getConsole"} <= names
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ("string.find('x', nil)", "executor:1: bad argument #2 to 'string.find' (string expected, got nil)"),
+        (
+            "local s = 'x'\ns:gsub()",
+            "executor:2: bad argument #2 to 'string.gsub' (string expected, got nil)",
+        ),
+        ("setmetatable(1, {})", "executor:1: bad argument #1 to 'setmetatable' (table expected, got number)"),
+        ("coroutine.resume(1)", "executor:1: bad argument #1 to 'resume' (coroutine expected, got number)"),
+        ("string.match('x', '%')", "executor:1: malformed pattern (ends with '%')"),
+    ],
+)
+async def test_wrapped_library_errors_point_at_the_users_line(run_lua, source, message):
+    out = await run_lua(source)
+    assert out.record.error["message"] == message
