@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import inspect
 import os
 import tempfile
 from collections.abc import Callable
@@ -97,7 +98,7 @@ class LazyFleet:
 
     def __getattr__(self, name: str) -> Any:
         attribute = getattr(self.target(), name)
-        if not asyncio.iscoroutinefunction(attribute):
+        if not inspect.iscoroutinefunction(attribute):
             return attribute
 
         @functools.wraps(attribute)

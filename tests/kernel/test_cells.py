@@ -96,3 +96,10 @@ def test_history_records_lua_cells(kernel):
     kernel.ok("history_marker = 1")
     reply = kernel.request("history", hist_access_type="tail", n=5, output=False, raw=True)
     assert any("history_marker = 1" in entry[2] for entry in reply["history"])
+
+
+def test_the_fleet_starts_on_first_use_not_with_the_kernel(kernel):
+    kernel.ok("x = 1 + 1")
+    assert kernel.ok("%%python\nfleet.started").result["text/plain"] == "False"
+    assert kernel.ok("#getClients()").result["text/plain"] == "0"
+    assert kernel.ok("%%python\nfleet.started").result["text/plain"] == "True"
