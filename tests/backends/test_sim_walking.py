@@ -90,7 +90,7 @@ async def test_cancelling_the_caller_stops_the_walk_and_raises(make_server, bot_
     walk.cancel()
     with pytest.raises(asyncio.CancelledError):
         await walk
-    assert not bot.walking
+    await wait_until(lambda: not bot.walking, what="the walk to stop")
     await wait_until(lambda: bot.position == server_pos(server, bot), what="the last confirmation")
     stopped = bot.position
     await asyncio.sleep(0.3)  # three move intervals: a walk still running would have stepped
