@@ -7,8 +7,8 @@ from typing import Any
 
 from seraph_kernel.lua.contract import LuaArgumentError, ModuleContext
 from seraph_kernel.lua.modules.bot_events import BotEvents
+from seraph_kernel.lua.modules.bot_views import WorldViews
 from seraph_kernel.lua.modules.bot_walks import Walks
-from seraph_kernel.lua.modules.world import WorldViews
 
 
 class BotSession:
