@@ -158,7 +158,7 @@ async def test_walk_cancelled_by_a_closed_request_stops_the_walk(api, make_bot, 
         if target:
             break
     assert target, "no far reachable tile"
-    async with httpx.AsyncClient(base_url=server.url, headers=server.headers, timeout=1.0) as client:
+    async with httpx.AsyncClient(base_url=server.url, headers=server.headers, timeout=1.5) as client:
         with pytest.raises(httpx.ReadTimeout):
             await client.post(f"api/bots/{bot_id}/walk_to", json={"x": target[0], "y": target[1]})
     await asyncio.sleep(1.0)
