@@ -144,9 +144,34 @@ class Call:
 class Run:
     """One execution of a chunk in a VM. Made by :meth:`LuaEngine.run`."""
 
+    __slots__ = (
+        "_done",
+        "_final_error",
+        "_kill_lock",
+        "calls",
+        "cleanup_task",
+        "current_group",
+        "deadline",
+        "engine",
+        "groups",
+        "kill_message",
+        "kill_reason",
+        "live",
+        "lua_results",
+        "main_group",
+        "on_done",
+        "phase",
+        "record",
+        "tag",
+        "threads",
+        "timeout_message",
+        "vm",
+    )
+
     def __init__(self, engine: LuaEngine, vm: LuaVM, timeout_ms: int | None):
         self.engine = engine
         self.vm = vm
+        self.tag = vm.privileged.tag
         self.record = RunRecord(timeout_ms=timeout_ms)
         self.deadline: float | None = None
         self.timeout_message = f"script exceeded its timeout of {timeout_ms} ms"
@@ -407,9 +432,9 @@ class LuaEngine:
         except UnicodeDecodeError:
             request = None  # a user yield of binary data at task level: just a tick
         except StopIteration:
-            request = (run.vm.privileged.tag, TASK_DONE)
+            request = (run.tag, TASK_DONE)
         self._driving.pop(run, None)
-        if type(request) is not tuple or request[0] != run.vm.privileged.tag:
+        if type(request) is not tuple or request[0] != run.tag:
             self.scheduler.post(run.vm, ("drive", run, task_id, None))
             return
         kind = request[1]

@@ -18,7 +18,7 @@ local utf8len = utf8.len
 local floor, huge = math.floor, math.huge
 local collectgarbage = collectgarbage
 
--- TAG (a random string from Python, kept only here): a yield whose first value is TAG is a
+-- TAG (a random integer from Python, kept only here): a yield whose first value is TAG is a
 -- request to the scheduler. User code never sees it, so it cannot forge one.
 local SLEEP, CALL, TICK, DONE, FAILED = 1, 2, 3, 4, 5
 

@@ -121,8 +121,9 @@ def create_runtime(
 ) -> tuple[lupa.LuaRuntime, Privileged]:
     """A fresh runtime and its privileged functions (see ``loader.lua``). ``register`` /
     ``forget`` receive the ``%p`` address of each coroutine the VM creates / drops. The
-    privileged functions also carry ``tag``: the first value of every scheduler request."""
-    tag = "\0sched:" + secrets.token_hex(16)
+    privileged functions also carry ``tag``: the first value of every scheduler request, a
+    random integer no user code ever sees (so it cannot forge a request)."""
+    tag = secrets.randbits(62) | (1 << 62)
     runtime = lupa.LuaRuntime(
         register_eval=False,
         register_builtins=False,
