@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import subprocess
 import sys
@@ -44,3 +45,22 @@ def test_install_rejects_two_destinations(tmp_path):
     assert done.returncode == 2
     assert "not allowed with argument" in done.stderr
     assert not (tmp_path / "share").exists()
+
+
+def test_a_wheel_installs_the_kernelspec_into_a_fresh_environment(tmp_path):
+    """Build the wheel, pip-install it (no dependencies) into a new venv, and let
+    jupyter_client find ``seraph`` there: no install step beyond ``pip install``."""
+    project = Path(__file__).resolve().parents[2]
+    wheels = tmp_path / "wheels"
+    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
+    isolation = ["--no-build-isolation"] if importlib.util.find_spec("hatchling") else []
+    subprocess.run([*pip, "wheel", "--no-deps", *isolation, str(project), "-w", str(wheels)], check=True)
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    (wheel,) = wheels.glob("seraph_notebook-*.whl")
+    target = [f"--prefix={venv}", "--no-deps", "--no-compile", str(wheel)]
+    subprocess.run([*pip, "install", *target], check=True)
+    specs = KernelSpecManager(kernel_dirs=[str(venv / "share" / "jupyter" / "kernels")]).find_kernel_specs()
+    assert specs["seraph"] == str(venv / "share" / "jupyter" / "kernels" / "seraph")
+    spec = json.loads((Path(specs["seraph"]) / "kernel.json").read_text())
+    assert spec["display_name"] == "Seraph (Lua)"
