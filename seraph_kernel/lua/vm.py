@@ -12,6 +12,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from contextlib import contextmanager
 from functools import cache
+from importlib import import_module
 from importlib.metadata import entry_points
 from typing import TYPE_CHECKING, Any
 
@@ -43,15 +44,19 @@ def _install_order(name: str) -> tuple[int, str]:
 def module_installers() -> tuple[tuple[str, Callable[[Any], None]], ...]:
     """Every ``seraph.lua_modules`` entry point: the core modules first (in ``CORE_MODULES``
     order, so plugins can use ``Vector2``, ``json``, ``Errors``), then the others by name.
-    Modules that fail to import are skipped with a warning (a broken plugin must not stop
-    every script)."""
-    found = []
-    for ep in sorted(entry_points(group=MODULE_GROUP), key=lambda ep: _install_order(ep.name)):
+    The core modules are found by module path when the package metadata is missing (running
+    from a source tree). Modules that fail to import are skipped with a warning (a broken
+    plugin must not stop every script)."""
+    found: dict[str, Callable[[Any], None]] = {}
+    for ep in entry_points(group=MODULE_GROUP):
         try:
-            found.append((ep.name, ep.load()))
+            found[ep.name] = ep.load()
         except ImportError as exc:
             log.warning("Lua module %s not installed: %s", ep.name, exc)
-    return tuple(found)
+    for name in CORE_MODULES:
+        if name not in found:
+            found[name] = import_module(f"seraph_kernel.lua.modules.{name}").install
+    return tuple(sorted(found.items(), key=lambda item: _install_order(item[0])))
 
 
 def compile_error_message(message: str, chunkname: str) -> str:

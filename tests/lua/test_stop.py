@@ -59,3 +59,27 @@ async def test_interrupt_ends_the_runaway_and_the_vm_runs_again(engine, start_lu
     assert record.error == {"code": "SCRIPT_ERROR", "message": "KeyboardInterrupt"}
     again = engine.run(vm, vm.compile("local n = 0 for i = 1, 1e5 do n = n + 1 end sleep(1) return n"))
     assert (await finish(again)).results == [100000]
+
+
+@pytest.fixture
+def always_on_hooks(monkeypatch):
+    """The fallback when lua_sethook cannot be reached: every coroutine keeps a count hook."""
+    from seraph_kernel.lua import sandbox, vm
+
+    monkeypatch.setattr(sandbox, "hook_armer", lambda: None)
+    monkeypatch.setattr(vm, "hook_armer", lambda: None)
+
+
+@pytest.mark.parametrize(
+    "name", ["plain loop", "pcall in a loop", "loop in a nested coroutine", "loop in __index"]
+)
+async def test_stop_works_with_always_on_hooks(always_on_hooks, start_lua, name):
+    run, _ = start_lua(RUNAWAYS[name])
+    await asyncio.sleep(0.05)
+    record = await asyncio.wait_for(run.stop(), 5)
+    assert record.state == "CANCELLED"
+
+
+async def test_budget_works_with_always_on_hooks(always_on_hooks, run_lua):
+    out = await run_lua("while true do end")
+    assert out.record.error["message"] == "script ran for more than 2000 ms without yielding"
