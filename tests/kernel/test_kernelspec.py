@@ -58,7 +58,8 @@ def test_a_wheel_installs_the_kernelspec_into_a_fresh_environment(tmp_path):
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     (wheel,) = wheels.glob("seraph_notebook-*.whl")
-    target = [f"--prefix={venv}", "--no-deps", "--no-compile", str(wheel)]
+    # --ignore-installed: without it pip would first uninstall this project from the running env
+    target = [f"--prefix={venv}", "--ignore-installed", "--no-deps", "--no-compile", str(wheel)]
     subprocess.run([*pip, "install", *target], check=True)
     specs = KernelSpecManager(kernel_dirs=[str(venv / "share" / "jupyter" / "kernels")]).find_kernel_specs()
     assert specs["seraph"] == str(venv / "share" / "jupyter" / "kernels" / "seraph")
