@@ -53,9 +53,8 @@ def _compiler() -> lupa.LuaRuntime:
 @lru_cache(maxsize=512)
 def bytecode(source: str, name: str, strip: bool = True) -> bytes:
     """Trusted Lua compiled once per process: each VM loads the bytecode instead of parsing the
-    source again. Module code is stripped of debug info (smaller VMs; its errors name the
-    user's line anyway); the loader keeps it so argument errors of wrapped library functions
-    still name the function."""
+    source again, stripped of debug info (smaller VMs; errors raised for the user name the
+    user's line, see ``rethrow`` in loader.lua)."""
     return _compiler().execute(
         b"local src, name, strip = ... return string.dump(assert(load(src, '=' .. name, 't')), strip)",
         source.encode("utf-8"),
@@ -132,7 +131,7 @@ def create_runtime(
         attribute_filter=deny_attributes,
     )
     load_binary = runtime.eval("function(code) return assert(load(code, '=loader', 'b')) end")
-    table = load_binary(bytecode(loader_source(), "loader", strip=False))(
+    table = load_binary(bytecode(loader_source(), "loader"))(
         HOOK_COUNT,
         MAX_ERROR_BYTES,
         PATTERN_LIMIT,

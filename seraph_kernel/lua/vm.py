@@ -11,7 +11,7 @@ import threading
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from contextlib import contextmanager
-from functools import cache
+from functools import cache, lru_cache
 from importlib import import_module
 from importlib.metadata import entry_points
 from typing import TYPE_CHECKING, Any
@@ -59,6 +59,12 @@ def module_installers() -> tuple[tuple[str, Callable[[Any], None]], ...]:
     return tuple(sorted(found.items(), key=lambda item: _install_order(item[0])))
 
 
+@lru_cache(maxsize=64)
+def shared_names(names: tuple[str, ...]) -> frozenset[str]:
+    """One frozenset per distinct set of module globals, shared by every VM that has it."""
+    return frozenset(names)
+
+
 def compile_error_message(message: str, chunkname: str) -> str:
     """``executor:3: unexpected symbol`` -> ``lua compile: 3: unexpected symbol`` (001)."""
     prefix = f"{chunkname}:"
@@ -99,7 +105,7 @@ class LuaVM:
         for name, install in module_installers():
             if wanted is None or name in wanted:
                 install(self.context)
-        self.builtin_names = frozenset(k for k in self.privileged.env if isinstance(k, str))
+        self.builtin_names = shared_names(tuple(sorted(k for k in self.privileged.env if isinstance(k, str))))
         self.privileged.collect()  # the garbage of installing, before the VM sits idle
 
     # -- coroutine states, for arming hooks from another thread ---------------------------
