@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 
 def test_kernel_info_describes_lua(kernel):
     info = kernel.request("kernel_info")
@@ -103,3 +105,19 @@ def test_the_fleet_starts_on_first_use_not_with_the_kernel(kernel):
     assert kernel.ok("%%python\nfleet.started").result["text/plain"] == "False"
     assert kernel.ok("#getClients()").result["text/plain"] == "0"
     assert kernel.ok("%%python\nfleet.started").result["text/plain"] == "True"
+
+
+def test_print_output_arrives_while_the_cell_still_runs(kernel):
+    msg_id = kernel.client.execute('print("first")\nsleep(600)\nprint("second")')
+    first_seen = None
+    while True:
+        message = kernel.client.get_iopub_msg(timeout=10)
+        if message["parent_header"].get("msg_id") != msg_id:
+            continue
+        if message["msg_type"] == "stream" and "first" in message["content"]["text"]:
+            first_seen = time.monotonic()
+        if message["msg_type"] == "status" and message["content"]["execution_state"] == "idle":
+            break
+    assert first_seen is not None
+    assert time.monotonic() - first_seen >= 0.4
+    assert kernel.shell_reply(msg_id)["status"] == "ok"
