@@ -1,21 +1,20 @@
 """LuaEngine: runs compiled chunks as scheduled coroutines and keeps their run records.
 
-A :class:`Run` is one execution of a chunk in a VM: its main task plus the tasks it spawns,
-the async binding calls in flight, its cleanups and its :class:`RunRecord` (the task shape of
-spec 004: state, error code, results, times). Everything that touches Lua happens on the
-scheduler's worker threads; the event loop only starts runs, stops them and awaits bindings.
+The engine drives each :class:`~seraph_kernel.lua.run.Run` through its life: start, resume its
+tasks, serve their scheduler requests (sleep, async binding calls, ticks), end the user tasks,
+run the cleanups, and fill the :class:`~seraph_kernel.lua.records.RunRecord`. Everything that
+touches Lua happens on the scheduler's worker threads; the event loop only starts runs,
+stops them and awaits bindings.
 """
 
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import json
 import logging
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass, field
 from typing import Any
 
 import lupa.lua54 as lupa
@@ -23,223 +22,29 @@ import lupa.lua54 as lupa
 from seraph_kernel.lua.console import ConsoleBuffer
 from seraph_kernel.lua.context import binding_error
 from seraph_kernel.lua.contract import LuaArgumentError, ScriptServices
+from seraph_kernel.lua.records import (
+    CANCELLED,
+    COMPLETE,
+    DEADLINE_EXCEEDED,
+    FAILED,
+    INTERNAL_ERROR,
+    OUTPUT_SIZE_LIMIT_EXCEEDED,
+    PROCESSING,
+    SCRIPT_ERROR,
+    Limits,
+    RunRecord,
+    epoch_ms,
+)
+from seraph_kernel.lua.run import ENDED_MESSAGE, KILL_INTERRUPT, KILL_STOP, Call, Run, TaskGroup
 from seraph_kernel.lua.scheduler import Scheduler
 from seraph_kernel.lua.vm import LuaVM
 
-log = logging.getLogger(__name__)
+__all__ = ["Limits", "LuaEngine", "Run", "RunRecord"]
 
-QUEUED, PROCESSING, COMPLETE, FAILED, CANCELLED = "QUEUED", "PROCESSING", "COMPLETE", "FAILED", "CANCELLED"
-SCRIPT_ERROR = "SCRIPT_ERROR"
-DEADLINE_EXCEEDED = "DEADLINE_EXCEEDED"
-OUTPUT_SIZE_LIMIT_EXCEEDED = "OUTPUT_SIZE_LIMIT_EXCEEDED"
-INTERNAL_ERROR = "INTERNAL_ERROR"
+log = logging.getLogger(__name__)
 
 # scheduler requests a task yields (loader.lua): (tag, kind, ...)
 SLEEP, CALL, TICK, TASK_DONE, TASK_FAILED = 1, 2, 3, 4, 5
-
-KILL_STOP, KILL_INTERRUPT = "stop", "interrupt"
-STOP_MESSAGE = "script stopped"
-INTERRUPT_MESSAGE = "KeyboardInterrupt"
-ENDED_MESSAGE = "script ended"
-
-
-@dataclass
-class Limits:
-    """What one VM / run may use. ``budget_ms=None`` disables the no-yield budget."""
-
-    memory_bytes: int = 64 << 20
-    budget_ms: int | None = 5000
-    cleanup_deadline_ms: int = 5000
-    output_limit_bytes: int = 1 << 20
-    console_lines: int = 5000
-
-
-def epoch_ms() -> int:
-    return int(time.time() * 1000)
-
-
-@dataclass
-class RunRecord:
-    """The state of one execution (spec 004's task: state, error, output, times)."""
-
-    state: str = QUEUED
-    error: dict[str, str] | None = None
-    results: list[Any] = field(default_factory=list)
-    started_at: int | None = None
-    ended_at: int | None = None
-    timeout_ms: int | None = None
-
-    @property
-    def running(self) -> bool:
-        return self.state in (QUEUED, PROCESSING)
-
-    @property
-    def last_error(self) -> str | None:
-        """001's ``last_error``: the message of a failed run, else ``None``."""
-        if self.state == FAILED and self.error is not None:
-            return self.error["message"]
-        return None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "running": self.running,
-            "last_error": self.last_error,
-            "state": self.state,
-            "error": dict(self.error) if self.error else None,
-            "results": self.results,
-            "started_at": self.started_at,
-            "ended_at": self.ended_at,
-            "timeout_ms": self.timeout_ms,
-        }
-
-
-class TaskGroup:
-    """The coroutines sharing one hook: the run's user tasks, or one cleanup."""
-
-    __slots__ = ("budget_s", "cleanup", "deadline", "hook", "run", "slice_started")
-
-    def __init__(self, run: Run, cleanup: bool = False, deadline: float | None = None):
-        self.run = run
-        self.cleanup = cleanup
-        self.deadline = deadline
-        budget = run.engine.limits.budget_ms
-        self.budget_s = None if budget is None else budget / 1000
-        self.slice_started = time.monotonic()
-        self.hook = run.vm.privileged.make_hook(self.check)
-
-    def check(self) -> str | None:
-        """Called by the instruction hook: the message to kill the running coroutine with."""
-        run = self.run
-        if self.cleanup:
-            if run.engine.closing or time.monotonic() > self.deadline:
-                return f"cleanup exceeded its deadline of {run.engine.limits.cleanup_deadline_ms} ms"
-            return None
-        message = run.kill_message
-        if message is not None:
-            return message
-        now = time.monotonic()
-        if self.budget_s is not None and now - self.slice_started > self.budget_s:
-            budget = run.engine.limits.budget_ms
-            return run.request_kill(
-                "error", f"script ran for more than {budget} ms without yielding", SCRIPT_ERROR
-            )
-        if run.deadline is not None and now > run.deadline:
-            return run.request_kill("error", run.timeout_message, DEADLINE_EXCEEDED)
-        return None
-
-
-class Call:
-    """An async binding call in flight on the event loop."""
-
-    __slots__ = ("cancelled", "name", "run", "task", "task_id")
-
-    def __init__(self, run: Run, task_id: int, name: str):
-        self.run = run
-        self.task_id = task_id
-        self.name = name
-        self.task: asyncio.Task[Any] | None = None
-        self.cancelled = False
-
-
-class Run:
-    """One execution of a chunk in a VM. Made by :meth:`LuaEngine.run`."""
-
-    __slots__ = (
-        "_done",
-        "_final_error",
-        "_kill_lock",
-        "calls",
-        "cleanup_task",
-        "current_group",
-        "deadline",
-        "engine",
-        "groups",
-        "kill_message",
-        "kill_reason",
-        "live",
-        "lua_results",
-        "main_group",
-        "on_done",
-        "phase",
-        "record",
-        "tag",
-        "threads",
-        "timeout_message",
-        "vm",
-    )
-
-    def __init__(self, engine: LuaEngine, vm: LuaVM, timeout_ms: int | None):
-        self.engine = engine
-        self.vm = vm
-        self.tag = vm.privileged.tag
-        self.record = RunRecord(timeout_ms=timeout_ms)
-        self.deadline: float | None = None
-        self.timeout_message = f"script exceeded its timeout of {timeout_ms} ms"
-        self.kill_reason: str | None = None
-        self.kill_message: str | None = None
-        self._final_error: dict[str, str] | None = None
-        self.phase = "main"  # main -> cleanup -> done
-        self.groups: dict[int, TaskGroup] = {}
-        self.threads: dict[int, Any] = {}  # task id -> lupa coroutine
-        self.live: set[int] = set()
-        self.calls: dict[int, Call] = {}
-        self.main_group: TaskGroup | None = None
-        self.current_group: TaskGroup | None = None
-        self.cleanup_task: int | None = None
-        self.lua_results: tuple[Any, ...] = ()
-        self.on_done: list[Callable[[Run], None]] = []
-        self._done = concurrent.futures.Future()
-        self._kill_lock = threading.Lock()
-
-    @property
-    def running(self) -> bool:
-        return self.record.running
-
-    async def wait(self) -> RunRecord:
-        """The record once the run (and its cleanups) ended."""
-        await asyncio.wrap_future(self._done)
-        return self.record
-
-    def wait_sync(self, timeout: float | None = None) -> RunRecord:
-        self._done.result(timeout)
-        return self.record
-
-    async def stop(self) -> RunRecord:
-        """Kill the run; cleanups run; idempotent."""
-        self.request_kill(KILL_STOP)
-        return await self.wait()
-
-    def interrupt(self) -> None:
-        """Kernel interrupt: like stop, the record's error says ``KeyboardInterrupt``."""
-        self.request_kill(KILL_INTERRUPT)
-
-    def request_kill(self, reason: str, message: str | None = None, code: str | None = None) -> str | None:
-        """Mark the run killed (first reason wins) and wake it; thread-safe. Returns the
-        message the hook raises."""
-        with self._kill_lock:
-            if self.kill_message is None and self.phase == "main":
-                if reason == KILL_STOP:
-                    message = STOP_MESSAGE
-                elif reason == KILL_INTERRUPT:
-                    message = INTERRUPT_MESSAGE
-                    code = SCRIPT_ERROR
-                self.kill_reason = reason
-                self.kill_message = message
-                if code is not None:
-                    self._final_error = {"code": code, "message": message or ""}
-                self.engine.scheduler.post(self.vm, ("kill", self))
-                self.vm.arm_hooks()
-            return self.kill_message
-
-    def post_spawn(self, lua_fn: Any, args: tuple[Any, ...]) -> bool:
-        if self.phase != "main" or self.kill_message is not None:
-            return False
-        self.engine.scheduler.post(self.vm, ("spawn", self, lua_fn, args))
-        return True
-
-    def _finish(self) -> None:
-        if not self._done.done():
-            self._done.set_result(self.record)
 
 
 class LuaEngine:

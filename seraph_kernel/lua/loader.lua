@@ -452,9 +452,6 @@ function P.sleep(ms)
   yield(TAG, SLEEP, ms)
 end
 
-function P.tick()
-  return yield(TAG, TICK)
-end
 
 function P.compile(source, chunkname)
   return load(source, "=" .. chunkname, "t", env)

@@ -14,7 +14,9 @@ from typing import Any
 from seraph_kernel.errors import ScriptAlreadyRunning, UnknownBot, UnknownScript
 from seraph_kernel.lua.console import ConsoleBuffer
 from seraph_kernel.lua.contract import ScriptServices
-from seraph_kernel.lua.engine import LuaEngine, Run, RunRecord
+from seraph_kernel.lua.engine import LuaEngine
+from seraph_kernel.lua.records import RunRecord
+from seraph_kernel.lua.run import Run
 
 Emit = Callable[[str, str], None]
 ServicesFactory = Callable[[str, str, Emit], ScriptServices]

@@ -25,7 +25,8 @@ from seraph_kernel.lua.contract import LuaArgumentError, ScriptServices
 from seraph_kernel.lua.sandbox import create_runtime, hook_armer
 
 if TYPE_CHECKING:
-    from seraph_kernel.lua.engine import LuaEngine, Run
+    from seraph_kernel.lua.engine import LuaEngine
+    from seraph_kernel.lua.run import Run
 
 log = logging.getLogger(__name__)
 
