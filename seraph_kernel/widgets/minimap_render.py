@@ -111,6 +111,20 @@ def render_png(
     width: int, height: int, foreground: Any, palette: Palette, markers: Markers, scale: int | None = None
 ) -> bytes:
     """The PNG of a world: foreground tiles coloured by ``palette``, markers on top."""
+    return encode_png(render_image(width, height, foreground, palette, markers, scale))
+
+
+def encode_png(image: Image.Image) -> bytes:
+    """PNG bytes with zlib's RLE strategy (fast, and small for tile maps)."""
+    out = io.BytesIO()
+    image.save(out, "PNG", compress_level=1, compress_type=zlib.Z_RLE)
+    return out.getvalue()
+
+
+def render_image(
+    width: int, height: int, foreground: Any, palette: Palette, markers: Markers, scale: int | None = None
+) -> Image.Image:
+    """The palette image of a world (before encoding)."""
     scale = scale_for(width) if scale is None else scale
     indexes, high = _palette_indexes(foreground, width * height, palette.lut)
     image = Image.frombytes("P", (width, height), indexes)
@@ -131,9 +145,7 @@ def render_png(
             _dot(draw, x, y, scale, radius, index, outline=OUTLINE_INDEX if scale > 2 else None)
     if markers.bot is not None:
         _dot(draw, markers.bot[0], markers.bot[1], scale, radius + 1, BOT_INDEX, outline=OUTLINE_INDEX)
-    out = io.BytesIO()
-    image.save(out, "PNG", compress_level=1, compress_type=zlib.Z_RLE)
-    return out.getvalue()
+    return image
 
 
 def _palette_indexes(foreground: Any, size: int, lut: bytes) -> tuple[bytes, bytes | None]:
