@@ -129,11 +129,14 @@ class LuaEngine:
 
     # -- worker side ---------------------------------------------------------------------
     def _handle(self, vm: LuaVM, item: tuple[Any, ...]) -> None:
-        run = item[1]
+        kind, run = item[0], item[1]
         if run.phase == "done":
             return
         try:
-            self._handlers[item[0]](run, *item[2:])
+            if kind == "wake":  # the hot path: a sleep is over
+                self._drive(run, item[2], time.monotonic() - item[3])
+            else:
+                self._handlers[kind](run, *item[2:])
         except Exception as exc:
             log.exception("Lua run failed inside the runtime")
             self._internal_error(run, exc)
