@@ -26,6 +26,11 @@ INTERRUPT_MESSAGE = "KeyboardInterrupt"
 ENDED_MESSAGE = "script ended"
 
 
+def budget_message(budget_ms: int) -> str:
+    """The error of a script that ran longer than its budget without yielding."""
+    return f"script ran for more than {budget_ms} ms without yielding"
+
+
 class TaskGroup:
     """The coroutines sharing one hook: the run's user tasks, or one cleanup."""
 
@@ -52,10 +57,7 @@ class TaskGroup:
             return message
         now = time.monotonic()
         if self.budget_s is not None and now - self.slice_started > self.budget_s:
-            budget = run.engine.limits.budget_ms
-            return run.request_kill(
-                "error", f"script ran for more than {budget} ms without yielding", SCRIPT_ERROR
-            )
+            return run.request_kill("error", budget_message(run.engine.limits.budget_ms), SCRIPT_ERROR)
         if run.deadline is not None and now > run.deadline:
             return run.request_kill("error", run.timeout_message, DEADLINE_EXCEEDED)
         return None
