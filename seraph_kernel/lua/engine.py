@@ -35,7 +35,15 @@ from seraph_kernel.lua.records import (
     RunRecord,
     epoch_ms,
 )
-from seraph_kernel.lua.run import ENDED_MESSAGE, KILL_INTERRUPT, KILL_STOP, Call, Run, TaskGroup
+from seraph_kernel.lua.run import (
+    ENDED_MESSAGE,
+    KILL_INTERRUPT,
+    KILL_STOP,
+    Call,
+    Run,
+    TaskGroup,
+    budget_message,
+)
 from seraph_kernel.lua.scheduler import Scheduler
 from seraph_kernel.lua.vm import LuaVM
 
@@ -121,9 +129,7 @@ class LuaEngine:
                 if now > group.deadline:
                     run.vm.arm_hooks()
             elif budget is not None and now - since > budget / 1000:
-                run.request_kill(
-                    "error", f"script ran for more than {budget} ms without yielding", SCRIPT_ERROR
-                )
+                run.request_kill("error", budget_message(budget), SCRIPT_ERROR)
             elif run.deadline is not None and now > run.deadline:
                 run.request_kill("error", run.timeout_message, DEADLINE_EXCEEDED)
 
