@@ -293,3 +293,47 @@ async def test_modules_come_from_entry_points(engine):
 async def test_wrapped_library_errors_point_at_the_users_line(run_lua, source, message):
     out = await run_lua(source)
     assert out.record.error["message"] == message
+
+
+async def test_odd_sleep_values_do_not_break_the_scheduler(run_lua, start_lua):
+    out = await run_lua("sleep(-5) sleep(0) sleep(0/0) return task.wait(-1) >= 0")
+    assert out.record.results == [True]
+    run, _ = start_lua("sleep(math.huge)")
+    await asyncio.sleep(0.05)
+    assert (await asyncio.wait_for(run.stop(), 5)).state == "CANCELLED"
+
+
+async def test_async_binding_inside_a_user_coroutine(engine, run_lua):
+    vm = new_vm(engine)
+
+    async def double(n):
+        await asyncio.sleep(0.01)
+        if n < 0:
+            raise LuaArgumentError("negative")
+        return n * 2
+
+    vm.context.env.double = vm.context.async_function("double", double)
+    out = await run_lua(
+        """
+        local gen = coroutine.wrap(function()
+          coroutine.yield(double(1))
+          coroutine.yield(double(2))
+          local ok, err = pcall(double, -1)
+          coroutine.yield(err)
+        end)
+        return gen(), gen(), gen()
+        """,
+        vm=vm,
+    )
+    assert out.record.results == [2, 4, "double: negative"]
+
+
+async def test_engine_close_stops_runs_and_runs_their_cleanups():
+    engine = LuaEngine(Limits(cleanup_deadline_ms=500))
+    await engine.start()
+    vm = new_vm(engine)
+    run = engine.run(vm, vm.compile("cleanup(function() print('cleaned') end) while true do end"))
+    await asyncio.sleep(0.05)
+    await engine.close()
+    assert run.record.state == "CANCELLED"
+    assert [line["text"] for line in vm.console.lines()] == ["cleaned"]
