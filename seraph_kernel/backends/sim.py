@@ -614,7 +614,14 @@ class SimBot(BotSession):
         if wait > 0:
             await asyncio.sleep(wait)
         sent = time.perf_counter()
-        reply = await link.request("move", self._timeout, x=x, y=y)
+        request = asyncio.ensure_future(link.request("move", self._timeout, x=x, y=y))
+        try:
+            reply = await asyncio.shield(request)
+        except asyncio.CancelledError:
+            # let a move in flight be confirmed first, so whoever moves next starts from the
+            # tile the server has (a step planned from a stale tile would count as a violation)
+            await asyncio.wait([request])
+            raise
         self.move_latency_ms.append((time.perf_counter() - sent) * 1000)
         if reply["t"] == "error":
             raise LinkClosed(reply["message"])

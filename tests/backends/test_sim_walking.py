@@ -143,3 +143,15 @@ async def test_in_world_actions_need_a_world_and_a_connection(server, make_bot):
     assert await bot.get_path(1, 1) == []
     with pytest.raises(InvalidArgument):
         await bot.walk_to("x", 1)
+
+
+async def test_retargeting_often_never_breaks_the_pace_rule(make_server, bot_in):
+    server = await make_server(move_interval_ms=2)
+    bot, _ = await bot_in(server, HUB)
+    walks = []
+    for i in range(30):  # a script changing its mind every 5 ms, mostly while a move is in flight
+        walks.append(asyncio.ensure_future(bot.walk_to(45 + (i % 2) * 10, 25 + i)))
+        await asyncio.sleep(0.005)
+    assert await walks[-1] is None
+    assert set(await asyncio.gather(*walks[:-1])) <= {"CANCELLED", None}
+    assert bot.status == "in_world" and not server.sessions[bot.username]._violations
