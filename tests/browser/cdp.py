@@ -7,7 +7,9 @@ import asyncio
 import base64
 import contextlib
 import json
+import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -84,7 +86,8 @@ class Page:
 async def headless_chromium(width: int = 1280, height: int = 900) -> AsyncIterator[Page]:
     """A headless chromium with one tab, closed on exit."""
     port = free_port()
-    with tempfile.TemporaryDirectory(prefix="seraph-chromium-") as profile:
+    # ignore_cleanup_errors: a crashed helper process may leave a file behind; that must not fail a test
+    with tempfile.TemporaryDirectory(prefix="seraph-chromium-", ignore_cleanup_errors=True) as profile:
         process = subprocess.Popen(
             [
                 CHROMIUM,
@@ -93,6 +96,10 @@ async def headless_chromium(width: int = 1280, height: int = 900) -> AsyncIterat
                 "--disable-gpu",
                 "--disable-dev-shm-usage",
                 "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--disable-quic",
                 f"--remote-debugging-port={port}",
                 f"--user-data-dir={profile}",
                 f"--window-size={width},{height}",
@@ -100,6 +107,7 @@ async def headless_chromium(width: int = 1280, height: int = 900) -> AsyncIterat
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            start_new_session=True,
         )
         try:
             targets = await _targets(port)
@@ -110,12 +118,23 @@ async def headless_chromium(width: int = 1280, height: int = 900) -> AsyncIterat
             finally:
                 connection.close()
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            _end_process_group(process)
+
+
+def _end_process_group(process: subprocess.Popen[bytes]) -> None:
+    """Chromium's renderer and utility processes outlive a terminated browser process and keep
+    writing to the profile: end the whole group before the profile is removed."""
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        pass
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
 
 
 async def _targets(port: int, timeout: float = 30) -> list[dict[str, Any]]:
