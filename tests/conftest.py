@@ -38,3 +38,19 @@ async def fleet(sim_server, db_path):
         yield fleet
     finally:
         await fleet.close()
+
+
+@pytest.fixture
+async def remote_fleet(sim_server, db_path):
+    """A RemoteFleet on a real Jupyter server (in this process, seraph_ext only) whose
+    LocalFleet plays on ``sim_server`` and stores in ``db_path``."""
+    from seraph_ext.testing import serve
+    from seraph_kernel.fleet.remote import RemoteFleet
+
+    async with serve(sim_address=sim_server.address, db_path=db_path) as server:
+        fleet = RemoteFleet(server.url, server.token)
+        await fleet.start()
+        try:
+            yield fleet
+        finally:
+            await fleet.close()

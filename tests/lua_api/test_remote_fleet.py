@@ -14,17 +14,9 @@ from .conftest import KernelServices
 
 
 @pytest.fixture
-async def remote(sim_server, db_path):
-    from seraph_ext.testing import serve
-    from seraph_kernel.fleet.remote import RemoteFleet
-
-    async with serve(sim_address=sim_server.address, db_path=db_path) as server:
-        fleet = RemoteFleet(server.url, server.token)
-        await fleet.start()
-        try:
-            yield fleet
-        finally:
-            await fleet.close()
+def remote(remote_fleet):
+    """The shared RemoteFleet fixture (tests/conftest.py)."""
+    return remote_fleet
 
 
 @pytest.fixture
