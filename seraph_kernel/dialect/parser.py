@@ -1,0 +1,60 @@
+"""tree-sitter-luau, loaded once; one parser per thread (parsers are not thread-safe)."""
+
+from __future__ import annotations
+
+import threading
+from functools import lru_cache
+
+import tree_sitter_luau
+from tree_sitter import Language, Node, Parser, Query, QueryCursor, Tree
+
+_local = threading.local()
+
+_QUERY = """
+(update_statement) @update
+(continue_statement) @continue
+(if_expression) @if
+(for_generic_clause) @forin
+(string) @string
+(number) @number
+"""
+
+
+@lru_cache(maxsize=1)
+def language() -> Language:
+    """The Luau grammar (tree-sitter-luau)."""
+    return Language(tree_sitter_luau.language())
+
+
+@lru_cache(maxsize=1)
+def _query() -> Query:
+    return Query(language(), _QUERY)
+
+
+def parse(src: bytes) -> Tree:
+    """Parse ``src`` (UTF-8 bytes) into a concrete syntax tree."""
+    parser = getattr(_local, "parser", None)
+    if parser is None:
+        parser = _local.parser = Parser(language())
+    return parser.parse(src)
+
+
+def interesting(root: Node) -> dict[str, list[Node]]:
+    """The nodes the translator may rewrite, by kind (the query runs in C)."""
+    return QueryCursor(_query()).captures(root)
+
+
+def first_error(root: Node) -> Node | None:
+    """The first ERROR or MISSING node in source order, or None."""
+    if not root.has_error:
+        return None
+    node = root
+    while True:
+        for child in node.children:
+            if child.is_missing or child.type == "ERROR":
+                return child
+            if child.has_error:
+                node = child
+                break
+        else:
+            return None if node is root else node

@@ -1,0 +1,101 @@
+"""Luau source -> Lua 5.4 source, line for line.
+
+A source that compiles as Lua 5.4 is Lua 5.4 and keeps its meaning: it is returned as is,
+except that a generic ``for`` over one value that is not ``pairs``/``ipairs`` goes through
+``__luau_iter`` (a function or callable value passes through unchanged; only a loop over
+a table, which would fail in Lua 5.4, now iterates as in Luau). Any other source is read as
+Luau: a token pre-pass erases types, tree-sitter-luau parses the rest, and the syntax tree
+is rewritten (see ``rewrite``). Every output is compiled once as Lua 5.4 before it is
+returned, so a source that ``translate`` accepts compiles.
+"""
+
+from __future__ import annotations
+
+from seraph_kernel.dialect.erase import prepare
+from seraph_kernel.dialect.errors import LuauSyntaxError
+from seraph_kernel.dialect.lexer import line_of
+from seraph_kernel.dialect.lua54 import compile_error
+from seraph_kernel.dialect.parser import first_error, interesting, parse
+from seraph_kernel.dialect.rewrite import Rewriter
+
+MAX_SOURCE_BYTES = 4 * 1024 * 1024
+"""Larger sources are refused (parsing is linear, but a script is never this big)."""
+
+
+def is_luau(source: str) -> bool:
+    """Whether ``translate`` reads ``source`` as Luau: it does not compile as Lua 5.4."""
+    return compile_error(source, "executor") is not None
+
+
+def translate(source: str, chunk_name: str = "executor") -> str:
+    """Lua 5.4 text for a Luau (or Lua 5.4) ``source``, with every line where it was, so
+    that runtime errors name the user's lines. Raises LuauSyntaxError (user's line)."""
+    if len(source) > MAX_SOURCE_BYTES or len(source.encode("utf-8", "surrogatepass")) > MAX_SOURCE_BYTES:
+        raise LuauSyntaxError(1, f"source too large (more than {MAX_SOURCE_BYTES} bytes)")
+    if compile_error(source, chunk_name) is None:
+        return _lua54(source, chunk_name)
+    return _luau(source, chunk_name)
+
+
+def _lua54(source: str, chunk_name: str) -> str:
+    if "for" not in source or "in" not in source:
+        return source
+    src = source.encode()
+    root = parse(src).root_node
+    if root.has_error or "forin" not in interesting(root):
+        return source
+    rewriter = Rewriter(src, root, ())
+    for clause in interesting(root)["forin"]:
+        rewriter.for_in(clause)
+    if not rewriter.edits:
+        return source
+    out = rewriter.output().decode()
+    return source if compile_error(out, chunk_name) is not None else out
+
+
+def _luau(source: str, chunk_name: str) -> str:
+    text = source.replace("\r\n", "\n").replace("\r", "\n")
+    prepared = prepare(text.encode())
+    root = parse(prepared.parse_src).root_node
+    rewriter = Rewriter(prepared.work, root, prepared.casts)
+    try:
+        rewriter.collect()
+        out = rewriter.output().decode()
+    except RecursionError:
+        raise LuauSyntaxError(1, "chunk has too many syntax levels") from None
+    lua_error = compile_error(out, chunk_name)
+    tree_error = _tree_error(prepared.work, root)
+    if tree_error is not None and (lua_error is None or (tree_error.line < lua_error[0] and _missing(root))):
+        raise tree_error
+    if lua_error is not None:
+        raise LuauSyntaxError(*lua_error)
+    return out
+
+
+def _missing(root: object) -> bool:
+    node = first_error(root)  # type: ignore[arg-type]
+    return node is not None and node.is_missing
+
+
+def _tree_error(src: bytes, root: object) -> LuauSyntaxError | None:
+    node = first_error(root)  # type: ignore[arg-type]
+    if node is None:
+        return None
+    near = _token_at(src, node.end_byte if node.is_missing else node.start_byte)
+    if node.is_missing:
+        what = node.type if node.type == "identifier" else f"'{node.type}'"
+        return LuauSyntaxError(line_of(src, node.start_byte), f"expected {what} near {near}")
+    return LuauSyntaxError(line_of(src, node.start_byte), f"syntax error near {near}")
+
+
+def _token_at(src: bytes, offset: int) -> str:
+    n = len(src)
+    while offset < n and src[offset] in b" \t\r\n":
+        offset += 1
+    if offset >= n:
+        return "<eof>"
+    end = offset + 1
+    if chr(src[offset]).isalnum() or src[offset] == ord("_"):
+        while end < n and (chr(src[end]).isalnum() or src[end] == ord("_")):
+            end += 1
+    return "'" + src[offset:end].decode("utf-8", "replace") + "'"
