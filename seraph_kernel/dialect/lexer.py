@@ -68,6 +68,22 @@ def _long_close(src: bytes, level: bytes, after: int, start: int, what: str) -> 
     return end + len(close)
 
 
+def _valid_number(text: bytes) -> bool:
+    """Luau numerals: decimal (with exponent), 0x hex, 0b binary, ``_`` separators."""
+    plain = text.replace(b"_", b"").decode("ascii", "replace")
+    low = plain.lower()
+    try:
+        if low.startswith("0b"):
+            int(low[2:], 2)
+        elif low.startswith("0x"):
+            int(low[2:], 16)
+        else:
+            float(plain)
+    except ValueError:
+        return False
+    return not plain.lower().startswith(("inf", "nan")) and "n" not in low
+
+
 def tokenize(src: bytes) -> list[Token]:
     """All tokens of ``src`` (comments and blanks dropped); raises LuauSyntaxError on a
     lexical error (unfinished string or comment, unexpected character)."""
@@ -91,7 +107,10 @@ def tokenize(src: bytes) -> list[Token]:
         elif kind == 5:
             tokens.append(Token(NAME, m.group(5), i, end))
         elif kind == 6:
-            tokens.append(Token(NUMBER, m.group(6), i, end))
+            number = m.group(6)
+            if not _valid_number(number):
+                raise LuauSyntaxError(line_of(src, i), f"malformed number near {_near(src, i, end)}")
+            tokens.append(Token(NUMBER, number, i, end))
         elif kind == 7:
             end = _long_close(src, m.group(8), end, i, "string")
             tokens.append(Token(STRING, src[i:end], i, end))

@@ -23,7 +23,9 @@ _CLOSER, _OPENER, _REPLACE = 0, 1, 2
 _LOOPS = frozenset(["while_statement", "for_statement", "repeat_statement"])
 _FUNCTIONS = frozenset(["function_declaration", "function_definition", "chunk"])
 _TRUTHY = frozenset(["number", "string", "true", "table_constructor", "function_definition"])
-_NO_ITER = frozenset([b"pairs", b"ipairs"])
+_ITERATOR_FACTORIES = frozenset([b"pairs", b"ipairs"])
+_ITERATOR_METHODS = frozenset([b"gmatch", b"codes", b"wrap", b"lines"])
+_UNICODE_ESCAPE = re.compile(rb"\\u\{([0-9A-Fa-f]*)\}")
 _CAST_CLIMB = frozenset(["arguments", "function_call", "string", "table_constructor", "vararg_expression"])
 _ESCAPE = re.compile(rb'\\(.)|"', re.DOTALL)
 _BACKSLASH = re.compile(rb"\\(.)", re.DOTALL)
@@ -181,9 +183,13 @@ class Rewriter:
     # -- compound assignment --------------------------------------------------------------
     def update(self, node: Node) -> None:
         """``t[k] op= v`` -> ``do local t, k = ...; t[k] = t[k] op (v) end`` (one line)."""
-        if node.has_error or node.child_count < 3:
+        if node.child_count < 3:
             raise _Skip
         targets, op, values = _named(node.child(0)), node.child(1), _named(node.child(2))
+        if values and values[0].is_missing:
+            raise LuauSyntaxError(_line(op), f"expected an expression after '{op.type}'")
+        if node.has_error:
+            raise _Skip
         if len(targets) != 1 or len(values) != 1:
             raise LuauSyntaxError(_line(node), "compound assignment needs exactly one variable and one value")
         target, value = targets[0], values[0]
@@ -402,12 +408,21 @@ class Rewriter:
         value = values[0]
         if value.type == "function_definition":
             return
-        if value.type == "function_call":
-            callee = value.child_by_field_name("name")
-            if callee is not None and callee.type == "identifier" and self.text(callee) in _NO_ITER:
-                return
+        if value.type == "function_call" and self._returns_iterator(value):
+            return
         self.insert(value.start_byte, b" __luau_iter(", _OPENER)
         self.insert(value.end_byte, b")", _CLOSER)
+
+    def _returns_iterator(self, call: Node) -> bool:
+        """``pairs(t)``, ``ipairs(t)``, ``s:gmatch(p)``, ``utf8.codes(s)``... return a
+        function: no need for ``__luau_iter`` (plain Lua loops stay unchanged)."""
+        callee = call.child_by_field_name("name")
+        if callee is None:
+            return False
+        if callee.type == "identifier":
+            return self.text(callee) in _ITERATOR_FACTORIES
+        name = callee.child_by_field_name("method" if callee.type == "method_index_expression" else "field")
+        return name is not None and self.text(name) in _ITERATOR_METHODS
 
     # -- strings --------------------------------------------------------------------------
     def string(self, node: Node) -> None:
@@ -416,6 +431,11 @@ class Rewriter:
             self.interpolated(node)
         elif first in (b'"', b"'"):
             raw = self.text(node)
+            for m in _UNICODE_ESCAPE.finditer(raw):
+                if not m.group(1) or int(m.group(1), 16) > 0x10FFFF:
+                    raise LuauSyntaxError(
+                        _line(node), "invalid escape sequence: \\u{...} must be at most 10FFFF"
+                    )
             fixed = fix_escapes(raw[1:-1], quote_plain=False)
             if fixed != raw[1:-1]:
                 out = raw[:1] + fixed + raw[-1:]

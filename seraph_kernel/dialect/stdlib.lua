@@ -94,15 +94,20 @@ end
 -- Numbers as Luau prints them: shortest round-trip digits, integral values without ".0",
 -- fixed notation for 1e-6 <= |x| < 1e21, else d.ddde+XX.
 ---------------------------------------------------------------------------------------------
-local EFORMATS = { "%.14e", "%.15e", "%.16e" }
+local EFORMATS = {}
+for k = 1, 17 do EFORMATS[k] = "%." .. (k - 1) .. "e" end
 
 local function num2str(n)
   if n ~= n then return "nan" end
   if n == huge then return "inf" elseif n == -huge then return "-inf" end
   if n == 0 then return 1 / n < 0 and "-0" or "0" end
   if n == floor(n) and n > -1e15 and n < 1e15 then return sformat("%d", n) end
+  -- the shortest digits: a correctly rounded 15-digit string round-trips whenever the
+  -- shortest one has at most 15 digits (DBL_DIG); subnormals have fewer digits, so they
+  -- search from 1 digit up
   local s
-  for k = 1, 3 do
+  local first = (n < 2.2250738585072014e-308 and n > -2.2250738585072014e-308) and 1 or 15
+  for k = first, 17 do
     s = sformat(EFORMATS[k], n)
     if tonumber(s) == n then break end
   end

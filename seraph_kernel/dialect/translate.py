@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from seraph_kernel.dialect.erase import prepare
 from seraph_kernel.dialect.errors import LuauSyntaxError
-from seraph_kernel.dialect.lexer import line_of
+from seraph_kernel.dialect.lexer import line_of, tokenize
 from seraph_kernel.dialect.lua54 import compile_error
 from seraph_kernel.dialect.parser import first_error, interesting, parse
 from seraph_kernel.dialect.rewrite import Rewriter
@@ -64,17 +64,18 @@ def _luau(source: str, chunk_name: str) -> str:
     except RecursionError:
         raise LuauSyntaxError(1, "chunk has too many syntax levels") from None
     lua_error = compile_error(out, chunk_name)
+    if lua_error is not None and not any(name in lua_error[1] for name in _GENERATED):
+        raise LuauSyntaxError(*lua_error)
     tree_error = _tree_error(prepared.work, root)
-    if tree_error is not None and (lua_error is None or (tree_error.line < lua_error[0] and _missing(root))):
+    if tree_error is not None:
         raise tree_error
     if lua_error is not None:
-        raise LuauSyntaxError(*lua_error)
+        raise LuauSyntaxError(lua_error[0], "syntax error")
     return out
 
 
-def _missing(root: object) -> bool:
-    node = first_error(root)  # type: ignore[arg-type]
-    return node is not None and node.is_missing
+_GENERATED = ("__luau", "__continue")
+"""Names only generated code has: a Lua message that quotes them is not about the user's text."""
 
 
 def _tree_error(src: bytes, root: object) -> LuauSyntaxError | None:
@@ -89,13 +90,6 @@ def _tree_error(src: bytes, root: object) -> LuauSyntaxError | None:
 
 
 def _token_at(src: bytes, offset: int) -> str:
-    n = len(src)
-    while offset < n and src[offset] in b" \t\r\n":
-        offset += 1
-    if offset >= n:
-        return "<eof>"
-    end = offset + 1
-    if chr(src[offset]).isalnum() or src[offset] == ord("_"):
-        while end < n and (chr(src[end]).isalnum() or src[end] == ord("_")):
-            end += 1
-    return "'" + src[offset:end].decode("utf-8", "replace") + "'"
+    for token in tokenize(src[offset:]):
+        return "'" + token.text.decode("utf-8", "replace") + "'"
+    return "<eof>"

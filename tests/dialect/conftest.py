@@ -50,7 +50,9 @@ return env, run, take
 class LuaEnv:
     """A fresh runtime + sandbox env with the Luau library installed."""
 
-    def __init__(self, *, luau_numbers: bool = True, max_memory: int | None = None) -> None:
+    def __init__(
+        self, *, luau_numbers: bool = True, max_memory: int | None = None, max_items: int | None = None
+    ) -> None:
         kwargs: dict[str, Any] = {
             "register_eval": False,
             "register_builtins": False,
@@ -60,7 +62,8 @@ class LuaEnv:
             kwargs["max_memory"] = max_memory
         self.runtime = lupa.LuaRuntime(**kwargs)
         self.env, self._run, self._take = self.runtime.execute(_ENV)
-        self.helpers = install_luau_stdlib(self.runtime, self.env, luau_numbers=luau_numbers)
+        extra = {} if max_items is None else {"max_items": max_items}
+        self.helpers = install_luau_stdlib(self.runtime, self.env, luau_numbers=luau_numbers, **extra)
 
     def run(self, source: str, *, luau: bool = True) -> list[str]:
         """Run ``source`` (translated first when ``luau``); the printed lines. Fails the

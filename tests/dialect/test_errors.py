@@ -1,0 +1,70 @@
+"""Syntax errors: LuauSyntaxError with the user's line and a message about the user's code."""
+
+from __future__ import annotations
+
+import pytest
+
+from seraph_kernel.dialect import LuauSyntaxError, translate
+
+CASES = [
+    # (source, line, words the message must contain)
+    ("local x: number = 1\nlocal function f()\n  print(x)\n", 4, ["'end' expected", "line 2"]),
+    ("local x: number = 1\nif x then\n  x += 1\nelse\n", 5, ["'end' expected", "line 2"]),
+    ("local s: string = `abc\nprint(s)", 1, ["interpolated string"]),
+    ("local t: {number} = {1, 2\nprint(t)", 2, ["'}' expected"]),
+    ("local a: number = 1\nx = = 1", 2, ["unexpected symbol"]),
+    ("local a: number = 1\nlocal s = 'abc\nprint(s)", 2, ["unfinished string"]),
+    ("local a: number = 1\n--[[ never closed\n", 3, ["unfinished long comment", "line 2"]),
+    ("local a: number = 1\nlocal b = [==[ open\n", 3, ["unfinished long string"]),
+    ("local x: = 1", 1, ["expected type"]),
+    ("local y = 1\nlocal x = (y :: )", 2, ["expected type"]),
+    ("local y = 1\ntype T\nlocal z = 2", 3, ["expected '='"]),
+    ("local y = 1\nprint(`{}`)", 2, ["expected"]),
+    ("local y = 1\ny += ", 2, ["expected"]),
+    ("local y: number = 0b102", 1, ["malformed number"]),
+    ("local y = 1 $", 1, ["unexpected symbol near '$'"]),
+]
+
+
+@pytest.mark.parametrize(("src", "line", "words"), CASES)
+def test_syntax_error_line_and_message(src, line, words):
+    with pytest.raises(LuauSyntaxError) as info:
+        translate(src)
+    err = info.value
+    assert err.line == line, str(err)
+    for word in words:
+        assert word in err.message, str(err)
+    assert str(err) == f"{err.line}: {err.message}"
+    assert "__luau" not in err.message
+
+
+def test_plain_lua_syntax_error_gets_luas_message():
+    with pytest.raises(LuauSyntaxError) as info:
+        translate("local function f()\n  return 1\n\nprint(f())")
+    assert info.value.line == 4
+    assert info.value.message == "'end' expected (to close 'function' at line 1) near 'print'"
+
+
+def test_invalid_lua_escape_is_reported_where_luau_also_rejects():
+    with pytest.raises(LuauSyntaxError) as info:
+        translate("local x: number = 1\nlocal s = '\\u{110000}'")
+    assert info.value.line == 2
+    with pytest.raises(LuauSyntaxError) as info:
+        translate("local x: number = 1\nlocal s = '\\x4'")
+    assert info.value.line == 2
+    assert "hexadecimal digit expected" in info.value.message
+
+
+def test_source_too_large():
+    with pytest.raises(LuauSyntaxError) as info:
+        translate("x = 1\n" * 1_000_000)
+    assert "too large" in info.value.message
+
+
+def test_deep_nesting_is_an_error_not_a_crash():
+    src = "local x: number = " + "(" * 500 + "1" + ")" * 500
+    with pytest.raises(LuauSyntaxError):
+        translate(src)
+    deep_if = "local x: number = " + "if true then " * 400 + "1" + " else 2" * 400
+    with pytest.raises(LuauSyntaxError):
+        translate(deep_if)
