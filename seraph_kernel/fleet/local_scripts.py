@@ -14,10 +14,10 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from seraph_kernel.config import FleetConfig
+from seraph_kernel.engine.contract import ScriptServices
 from seraph_kernel.errors import UnknownScript
 from seraph_kernel.fleet.base import JSON, FleetEvent
 from seraph_kernel.fleet.events import EventBus
-from seraph_kernel.lua.contract import ScriptServices
 from seraph_kernel.store import RunHistory, StoreError
 
 if TYPE_CHECKING:
@@ -32,8 +32,8 @@ class ScriptHost:
     """Runs of one fleet, keyed by ``(client_id, script_id)``."""
 
     def __init__(self, fleet: LocalFleet, config: FleetConfig, history: RunHistory, bus: EventBus) -> None:
-        from seraph_kernel.lua.engine import Limits, LuaEngine
-        from seraph_kernel.lua.runs import RunRegistry
+        from seraph_kernel.engine.engine import Limits, LuaEngine
+        from seraph_kernel.engine.registry import RunRegistry
 
         self._fleet = fleet
         self._history = history
@@ -132,7 +132,7 @@ class ScriptHost:
 
     def _services(self, client_id: str, script_id: str, emit: Callable[[str, str], None]) -> ScriptServices:
         """A run's VM sees this fleet, and ``getClient()`` is the run's bot."""
-        from seraph_kernel.lua.runs import DetachedServices
+        from seraph_kernel.engine.registry import DetachedServices
 
         return DetachedServices(client_id, emit, fleet=self._fleet)
 
