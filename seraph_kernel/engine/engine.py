@@ -22,22 +22,8 @@ import lupa.lua54 as lupa
 from seraph_kernel.engine.console_buffer import ConsoleBuffer
 from seraph_kernel.engine.context import binding_error
 from seraph_kernel.engine.contract import LuaArgumentError, ScriptServices
-from seraph_kernel.engine.records import (
-    CANCELLED,
-    COMPLETE,
-    DEADLINE_EXCEEDED,
-    FAILED,
-    INTERNAL_ERROR,
-    OUTPUT_SIZE_LIMIT_EXCEEDED,
-    PROCESSING,
-    SCRIPT_ERROR,
-    Limits,
-    RunRecord,
-    epoch_ms,
-)
+from seraph_kernel.engine.records import Limits, RunRecord, epoch_ms
 from seraph_kernel.engine.run import (
-    ENDED_MESSAGE,
-    KILL_INTERRUPT,
     KILL_STOP,
     Call,
     Run,
@@ -46,6 +32,15 @@ from seraph_kernel.engine.run import (
 )
 from seraph_kernel.engine.scheduler import Scheduler
 from seraph_kernel.engine.vm import LuaVM
+from seraph_kernel.vocab import (
+    COMPLETE,
+    DEADLINE_EXCEEDED,
+    FAILED,
+    INTERNAL_ERROR,
+    OUTPUT_SIZE_LIMIT_EXCEEDED,
+    PROCESSING,
+    SCRIPT_ERROR,
+)
 
 __all__ = ["Limits", "LuaEngine", "Run", "RunRecord"]
 
@@ -353,12 +348,9 @@ class LuaEngine:
         """The user tasks are over (finished, failed or killed): on to the cleanups."""
         if run.phase != "main":
             return
-        with run._kill_lock:
-            run.phase = "cleanup"
-            if run.kill_message is None:
-                run.kill_message = ENDED_MESSAGE
-        if run.kill_reason == "error" and run._final_error is not None:
-            run.vm.context.emit("error", run._final_error["message"])
+        error = run.enter_cleanup()
+        if error is not None:
+            run.vm.context.emit("error", error)
         self._cancel_calls(run)
         run.live.clear()
         run.groups.clear()
@@ -383,7 +375,6 @@ class LuaEngine:
 
     def _finalize(self, run: Run) -> None:
         vm = run.vm
-        record = run.record
         self._cancel_calls(run)
         run.threads.clear()
         run.phase = "done"
@@ -398,16 +389,8 @@ class LuaEngine:
                 vm.privileged.collect()
         except Exception as exc:
             log.exception("tearing down a Lua run failed")
-            if run.kill_reason is None:
-                run.kill_reason = "error"
-                run._final_error = {"code": INTERNAL_ERROR, "message": f"{type(exc).__name__}: {exc}"}
-        if run.kill_reason in (KILL_STOP, KILL_INTERRUPT):
-            record.error = run._final_error
-            record.state = CANCELLED
-        elif run.kill_reason is not None:
-            record.error = run._final_error
-            record.state = FAILED
-        record.ended_at = epoch_ms()
+            run.fail_internal(exc)
+        run.settle()
         vm.active_run = None
         self.runs.discard(run)
         self.scheduler.purge(vm)
@@ -416,7 +399,7 @@ class LuaEngine:
                 callback(run)
             except Exception:
                 log.exception("run on_done callback failed")
-        run._finish()
+        run.finish()
 
     def _set_results(self, run: Run) -> None:
         record = run.record

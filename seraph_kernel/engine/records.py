@@ -7,11 +7,11 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-QUEUED, PROCESSING, COMPLETE, FAILED, CANCELLED = "QUEUED", "PROCESSING", "COMPLETE", "FAILED", "CANCELLED"
-SCRIPT_ERROR = "SCRIPT_ERROR"
-DEADLINE_EXCEEDED = "DEADLINE_EXCEEDED"
-OUTPUT_SIZE_LIMIT_EXCEEDED = "OUTPUT_SIZE_LIMIT_EXCEEDED"
-INTERNAL_ERROR = "INTERNAL_ERROR"
+from seraph_kernel.vocab import (
+    FAILED,
+    PROCESSING,
+    QUEUED,
+)
 
 
 @dataclass

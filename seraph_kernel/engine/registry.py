@@ -21,6 +21,8 @@ from seraph_kernel.errors import ScriptAlreadyRunning, UnknownBot, UnknownScript
 Emit = Callable[[str, str], None]
 ServicesFactory = Callable[[str, str, Emit], ScriptServices]
 LineListener = Callable[[str, str, dict[str, Any]], None]
+#: Told of a run's start and of its end (on the event loop): ``(client_id, script_id, record)``.
+RunListener = Callable[[str, str, RunRecord], None]
 
 
 class DetachedServices:
@@ -59,11 +61,15 @@ class RunRegistry:
         bot_exists: Callable[[str], bool],
         services_factory: ServicesFactory | None = None,
         on_line: LineListener | None = None,
+        on_start: RunListener | None = None,
+        on_end: RunListener | None = None,
     ):
         self.engine = engine
         self._bot_exists = bot_exists
         self._services_factory = services_factory or (lambda c, _s, emit: DetachedServices(c, emit))
         self._on_line = on_line
+        self._on_start = on_start
+        self._on_end = on_end
         self._entries: dict[tuple[str, str], ScriptEntry] = {}
 
     async def execute(
@@ -86,10 +92,17 @@ class RunRegistry:
             vm.close()
             raise
         loop = self.engine.loop
-        run.on_done.append(lambda _run: loop.call_soon_threadsafe(vm.close))
+        run.on_done.append(lambda _run: loop.call_soon_threadsafe(self._ended, key, vm, run.record))
         if entry is None:
             entry = self._entries[key] = ScriptEntry(console)
         entry.run, entry.record = run, run.record
+        if self._on_start is not None:
+            self._on_start(client_id, script_id, run.record)
+
+    def _ended(self, key: tuple[str, str], vm: Any, record: RunRecord) -> None:
+        vm.close()
+        if self._on_end is not None:
+            self._on_end(*key, record)
 
     def _new_console(self, client_id: str, script_id: str) -> ConsoleBuffer:
         console = ConsoleBuffer(self.engine.limits.console_lines)

@@ -14,7 +14,8 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from seraph_kernel.engine.records import DEADLINE_EXCEEDED, SCRIPT_ERROR, RunRecord
+from seraph_kernel.engine.records import RunRecord, epoch_ms
+from seraph_kernel.vocab import CANCELLED, DEADLINE_EXCEEDED, FAILED, INTERNAL_ERROR, SCRIPT_ERROR
 
 if TYPE_CHECKING:
     from seraph_kernel.engine.engine import LuaEngine
@@ -172,6 +173,39 @@ class Run:
         self.engine.scheduler.post(self.vm, ("spawn", self, lua_fn, args))
         return True
 
-    def _finish(self) -> None:
+    # -- phases: the engine moves a run through them, the run keeps its own state --------------
+    def enter_cleanup(self) -> str | None:
+        """main -> cleanup (once). The error message to show for a failed run, if any."""
+        with self._kill_lock:
+            if self.phase != "main":
+                return None
+            self.phase = "cleanup"
+            if self.kill_message is None:
+                self.kill_message = ENDED_MESSAGE
+        if self.kill_reason == "error" and self._final_error is not None:
+            return self._final_error["message"]
+        return None
+
+    def fail_internal(self, exc: BaseException) -> None:
+        """Tearing down failed: a run that had not failed otherwise ends ``INTERNAL_ERROR``."""
+        if self.kill_reason is None:
+            self.kill_reason = "error"
+            self._final_error = {"code": INTERNAL_ERROR, "message": f"{type(exc).__name__}: {exc}"}
+
+    def settle(self) -> RunRecord:
+        """cleanup -> done: the record takes its final state, error and end time."""
+        self.phase = "done"
+        record = self.record
+        if self.kill_reason in (KILL_STOP, KILL_INTERRUPT):
+            record.error = self._final_error
+            record.state = CANCELLED
+        elif self.kill_reason is not None:
+            record.error = self._final_error
+            record.state = FAILED
+        record.ended_at = epoch_ms()
+        return record
+
+    def finish(self) -> None:
+        """Wake everyone waiting on the run (after its ``on_done`` callbacks)."""
         if not self._done.done():
             self._done.set_result(self.record)

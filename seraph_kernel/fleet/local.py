@@ -72,7 +72,7 @@ class LocalFleet(Fleet):
                 await self._server.start()
                 self._sim_address = self._server.address
             self._backend("sim")
-            self._scripts = ScriptHost(self, self.config, self._history, self._bus)
+            self._scripts = ScriptHost(self, self.has_bot, self.config, self._history, self._bus)
             await self._scripts.start()
             await self._restore_bots()
         except BaseException:

@@ -26,7 +26,6 @@ from urllib.parse import quote
 import httpx
 
 from seraph_kernel.errors import (
-    ERROR_CODES,
     ActionError,
     BotExists,
     InvalidArgument,
@@ -38,6 +37,7 @@ from seraph_kernel.errors import (
 )
 from seraph_kernel.fleet.base import JSON, Fleet, FleetEvent, Subscription, WorldView
 from seraph_kernel.fleet.events import EventBus
+from seraph_kernel.vocab import ERROR_CODES
 
 log = logging.getLogger(__name__)
 

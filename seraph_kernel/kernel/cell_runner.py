@@ -46,7 +46,7 @@ class CellOutcome:
 class CellServices:
     """The :class:`~seraph_kernel.engine.contract.ScriptServices` of the cell VM."""
 
-    def __init__(self, session: CellSession) -> None:
+    def __init__(self, session: CellRunner) -> None:
         self._session = session
 
     @property
@@ -63,7 +63,7 @@ class CellServices:
         self._session.sink.display(value)
 
 
-class CellSession:
+class CellRunner:
     """One kernel's Lua cells: a long-lived VM whose globals persist, bound to a bot."""
 
     def __init__(self, sink: OutputSink, fleet: LazyFleet | None = None) -> None:

@@ -22,7 +22,7 @@ from ipykernel.ipkernel import IPythonKernel
 
 from seraph_kernel import __version__
 from seraph_kernel.errors import SeraphError
-from seraph_kernel.kernel.cell_runner import CellOutcome, CellSession
+from seraph_kernel.kernel.cell_runner import CellOutcome, CellRunner
 from seraph_kernel.kernel.cell_source import MagicCall, is_complete, plan_lua, split_cell
 from seraph_kernel.kernel.completion import complete
 from seraph_kernel.kernel.display import mimebundle, plain_text
@@ -66,15 +66,15 @@ class SeraphKernel(IPythonKernel):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.registry = MagicRegistry.from_entry_points()
-        self.seraph = CellSession(_KernelSink(self))
+        self.runner = CellRunner(_KernelSink(self))
         self._main_loop: asyncio.AbstractEventLoop | None = None
         self._cell_parent: dict[str, Any] = {}
         self._cell: tuple[str, int] | None = None
         self._current: asyncio.Task[Any] | None = None
         self._python_mode: str | None = None
         if self.shell is not None:
-            self.shell.user_ns["fleet"] = self.seraph.fleet
-            self.shell.user_ns["lua"] = LuaGlobals(self.seraph)
+            self.shell.user_ns["fleet"] = self.runner.fleet
+            self.shell.user_ns["lua"] = LuaGlobals(self.runner)
 
     @property
     def banner(self) -> str:  # type: ignore[override]
@@ -128,8 +128,8 @@ class SeraphKernel(IPythonKernel):
         return reply
 
     async def _run_cell(self, code: str, count: int, silent: bool, payload: list[dict[str, Any]]) -> None:
-        await self.seraph.vm()  # made before any part: %%python's `lua` reads its globals
-        if code.strip() in _EXIT_WORDS and self.seraph.lookup(code.strip().rstrip("()")) is None:
+        await self.runner.vm()  # made before any part: %%python's `lua` reads its globals
+        if code.strip() in _EXIT_WORDS and self.runner.lookup(code.strip().rstrip("()")) is None:
             payload.append({"source": "ask_exit", "keepkernel": False})  # `jupyter console` quits
             return
         help_request = _HELP_REQUEST.match(code)
@@ -162,7 +162,7 @@ class SeraphKernel(IPythonKernel):
     async def _run_lua(self, source: str, count: int, show: bool) -> None:
         plan = plan_lua(source)
         self._cell = (source, count)
-        outcome = await self.seraph.run(plan.source, CELL_CHUNK)
+        outcome = await self.runner.run(plan.source, CELL_CHUNK)
         if not outcome.ok:
             raise self._publish_lua_error(outcome)
         values = list(outcome.results)
@@ -230,7 +230,7 @@ class SeraphKernel(IPythonKernel):
             signal.signal(signal.SIGINT, previous)
 
     def _interrupt(self) -> None:
-        if not self.seraph.interrupt() and self._current is not None:
+        if not self.runner.interrupt() and self._current is not None:
             self._current.cancel()
 
     # -- output ----------------------------------------------------------------------------
@@ -241,7 +241,7 @@ class SeraphKernel(IPythonKernel):
         )
 
     def _bundle(self, values: list[Any]) -> dict[str, str]:
-        return mimebundle(values, self.seraph.tostring)
+        return mimebundle(values, self.runner.tostring)
 
     def write_stream(self, name: str, text: str) -> None:
         self.send_iopub("stream", {"name": name, "text": text})
@@ -260,7 +260,7 @@ class SeraphKernel(IPythonKernel):
     async def do_complete(self, code: str, cursor_pos: int | None) -> dict[str, Any]:  # type: ignore[override]
         cursor_pos = len(code) if cursor_pos is None else cursor_pos
         bot_ids = await self._bot_ids_for_completion(code, cursor_pos)
-        namespace = None if self.seraph.running else self.seraph.completion_namespace()
+        namespace = None if self.runner.running else self.runner.completion_namespace()
         matches, start, end = complete(code, cursor_pos, namespace, self.registry, bot_ids)
         return {
             "status": "ok",
@@ -273,10 +273,10 @@ class SeraphKernel(IPythonKernel):
     async def _bot_ids_for_completion(self, code: str, cursor_pos: int) -> list[str]:
         line_start = code.rfind("\n", 0, cursor_pos) + 1
         line = code[line_start:cursor_pos]
-        if not re.match(r"^%\w+\s", line) or not self.seraph.fleet.started:
+        if not re.match(r"^%\w+\s", line) or not self.runner.fleet.started:
             return []
         try:
-            return [bot["id"] for bot in await asyncio.wait_for(self.seraph.fleet.list_bots(), 2.0)]
+            return [bot["id"] for bot in await asyncio.wait_for(self.runner.fleet.list_bots(), 2.0)]
         except (SeraphError, asyncio.TimeoutError, OSError):
             return []
 
@@ -294,10 +294,10 @@ class SeraphKernel(IPythonKernel):
 
     def _inspect_name(self, name: str, detail_level: int) -> str:
         text = inspect_text(name, detail_level, self.registry)
-        if text or self.seraph.running:
+        if text or self.runner.running:
             return text
-        value = self.seraph.lookup(name)
-        return plain_text(value, self.seraph.tostring) if value is not None else ""
+        value = self.runner.lookup(name)
+        return plain_text(value, self.runner.tostring) if value is not None else ""
 
     async def do_is_complete(self, code: str) -> dict[str, Any]:  # type: ignore[override]
         status, indent = is_complete(code)
@@ -312,7 +312,7 @@ class SeraphKernel(IPythonKernel):
         that owns it; shutdown requests arrive on the control thread."""
         loop = self._main_loop
         if loop is not None and loop.is_running():
-            future = asyncio.run_coroutine_threadsafe(self.seraph.close(), loop)
+            future = asyncio.run_coroutine_threadsafe(self.runner.close(), loop)
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(asyncio.wrap_future(future), SHUTDOWN_TIMEOUT_S)
         return super().do_shutdown(restart)
@@ -342,7 +342,7 @@ class _MagicContext:
 
     def __init__(self, kernel: SeraphKernel) -> None:
         self._kernel = kernel
-        self.session = kernel.seraph
+        self.runner = kernel.runner
         self.registry = kernel.registry
 
     def print(self, text: str) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 
 
 class LuaGlobals(MutableMapping[str, Any]):
-    """Plain-data globals of a :class:`~seraph_kernel.kernel.cell_runner.CellSession`'s VM."""
+    """Plain-data globals of a :class:`~seraph_kernel.kernel.cell_runner.CellRunner`'s VM."""
 
     def __init__(self, session: Any) -> None:
         self._session = session

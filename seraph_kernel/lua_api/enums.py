@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from seraph_kernel.errors import ERROR_CODES, STATUSES, TUTORIAL_STATES
+from seraph_kernel.vocab import ERROR_CODES, STATUSES, TUTORIAL_STATES
 
 
 def install(ctx: Any) -> None:

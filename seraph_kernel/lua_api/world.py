@@ -138,7 +138,7 @@ def player_row(row: dict[str, Any]) -> dict[str, Any]:
 def define_world_class(ctx: ModuleContext, session: Any) -> Any:
     """The Lua constructor ``new(client_id, handle, name)`` of world snapshots.
 
-    ``session`` is the VM's :class:`~seraph_kernel.lua_api.client.state.BotSession`; a world
+    ``session`` is the VM's :class:`~seraph_kernel.lua_api.client.state.ClientState`; a world
     snapshot exists only after ``client:world()`` attached it, so ``session.views`` is set."""
 
     async def rows(name: str, fetch: Any, convert: Any) -> Any:

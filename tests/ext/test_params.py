@@ -14,7 +14,8 @@ from seraph_ext.handlers.params import (
     require_int,
     require_str,
 )
-from seraph_kernel.errors import ERROR_CODES, InvalidArgument, LuaCompileError, UnknownBot
+from seraph_kernel.errors import InvalidArgument, LuaCompileError, UnknownBot
+from seraph_kernel.vocab import ERROR_CODES
 
 
 @pytest.mark.parametrize(

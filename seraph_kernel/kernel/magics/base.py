@@ -28,7 +28,7 @@ class MagicError(SeraphError):
 class MagicContext(Protocol):
     """What the kernel hands a magic."""
 
-    session: Any  # seraph_kernel.kernel.cell_runner.CellSession
+    runner: Any  # seraph_kernel.kernel.cell_runner.CellRunner
     registry: Any  # seraph_kernel.kernel.magics.registry.MagicRegistry
 
     def print(self, text: str) -> None:

@@ -10,37 +10,37 @@ from seraph_kernel.kernel.magics.base import Magic, MagicContext, MagicError
 async def _bots(ctx: MagicContext, args: argparse.Namespace, body: str | None) -> None:
     from seraph_kernel.kernel.widgets.fleet_table import FleetTable
 
-    fleet = await ctx.session.fleet.ensure_started()
+    fleet = await ctx.runner.fleet.ensure_started()
     ctx.display(await FleetTable.create(fleet, live=not args.static))
 
 
 async def _use(ctx: MagicContext, args: argparse.Namespace, body: str | None) -> None:
-    snapshot = await ctx.session.use(args.bot_id)
+    snapshot = await ctx.runner.use(args.bot_id)
     ctx.print(f"getClient() is {args.bot_id} ({snapshot.get('status')})")
 
 
 async def _create_bot(ctx: MagicContext, args: argparse.Namespace, body: str | None) -> None:
-    snapshot = await ctx.session.fleet.create_bot(args.bot_id, username=args.username, backend=args.backend)
+    snapshot = await ctx.runner.fleet.create_bot(args.bot_id, username=args.username, backend=args.backend)
     bot_id = snapshot["id"]
     note = ""
-    if ctx.session.bot_id is None:
-        await ctx.session.use(bot_id)
+    if ctx.runner.bot_id is None:
+        await ctx.runner.use(bot_id)
         note = "; getClient() is this bot"
     ctx.print(f"created {bot_id} ({snapshot.get('username')}){note}")
 
 
 async def _connect(ctx: MagicContext, args: argparse.Namespace, body: str | None) -> None:
-    bot_id = await ctx.session.bot(args.bot_id)
-    code = await ctx.session.fleet.connect(bot_id, wait=True)
+    bot_id = await ctx.runner.bot(args.bot_id)
+    code = await ctx.runner.fleet.connect(bot_id, wait=True)
     if code:
         raise MagicError(f"connect {bot_id}: {code}")
-    snapshot = await ctx.session.fleet.get_bot(bot_id)
+    snapshot = await ctx.runner.fleet.get_bot(bot_id)
     ctx.print(f"{bot_id}: {snapshot['status']}")
 
 
 async def _disconnect(ctx: MagicContext, args: argparse.Namespace, body: str | None) -> None:
-    bot_id = await ctx.session.bot(args.bot_id)
-    await ctx.session.fleet.disconnect(bot_id)
+    bot_id = await ctx.runner.bot(args.bot_id)
+    await ctx.runner.fleet.disconnect(bot_id)
     ctx.print(f"{bot_id}: disconnected")
 
 

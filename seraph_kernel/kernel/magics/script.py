@@ -18,8 +18,8 @@ WAIT_POLL_S = 0.05
 
 
 async def _script(ctx: MagicContext, args: argparse.Namespace, body: str | None) -> None:
-    bot_id = await ctx.session.bot(args.bot)
-    fleet = ctx.session.fleet
+    bot_id = await ctx.runner.bot(args.bot)
+    fleet = ctx.runner.fleet
     if body is not None:
         await _start(ctx, bot_id, args.script_id, body, args.timeout_ms)
         return
@@ -65,7 +65,7 @@ async def _wait(fleet, bot_id: str, script_id: str, timeout_s: float) -> dict:
 
 
 async def _start(ctx: MagicContext, bot_id: str, script_id: str, source: str, timeout_ms: int | None) -> None:
-    await ctx.session.fleet.execute(bot_id, script_id, source, timeout_ms=timeout_ms)
+    await ctx.runner.fleet.execute(bot_id, script_id, source, timeout_ms=timeout_ms)
     ctx.print(f"started {bot_id}/{script_id}")
 
 

@@ -14,7 +14,7 @@ VOLATILE = ("sim_address", "db_path", "server_url", "url")
 
 
 async def _seraph(ctx: MagicContext, args: argparse.Namespace, body: str | None) -> None:
-    session = ctx.session
+    session = ctx.runner
     if args.action == "attach":
         if not args.url:
             raise MagicUsageError(

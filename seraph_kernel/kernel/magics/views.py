@@ -10,16 +10,16 @@ from seraph_kernel.kernel.magics.base import Magic, MagicContext
 async def _snapshot(ctx: MagicContext, args: argparse.Namespace, body: str | None) -> None:
     from seraph_kernel.kernel.widgets.snapshot import SnapshotWidget
 
-    bot_id = await ctx.session.bot(args.bot_id)
-    fleet = await ctx.session.fleet.ensure_started()
+    bot_id = await ctx.runner.bot(args.bot_id)
+    fleet = await ctx.runner.fleet.ensure_started()
     ctx.display(await SnapshotWidget.create(fleet, bot_id, live=not args.static))
 
 
 async def _minimap(ctx: MagicContext, args: argparse.Namespace, body: str | None) -> None:
     from seraph_kernel.kernel.widgets.minimap import MinimapWidget
 
-    bot_id = await ctx.session.bot(args.bot_id)
-    fleet = await ctx.session.fleet.ensure_started()
+    bot_id = await ctx.runner.bot(args.bot_id)
+    fleet = await ctx.runner.fleet.ensure_started()
     ctx.display(await MinimapWidget.create(fleet, bot_id, live=args.live))
 
 

@@ -9,29 +9,29 @@ from seraph_kernel.kernel.widgets.text import position_text
 
 
 async def _warp(ctx: MagicContext, args: argparse.Namespace, body: str | None) -> None:
-    bot_id = await ctx.session.bot(args.bot)
-    code = await ctx.session.fleet.warp(bot_id, args.world, wait=True)
+    bot_id = await ctx.runner.bot(args.bot)
+    code = await ctx.runner.fleet.warp(bot_id, args.world, wait=True)
     if code:
         raise MagicError(f"warp {bot_id} to {args.world}: {code}")
-    snapshot = await ctx.session.fleet.get_bot(bot_id)
+    snapshot = await ctx.runner.fleet.get_bot(bot_id)
     where = position_text(snapshot.get("player_position"))
     ctx.print(f"{bot_id} is in {snapshot.get('current_world')} at {where}")
 
 
 async def _leave(ctx: MagicContext, args: argparse.Namespace, body: str | None) -> None:
-    bot_id = await ctx.session.bot(args.bot)
-    code = await ctx.session.fleet.leave(bot_id)
+    bot_id = await ctx.runner.bot(args.bot)
+    code = await ctx.runner.fleet.leave(bot_id)
     if code:
         raise MagicError(f"leave {bot_id}: {code}")
     ctx.print(f"{bot_id}: menu_ready")
 
 
 async def _walk_to(ctx: MagicContext, args: argparse.Namespace, body: str | None) -> None:
-    bot_id = await ctx.session.bot(args.bot)
-    code = await ctx.session.fleet.walk_to(bot_id, args.x, args.y)
+    bot_id = await ctx.runner.bot(args.bot)
+    code = await ctx.runner.fleet.walk_to(bot_id, args.x, args.y)
     if code:
         raise MagicError(f"walk_to {args.x} {args.y} ({bot_id}): {code}")
-    snapshot = await ctx.session.fleet.get_bot(bot_id)
+    snapshot = await ctx.runner.fleet.get_bot(bot_id)
     ctx.print(f"{bot_id} is at {position_text(snapshot.get('player_position'))}")
 
 

@@ -23,7 +23,7 @@ from seraph_kernel.lua_api.client.conventions import (
     type_name,
     without_nulls,
 )
-from seraph_kernel.lua_api.client.state import BotSession
+from seraph_kernel.lua_api.client.state import ClientState
 
 #: Statuses in which the bot has a live session with the server (``client:connected()``).
 CONNECTED = frozenset(
@@ -36,7 +36,7 @@ ENDED = frozenset({"disconnected", "banned", "kicked", "error", "already_connect
 class ClientCalls:
     """One method per Lua call; the first argument is always the bot id."""
 
-    def __init__(self, session: BotSession, services: Any) -> None:
+    def __init__(self, session: ClientState, services: Any) -> None:
         self._session = session
         self._services = services
 

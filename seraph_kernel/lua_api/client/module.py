@@ -15,7 +15,7 @@ from seraph_kernel.engine.contract import ModuleContext
 from seraph_kernel.lua_api.client.calls import ClientCalls
 from seraph_kernel.lua_api.client.conventions import lua_arity
 from seraph_kernel.lua_api.client.event_handlers import COLLECTABLE_FIELDS, LUA_EVENTS
-from seraph_kernel.lua_api.client.state import BotSession
+from seraph_kernel.lua_api.client.state import ClientState
 from seraph_kernel.lua_api.inventory import define_inventory_class
 from seraph_kernel.lua_api.world import collectable_row, define_world_class
 
@@ -171,7 +171,7 @@ def collectable_from_values(*values: Any) -> dict[str, Any]:
 
 def install(ctx: ModuleContext) -> None:
     """``getClient`` and ``getClients``, and the classes behind them."""
-    session = BotSession(ctx)
+    session = ClientState(ctx)
     calls = ClientCalls(session, ctx.services)
     api: dict[str, Any] = {}
     for lua_name, (method, is_async) in CALLS.items():

@@ -11,7 +11,7 @@ from seraph_kernel.lua_api.client.views import WorldViews
 from seraph_kernel.lua_api.client.walks import Walks
 
 
-class BotSession:
+class ClientState:
     """What the bot modules of one VM share: the fleet, walks, event subscriptions and the
     world-view cache. Built on first use (the fleet may be attached after the VM)."""
 
@@ -26,7 +26,7 @@ class BotSession:
         self.views: WorldViews
         ctx.on_close(self.close)
 
-    def attached(self) -> BotSession:
+    def attached(self) -> ClientState:
         """This session, bound to the services' current fleet (rebuilt if the fleet changed)."""
         fleet = self._services.fleet
         if fleet is None:
