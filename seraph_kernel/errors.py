@@ -18,9 +18,11 @@ class InvalidArgument(SeraphError):
 
     http_status = 400
 
-    def __init__(self, field: str, message: str) -> None:
+    def __init__(self, field: str, message: str, command: str | None = None) -> None:
         super().__init__(f"{field}: {message}")
         self.field = field
+        #: The dispatcher command whose argument this is, when the dispatcher checked it.
+        self.command = command
 
 
 class UnknownBot(SeraphError):
@@ -29,6 +31,16 @@ class UnknownBot(SeraphError):
     def __init__(self, bot_id: str) -> None:
         super().__init__(f"unknown bot: {bot_id}")
         self.bot_id = bot_id
+
+
+class UnknownCommand(SeraphError):
+    """``POST /invoke`` with a ``cmd`` the dispatcher does not have."""
+
+    http_status = 404
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"unknown command: {name}")
+        self.name = name
 
 
 class UnknownScript(SeraphError):

@@ -174,6 +174,10 @@ class ClientCalls:
 
     async def move_point(self, client_id: str, delta: Any = None) -> str | None:
         dx, dy = require_point("movePoint", delta, " delta")
+        if abs(dx) + abs(dy) != 1:
+            raise LuaArgumentError(
+                f"movePoint: move: a step is one tile up, down, left or right, got ({dx},{dy})"
+            )
         return await game_call("movePoint", self._session.fleet.move(client_id, dx, dy))
 
     # -- acting on the world ----------------------------------------------------------------------
