@@ -11,16 +11,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from seraph_kernel.commands import COMMANDS
 from seraph_kernel.engine.contract import ModuleContext
 from seraph_kernel.lua_api.client.calls import ClientCalls
 from seraph_kernel.lua_api.client.conventions import lua_arity
 from seraph_kernel.lua_api.client.event_handlers import COLLECTABLE_FIELDS, LUA_EVENTS
+from seraph_kernel.lua_api.client.generated import command_binding
 from seraph_kernel.lua_api.client.state import ClientState
 from seraph_kernel.lua_api.inventory import define_inventory_class
 from seraph_kernel.lua_api.world import collectable_row, define_world_class
 
 CLIENT_LUA = """
-local env, newWorld, newInventory, collectable, eventNames, api = ...
+local env, newWorld, newInventory, collectable, eventNames, api, methodNames = ...
 local Client = {__name = "Client"}
 Client.__index = Client
 Client.__tostring = function(c) return "Client(" .. tostring(c.id) .. ")" end
@@ -38,13 +40,9 @@ local function id_of(name, self)
 end
 
 -- Every call but world/inventory/on: the Python side checks the arguments (tail calls keep
--- the script's line in error messages).
-for _, name in ipairs({
-  "point", "position", "snapshot", "connect", "disconnect", "status", "connected", "isAlive",
-  "ping", "lastError", "warp", "leave", "recentWorlds", "activeWorlds", "worldInfo", "setPoint",
-  "getPath", "findPath", "pathfinding", "clearPath", "movePoint", "hit", "place", "collect",
-  "say", "enterTutorial",
-}) do
+-- the script's line in error messages). The names are the hand-written calls and the Lua
+-- methods of the dispatcher's commands.
+for _, name in ipairs(methodNames) do
   local call = api[name]
   Client[name] = function(self, ...) return call(id_of(name, self), ...) end
 end
@@ -164,6 +162,12 @@ CALLS = {
 }
 
 
+#: ``api`` entries that are not ``Client`` methods (or are written out in Lua above).
+NOT_METHODS = frozenset({"boundId", "username", "listBots", "world", "inventory", "on"})
+#: Commands whose Lua method has no hand-written call: their binding is generated.
+GENERATED = tuple(c for c in COMMANDS.values() if c.lua is not None and c.lua.name not in CALLS)
+
+
 def collectable_from_values(*values: Any) -> dict[str, Any]:
     """The ``collectable`` event's payload, rebuilt from the plain values it crossed as."""
     return collectable_row(dict(zip(COLLECTABLE_FIELDS, values, strict=False)))
@@ -177,10 +181,14 @@ def install(ctx: ModuleContext) -> None:
     for lua_name, (method, is_async) in CALLS.items():
         wrap = ctx.async_function if is_async else ctx.function
         api[lua_name] = wrap(lua_name, lua_arity(getattr(calls, method)))
+    for command in GENERATED:
+        assert command.lua is not None
+        api[command.lua.name] = ctx.async_function(command.lua.name, command_binding(session, command))
     classes = (
         define_world_class(ctx, session),
         define_inventory_class(ctx),
         ctx.function("collectable", collectable_from_values),
     )
     events = ctx.to_lua(list(LUA_EVENTS))
-    session.dispatch = ctx.lua(CLIENT_LUA, ctx.env, *classes, events, ctx.to_lua(api))
+    names = ctx.to_lua(sorted(set(api) - NOT_METHODS))
+    session.dispatch = ctx.lua(CLIENT_LUA, ctx.env, *classes, events, ctx.to_lua(api), names)
