@@ -320,4 +320,19 @@ COMMANDS = (
         rest=(bot_route("GET", "inventory"),),
         lua=LuaMethod("inventory"),
     ),
+    Command(
+        "bot_drop",
+        "Drop items from the backpack as a collectable on the bot's tile, for any bot to pick up.",
+        BOT,
+        (
+            ID,
+            Arg("block_id", int, "the item to drop", low=0, high=COORD_MAX),
+            Arg("amount", int, "how many", low=1, high=COORD_MAX),
+        ),
+        "drop",
+        ok,
+        errors=ACTION_ERRORS,
+        rest=(bot_route("POST", "drop"),),
+        lua=LuaMethod("drop"),
+    ),
 )

@@ -1,4 +1,4 @@
-"""Acting on the world around the bot: hit, place, collect, say."""
+"""Acting on the world around the bot: hit, place, collect, say, drop."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from seraph_kernel.errors import InvalidArgument
 
 
 class SimBotActions(SimBotCore):
-    """Acting on the world around the bot: hit, place, collect, say."""
+    """Acting on the world around the bot: hit, place, collect, say, drop."""
 
     async def _act(self, what: str, **fields: Any) -> dict | str:
         state = self._in_world(what)
@@ -39,4 +39,8 @@ class SimBotActions(SimBotCore):
         if not isinstance(text, str):
             raise InvalidArgument("say", f"expected a string, got {type(text).__name__}")
         result = await self._act("say", text=text)
+        return result if isinstance(result, str) else None
+
+    async def drop(self, block_id: int, amount: int) -> str | None:
+        result = await self._act("drop", block_id=block_id, amount=amount)
         return result if isinstance(result, str) else None
