@@ -22,9 +22,9 @@ import time
 
 from jupyter_client.manager import start_new_kernel
 
+from seraph_kernel.kernel.widgets.minimap_render import Markers, encode_png, palette_for, render_image
 from seraph_kernel.sim.catalog import BLOCKS
 from seraph_kernel.sim.worldgen import generate
-from seraph_kernel.widgets.minimap_render import Markers, encode_png, palette_for, render_image
 
 SEED = 42
 

@@ -26,7 +26,7 @@ from typing import Any
 
 from seraph_kernel.config import FleetConfig
 from seraph_kernel.fleet.local import LocalFleet
-from seraph_kernel.lua.modules.bot_views import find_indices
+from seraph_kernel.lua_api.client.views import find_indices
 from seraph_kernel.sim.server import SimWorldServer
 
 SEED = 42

@@ -15,8 +15,8 @@ import time
 
 import lupa.lua54 as lupa
 
-from seraph_kernel.lua.engine import Limits, LuaEngine
-from seraph_kernel.lua.runs import DetachedServices
+from seraph_kernel.engine.engine import Limits, LuaEngine
+from seraph_kernel.engine.registry import DetachedServices
 
 SOURCE = """
 local n = %d

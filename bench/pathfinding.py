@@ -25,7 +25,7 @@ import networkx as nx
 import numpy as np
 import tcod.path
 
-from seraph_kernel.pathfinding import find_path
+from seraph_kernel.backends.pathfinding import find_path
 
 Point = tuple[int, int]
 

@@ -57,9 +57,9 @@ async def measure(seconds: float, samples: list[float]) -> dict[str, float]:
 
 
 async def run_ours(scripts: int, seconds: float, modules: str) -> dict[str, float]:
-    from seraph_kernel.lua.engine import Limits, LuaEngine
-    from seraph_kernel.lua.runs import DetachedServices
-    from seraph_kernel.lua.vm import CORE_MODULES
+    from seraph_kernel.engine.engine import Limits, LuaEngine
+    from seraph_kernel.engine.registry import DetachedServices
+    from seraph_kernel.engine.vm import CORE_MODULES
 
     engine = LuaEngine(Limits())
     await engine.start()

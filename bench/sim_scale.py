@@ -28,7 +28,7 @@ import sys
 import time
 
 from seraph_kernel.backends.sim import SimBackend, SimBot
-from seraph_kernel.backends.sim_link import SimLink
+from seraph_kernel.backends.sim.link import SimLink
 from seraph_kernel.sim.admin import percentile
 
 TARGET_TICK_P99_MS = 50.0

@@ -15,8 +15,8 @@ import asyncio
 import statistics
 import time
 
-from seraph_kernel.lua.engine import Limits, LuaEngine
-from seraph_kernel.lua.runs import DetachedServices
+from seraph_kernel.engine.engine import Limits, LuaEngine
+from seraph_kernel.engine.registry import DetachedServices
 
 SHAPES = {
     "sleeping (baseline)": "while true do sleep(1000) end",

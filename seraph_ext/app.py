@@ -62,6 +62,11 @@ class SeraphExtension(ExtensionApp):
     bot_list_max_age_seconds = Float(
         0.25, help="Longest GET /api/bots reuses its encoded body when no bot event arrived."
     ).tag(config=True)
+    strict_surface = Bool(
+        False,
+        help="Mount only Seraph's documented HTTP surface (/invoke, /api/commands, the bots and scripts "
+        "routes of its docs, the event stream); every command stays reachable through /invoke.",
+    ).tag(config=True)
     export_env = Bool(
         True, help="Export SERAPH_SERVER_URL and SERAPH_TOKEN to the kernels this server starts."
     ).tag(config=True)
@@ -77,7 +82,7 @@ class SeraphExtension(ExtensionApp):
         self.fleet_config = self._fleet_config()
 
     def initialize_handlers(self) -> None:
-        self.handlers.extend(routes())
+        self.handlers.extend(routes(strict=self.strict_surface))
 
     async def _start_jupyter_server_extension(self, serverapp: Any) -> None:
         from seraph_kernel.fleet.local import LocalFleet

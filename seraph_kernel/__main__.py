@@ -2,6 +2,6 @@
 
 import sys
 
-from seraph_kernel.kernelapp import main
+from seraph_kernel.kernel.kernelapp import main
 
 sys.exit(main())

@@ -18,9 +18,11 @@ class InvalidArgument(SeraphError):
 
     http_status = 400
 
-    def __init__(self, field: str, message: str) -> None:
+    def __init__(self, field: str, message: str, command: str | None = None) -> None:
         super().__init__(f"{field}: {message}")
         self.field = field
+        #: The dispatcher command whose argument this is, when the dispatcher checked it.
+        self.command = command
 
 
 class UnknownBot(SeraphError):
@@ -29,6 +31,16 @@ class UnknownBot(SeraphError):
     def __init__(self, bot_id: str) -> None:
         super().__init__(f"unknown bot: {bot_id}")
         self.bot_id = bot_id
+
+
+class UnknownCommand(SeraphError):
+    """``POST /invoke`` with a ``cmd`` the dispatcher does not have."""
+
+    http_status = 404
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"unknown command: {name}")
+        self.name = name
 
 
 class UnknownScript(SeraphError):
@@ -74,48 +86,3 @@ class RemoteError(SeraphError):
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
         self.http_status = status
-
-
-ERROR_CODES = (
-    "ALREADY_CONNECTED",
-    "NOT_CONNECTED",
-    "NOT_IN_WORLD",
-    "WORLD_FULL",
-    "INVALID_WORLD",
-    "WORLD_NOT_FOUND",
-    "BANNED",
-    "TIMEOUT",
-    "DISCONNECTED",
-    "AUTH_FAILED",
-    "TUTORIAL_BUSY",
-    "CANCELLED",
-    "OTHER",
-)
-
-STATUSES = (
-    "connecting",
-    "authenticating",
-    "menu_ready",
-    "joining_world",
-    "loading_world",
-    "awaiting_ready",
-    "in_world",
-    "redirecting",
-    "reconnecting",
-    "disconnected",
-    "already_connected",
-    "banned",
-    "kicked",
-    "error",
-)
-
-TUTORIAL_STATES = {
-    "NOT_STARTED": 0,
-    "CHARACTER_CREATION": 1,
-    "TUTORIAL_WORLD": 2,
-    "COMPLETED": 3,
-    "PHASE_1": 4,
-    "PHASE_2": 5,
-    "PHASE_3": 6,
-    "PHASE_4": 7,
-}

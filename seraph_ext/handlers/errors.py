@@ -24,32 +24,10 @@ ACTION_STATUS = {
     "TIMEOUT": 504,
 }
 
-#: Human text appended to a code in the ``error`` message.
-ACTION_TEXT = {
-    "ALREADY_CONNECTED": "the bot is already connected",
-    "NOT_CONNECTED": "the bot is not connected",
-    "NOT_IN_WORLD": "the bot is not in a world",
-    "WORLD_FULL": "the world is full",
-    "INVALID_WORLD": "invalid world name",
-    "WORLD_NOT_FOUND": "no such world",
-    "BANNED": "the account is banned",
-    "TIMEOUT": "the game server did not answer in time",
-    "DISCONNECTED": "the bot disconnected during the action",
-    "AUTH_FAILED": "authentication failed",
-    "TUTORIAL_BUSY": "the tutorial is already running",
-    "CANCELLED": "the action was cancelled",
-    "OTHER": "the action failed (for walk_to: the target is unreachable)",
-}
-
 AUTH_REQUIRED = (
     "authentication required: send the Jupyter token as 'Authorization: token <token>', "
     "'Authorization: Bearer <token>' or '?token=<token>'"
 )
-
-
-def action_error(code: str) -> ActionError:
-    """The exception a REST handler raises for a returned ``Errors.*`` code."""
-    return ActionError(code, f"{code}: {ACTION_TEXT.get(code, code.lower())}")
 
 
 def error_body(
@@ -60,7 +38,10 @@ def error_body(
     if isinstance(exc, ActionError):
         return ACTION_STATUS.get(exc.code, exc.http_status), {"error": str(exc), "code": exc.code}
     if isinstance(exc, InvalidArgument):
-        return exc.http_status, {"error": str(exc), "field": exc.field}
+        body = {"error": str(exc), "field": exc.field}
+        if exc.command is not None:
+            body["command"] = exc.command
+        return exc.http_status, body
     if isinstance(exc, SeraphError):
         return exc.http_status, {"error": str(exc)}
     if isinstance(exc, web.HTTPError):

@@ -163,3 +163,16 @@ def _json_type(value: Any) -> str:
     if isinstance(value, dict):
         return "an object"
     return type(value).__name__
+
+
+def query_value(arg: Any, text: str) -> Any:
+    """A query-string value as the JSON value the command's argument ``arg`` expects: integers
+    and booleans are parsed, strings are kept (the command checks them)."""
+    if arg.kind is int:
+        try:
+            return int(text.strip())
+        except ValueError:
+            raise InvalidArgument(arg.name, f"expected an integer, got {text!r}") from None
+    if arg.kind is bool:
+        return query_bool(text, arg.name)
+    return text

@@ -25,6 +25,8 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from seraph_kernel.errors import ActionError
+
 JSON = Any
 
 
@@ -85,7 +87,11 @@ class WorldView:
 
 
 class Fleet(abc.ABC):
-    """Bots and scripts, local or remote. See the module docstring for conventions."""
+    """Bots and scripts, local or remote. See the module docstring for conventions.
+
+    Every operation is a command of the dispatcher (:mod:`seraph_kernel.commands`) and goes
+    through :meth:`invoke`; the typed methods below are conveniences over it with the Lua
+    return conventions (a game-level failure comes back as its ``Errors.*`` code)."""
 
     # -- lifecycle -------------------------------------------------------------------------
     async def start(self) -> None:  # noqa: B027 (optional hook, empty by default)
@@ -99,20 +105,38 @@ class Fleet(abc.ABC):
     def kind(self) -> str:
         """``"local"`` or ``"remote"``; shown by ``%seraph``."""
 
+    # -- the dispatcher ----------------------------------------------------------------------
     @abc.abstractmethod
+    async def invoke(self, cmd: str, args: dict[str, JSON] | None = None) -> JSON:
+        """Run the command ``cmd`` with ``args``: its JSON answer (the body its REST sugar
+        route answers). Raises ``UnknownCommand``, ``InvalidArgument`` naming the argument,
+        ``UnknownBot``…, and ``ActionError`` for a game-level failure."""
+
+    async def _action(self, cmd: str, **args: JSON) -> str | None:
+        try:
+            await self.invoke(cmd, args)
+        except ActionError as err:
+            return err.code
+        return None
+
+    async def _value(self, cmd: str, field: str | None = None, /, **args: JSON) -> JSON:
+        """The answer of ``cmd``, or its ``field``."""
+        answer = await self.invoke(cmd, args)
+        return answer if field is None else answer[field]
+
     async def info(self) -> dict[str, JSON]:
         """Describe this fleet: kind, sim address(es), world seed, limits, db path / server url."""
+        return await self._value("seraph_info")
 
     # -- bots ------------------------------------------------------------------------------
-    @abc.abstractmethod
     async def list_bots(self) -> list[dict[str, JSON]]:
         """Lite snapshots of every bot, in id order (``GET /api/bots`` -> ``bots``)."""
+        return await self._value("list_bots", "bots")
 
-    @abc.abstractmethod
     async def get_bot(self, bot_id: str) -> dict[str, JSON]:
         """The full snapshot (``GET /api/bots/{id}``). Raises ``UnknownBot``."""
+        return await self._value("get_bot", id=bot_id)
 
-    @abc.abstractmethod
     async def create_bot(
         self,
         bot_id: str | None = None,
@@ -122,155 +146,163 @@ class Fleet(abc.ABC):
     ) -> dict[str, JSON]:
         """Create (not connect) a bot; ids ``bot-1``, ``bot-2``… unless given. Returns its full
         snapshot. Raises ``BotExists``, ``InvalidArgument`` (bad id/username/backend)."""
+        args = {"id": bot_id, "username": username, "backend": backend, "settings": settings}
+        return await self.invoke("create_bot", args)
 
-    @abc.abstractmethod
     async def delete_bot(self, bot_id: str) -> None:
         """Stop the bot's scripts, disconnect it and forget it (also in the store)."""
+        await self.invoke("delete_bot", {"id": bot_id})
 
-    @abc.abstractmethod
     async def connect(self, bot_id: str, wait: bool = False) -> str | None:
         """Start connecting. ``wait=False`` returns at once (REST); ``wait=True`` returns once
         ``menu_ready`` (or in a world, if it reconnects into one) or with an error code
         (``ALREADY_CONNECTED``, ``AUTH_FAILED``, ``TIMEOUT``, ``BANNED``)."""
+        return await self._action("connect_bot", id=bot_id, wait=wait)
 
-    @abc.abstractmethod
     async def disconnect(self, bot_id: str) -> None:
         """Close the connection cleanly; status ``disconnected``. Idempotent."""
+        await self.invoke("disconnect_bot", {"id": bot_id})
 
-    @abc.abstractmethod
     async def warp(self, bot_id: str, world: str, wait: bool = False) -> str | None:
         """Join ``world``, following redirects. ``wait=False`` returns once the join has been
         started (REST); ``wait=True`` returns ``None`` once ``in_world`` or an error code."""
+        return await self._action("join_world", id=bot_id, world=world, wait=wait)
 
-    @abc.abstractmethod
     async def leave(self, bot_id: str) -> str | None:
         """Leave the world; back to ``menu_ready``."""
+        return await self._action("leave_world", id=bot_id)
 
-    @abc.abstractmethod
     async def walk_to(self, bot_id: str, x: int, y: int) -> str | None:
         """A* to the tile and walk at the allowed pace; returns once the server echoes the
         final position. Errors: ``NOT_CONNECTED``, ``NOT_IN_WORLD``, ``CANCELLED``,
         ``DISCONNECTED``, ``OTHER`` (unreachable)."""
+        return await self._action("bot_walk_to", id=bot_id, x=x, y=y)
 
-    @abc.abstractmethod
     async def get_path(self, bot_id: str, x: int, y: int) -> list[tuple[int, int]]:
         """The planned route from the bot's tile (exclusive) to the target (inclusive);
         empty when unreachable or not in a world."""
+        return [(px, py) for px, py in await self._value("bot_path", "path", id=bot_id, x=x, y=y)]
 
-    @abc.abstractmethod
     async def move(self, bot_id: str, dx: int, dy: int) -> str | None:
         """One step relative to the current tile (server-paced)."""
+        return await self._action("bot_move", id=bot_id, dx=dx, dy=dy)
 
-    @abc.abstractmethod
     async def hit(self, bot_id: str, x: int, y: int) -> str | None:
         """Punch the foreground block at an adjacent tile once."""
+        return await self._action("bot_hit", id=bot_id, x=x, y=y)
 
-    @abc.abstractmethod
     async def place(self, bot_id: str, x: int, y: int, block_id: int) -> str | None:
         """Place a block from the inventory on an adjacent empty tile."""
+        return await self._action("bot_place", id=bot_id, x=x, y=y, block_id=block_id)
 
-    @abc.abstractmethod
     async def collect(self, bot_id: str, collectable_id: int | None = None) -> int | str:
         """Pick up one collectable (by id) or all within range: the count, or an error code."""
+        try:
+            return await self._value("bot_collect", "collected", id=bot_id, collectable_id=collectable_id)
+        except ActionError as err:
+            return err.code
 
-    @abc.abstractmethod
     async def say(self, bot_id: str, text: str) -> str | None:
         """World chat."""
+        return await self._action("bot_chat", id=bot_id, text=text)
 
-    @abc.abstractmethod
     async def tutorial(self, bot_id: str, wait: bool = False) -> str | None:
         """Run the tutorial flow; ``wait=False`` returns once started (REST)."""
+        return await self._action("bot_tutorial", id=bot_id, wait=wait)
 
-    @abc.abstractmethod
     async def recent_worlds(self, bot_id: str, timeout_ms: int | None = None) -> list[dict[str, JSON]]:
         """Rows ``{"name", "count"}``."""
+        return await self._value("bot_recent_worlds", "worlds", id=bot_id, timeout_ms=timeout_ms)
 
-    @abc.abstractmethod
     async def active_worlds(self, bot_id: str, timeout_ms: int | None = None) -> list[dict[str, JSON]]:
         """Rows ``{"name", "count"}`` of populated worlds."""
+        return await self._value("bot_active_worlds", "worlds", id=bot_id, timeout_ms=timeout_ms)
 
-    @abc.abstractmethod
     async def world_info(self, bot_id: str, world: str, timeout_ms: int | None = None) -> dict[str, JSON]:
         """``{"name", "player_count", "flags"}``."""
+        return await self._value("bot_world_info", id=bot_id, world=world, timeout_ms=timeout_ms)
 
-    @abc.abstractmethod
     async def collectables(self, bot_id: str) -> list[dict[str, JSON]]:
         """Dropped items in range, fields as ``GET …/collectables``."""
+        return await self._value("bot_collectables", "collectables", id=bot_id)
 
-    @abc.abstractmethod
     async def enemies(self, bot_id: str) -> list[dict[str, JSON]]:
         """Fields as ``GET …/enemies``."""
+        return await self._value("bot_enemies", "enemies", id=bot_id)
 
-    @abc.abstractmethod
     async def minimap(self, bot_id: str) -> dict[str, JSON]:
         """Fields as ``GET …/minimap``. Raises ``ActionError("NOT_IN_WORLD")`` outside a world."""
+        return await self._value("bot_minimap", id=bot_id)
 
     @abc.abstractmethod
     async def world(self, bot_id: str) -> WorldView | None:
         """The bot's current world for local tile reads, or ``None`` outside a world."""
 
-    @abc.abstractmethod
     async def inventory(self, bot_id: str) -> dict[str, JSON]:
         """``{"slots": int, "items": [{block_id, inventory_type, amount, name, category}]}``."""
+        return await self._value("bot_inventory", id=bot_id)
 
-    @abc.abstractmethod
     async def block_types(self) -> dict[str, str]:
         """The block catalog as ``{"<id>": "Name"}``."""
+        return await self._value("catalog_block_types")
 
-    @abc.abstractmethod
     async def block_infos(self) -> list[dict[str, JSON]]:
         """The full catalog: ``{id, name, flags, collision, hits, drops}`` per block."""
+        return await self._value("catalog_blocks", "blocks")
 
     # -- storage (Lua ``storage`` / ``globalStorage``) --------------------------------------
-    @abc.abstractmethod
     async def storage_get(self, scope: str, key: str) -> JSON:
         """``scope`` is ``"global"`` or ``"bot:<id>"``. Missing keys give ``None``."""
+        return await self._value("storage_get", "value", scope=scope, key=key)
 
-    @abc.abstractmethod
-    async def storage_set(self, scope: str, key: str, value: JSON) -> None: ...
+    async def storage_set(self, scope: str, key: str, value: JSON) -> None:
+        await self.invoke("storage_set", {"scope": scope, "key": key, "value": value})
 
-    @abc.abstractmethod
-    async def storage_delete(self, scope: str, key: str) -> bool: ...
+    async def storage_delete(self, scope: str, key: str) -> bool:
+        return await self._value("storage_delete", "deleted", scope=scope, key=key)
 
-    @abc.abstractmethod
-    async def storage_keys(self, scope: str) -> list[str]: ...
+    async def storage_keys(self, scope: str) -> list[str]:
+        return await self._value("storage_keys", "keys", scope=scope)
 
-    @abc.abstractmethod
-    async def storage_clear(self, scope: str) -> None: ...
+    async def storage_clear(self, scope: str) -> None:
+        await self.invoke("storage_clear", {"scope": scope})
 
     # -- scripts ---------------------------------------------------------------------------
-    @abc.abstractmethod
     async def execute(
         self, client_id: str, script_id: str, source: str, timeout_ms: int | None = None
     ) -> None:
         """Compile and start a detached script. Raises ``UnknownBot``, ``LuaCompileError``,
         ``ScriptAlreadyRunning``, ``InvalidArgument``."""
+        args = {"client_id": client_id, "script_id": script_id, "source": source, "timeout_ms": timeout_ms}
+        await self.invoke("seraph_execute", args)
 
-    @abc.abstractmethod
     async def stop(self, client_id: str, script_id: str) -> None:
         """Cancel a script; its cleanups run. Idempotent."""
+        await self.invoke("seraph_stop", {"client_id": client_id, "script_id": script_id})
 
-    @abc.abstractmethod
     async def status(self, client_id: str, script_id: str) -> dict[str, JSON]:
         """``{running, last_error, state, error, results, started_at, ended_at, timeout_ms}``.
         Raises ``UnknownScript`` for a key never executed."""
+        return await self._value("seraph_status", client_id=client_id, script_id=script_id)
 
-    @abc.abstractmethod
     async def console(self, client_id: str, script_id: str, after: int | None = None) -> dict[str, JSON]:
         """``{"lines": [{ts_ms, level, text, seq}]}``; with ``after``, only lines with a greater
         ``seq``."""
+        return await self._value("seraph_console", client_id=client_id, script_id=script_id, after=after)
 
-    @abc.abstractmethod
-    async def console_clear(self, client_id: str, script_id: str) -> None: ...
+    async def console_clear(self, client_id: str, script_id: str) -> None:
+        await self.invoke("seraph_console_clear", {"client_id": client_id, "script_id": script_id})
 
-    @abc.abstractmethod
     async def jobs(self, client_id: str | None = None) -> list[dict[str, JSON]]:
         """Every run known (running or ended): ``{client_id, script_id, running, state,
         last_error, started_at, ended_at}``."""
+        if client_id is None:
+            return await self._value("seraph_jobs", "jobs")
+        return await self._value("seraph_jobs_by_client", "jobs", client_id=client_id)
 
-    @abc.abstractmethod
     async def stop_all(self) -> int:
         """Stop every running script; the number stopped."""
+        return await self._value("seraph_stop_all", "stopped")
 
     # -- events ----------------------------------------------------------------------------
     @abc.abstractmethod

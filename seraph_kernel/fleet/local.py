@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import inspect
 import logging
 import re
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from seraph_kernel.backends.base import Backend, BotSession, load_backend
+from seraph_kernel.commands import BOT, get_command
 from seraph_kernel.config import FleetConfig
 from seraph_kernel.errors import BotExists, InvalidArgument, UnknownBot
 from seraph_kernel.fleet.base import JSON, Fleet, FleetEvent, Subscription, WorldView
@@ -72,7 +74,7 @@ class LocalFleet(Fleet):
                 await self._server.start()
                 self._sim_address = self._server.address
             self._backend("sim")
-            self._scripts = ScriptHost(self, self.config, self._history, self._bus)
+            self._scripts = ScriptHost(self, self.has_bot, self.config, self._history, self._bus)
             await self._scripts.start()
             await self._restore_bots()
         except BaseException:
@@ -116,7 +118,28 @@ class LocalFleet(Fleet):
     def kind(self) -> str:
         return "local"
 
-    async def info(self) -> dict[str, JSON]:
+    # -- the dispatcher --------------------------------------------------------------------------
+    async def invoke(self, cmd: str, args: dict[str, JSON] | None = None) -> JSON:
+        """Check the arguments against the command's declaration, run it on the bot's backend
+        session (per-bot commands) or on ``do_<name>`` here (fleet-level ones), and shape the
+        answer as the declaration says."""
+        command = get_command(cmd)
+        try:
+            values = command.check(args)
+        except InvalidArgument as err:
+            err.command = command.name
+            raise
+        if command.runs_on == BOT:
+            target = getattr(self._bot(values.pop("id")), command.method)
+        else:
+            target = getattr(self, f"do_{command.name}")
+        result = target(**values)
+        if inspect.isawaitable(result):
+            result = await result
+        return command.answer(result)
+
+    # -- fleet-level commands ------------------------------------------------------------------
+    async def do_seraph_info(self) -> dict[str, JSON]:
         backends = {name: backend.info() for name, backend in self._backends.items()}
         return {
             "kind": self.kind,
@@ -138,28 +161,18 @@ class LocalFleet(Fleet):
             },
         }
 
-    # -- bots ----------------------------------------------------------------------------------
-    async def list_bots(self) -> list[dict[str, JSON]]:
+    def do_list_bots(self) -> list[dict[str, JSON]]:
         return [self._bots[bot_id].snapshot() for bot_id in sorted(self._bots, key=_natural_key)]
 
-    async def get_bot(self, bot_id: str) -> dict[str, JSON]:
-        return self._bot(bot_id).snapshot(full=True)
+    def do_get_bot(self, id: str) -> dict[str, JSON]:
+        return self._bot(id).snapshot(full=True)
 
-    async def create_bot(
-        self,
-        bot_id: str | None = None,
-        username: str | None = None,
-        backend: str = "sim",
-        settings: dict[str, JSON] | None = None,
+    async def do_create_bot(
+        self, id: str | None, username: str | None, backend: str, settings: dict[str, JSON] | None
     ) -> dict[str, JSON]:
-        if settings is not None and not isinstance(settings, dict):
-            raise InvalidArgument("settings", "expected an object")
         encode_value(settings, "settings")
-        if username is not None and (not isinstance(username, str) or not username):
-            raise InvalidArgument("username", "expected a non-empty string")
         async with self._create_lock:
-            if bot_id is None:
-                bot_id = self._next_bot_id()
+            bot_id = self._next_bot_id() if id is None else id
             _check_bot_id(bot_id)
             if bot_id in self._bots or bot_id in self._unloaded:
                 raise BotExists(bot_id)
@@ -171,147 +184,70 @@ class LocalFleet(Fleet):
         self._bus.publish(FleetEvent("session", bot_id, {"snapshot": bot.snapshot()}))
         return snapshot
 
-    async def delete_bot(self, bot_id: str) -> None:
-        bot = self._bot(bot_id)
-        await self._require_scripts().stop_client(bot_id)
-        self._bots.pop(bot_id, None)
-        self._saved_presence.pop(bot_id, None)
+    async def do_delete_bot(self, id: str) -> None:
+        bot = self._bot(id)
+        await self._require_scripts().stop_client(id)
+        self._bots.pop(id, None)
+        self._saved_presence.pop(id, None)
         await bot.close()
-        self._bot_store.delete(bot_id)
-        self._kv.clear(f"bot:{bot_id}")
-        self._history.forget_client(bot_id)
+        self._bot_store.delete(id)
+        self._kv.clear(f"bot:{id}")
+        self._history.forget_client(id)
         snapshot = bot.snapshot()
         snapshot["deleted"] = True
-        self._bus.publish(FleetEvent("session", bot_id, {"snapshot": snapshot}))
+        self._bus.publish(FleetEvent("session", id, {"snapshot": snapshot}))
 
-    async def connect(self, bot_id: str, wait: bool = False) -> str | None:
-        return await self._bot(bot_id).connect(wait=wait)
+    def do_catalog_block_types(self) -> dict[str, str]:
+        return self._backend("sim").block_types()
 
-    async def disconnect(self, bot_id: str) -> None:
-        await self._bot(bot_id).disconnect()
-
-    async def warp(self, bot_id: str, world: str, wait: bool = False) -> str | None:
-        bot = self._bot(bot_id)
-        if not isinstance(world, str) or not world:
-            raise InvalidArgument("world", "expected a non-empty string")
-        return await bot.warp(world, wait=wait)
-
-    async def leave(self, bot_id: str) -> str | None:
-        return await self._bot(bot_id).leave()
-
-    async def walk_to(self, bot_id: str, x: int, y: int) -> str | None:
-        bot = self._bot(bot_id)
-        return await bot.walk_to(_int("x", x), _int("y", y))
-
-    async def get_path(self, bot_id: str, x: int, y: int) -> list[tuple[int, int]]:
-        bot = self._bot(bot_id)
-        return await bot.get_path(_int("x", x), _int("y", y))
-
-    async def move(self, bot_id: str, dx: int, dy: int) -> str | None:
-        bot = self._bot(bot_id)
-        return await bot.move(_int("dx", dx), _int("dy", dy))
-
-    async def hit(self, bot_id: str, x: int, y: int) -> str | None:
-        bot = self._bot(bot_id)
-        return await bot.hit(_int("x", x), _int("y", y))
-
-    async def place(self, bot_id: str, x: int, y: int, block_id: int) -> str | None:
-        bot = self._bot(bot_id)
-        return await bot.place(_int("x", x), _int("y", y), _int("block_id", block_id))
-
-    async def collect(self, bot_id: str, collectable_id: int | None = None) -> int | str:
-        bot = self._bot(bot_id)
-        if collectable_id is not None:
-            collectable_id = _int("collectable_id", collectable_id)
-        return await bot.collect(collectable_id)
-
-    async def say(self, bot_id: str, text: str) -> str | None:
-        bot = self._bot(bot_id)
-        if not isinstance(text, str):
-            raise InvalidArgument("text", "expected a string")
-        return await bot.say(text)
-
-    async def tutorial(self, bot_id: str, wait: bool = False) -> str | None:
-        return await self._bot(bot_id).tutorial(wait=wait)
-
-    async def recent_worlds(self, bot_id: str, timeout_ms: int | None = None) -> list[dict[str, JSON]]:
-        bot = self._bot(bot_id)
-        return await bot.recent_worlds(_timeout(timeout_ms))
-
-    async def active_worlds(self, bot_id: str, timeout_ms: int | None = None) -> list[dict[str, JSON]]:
-        bot = self._bot(bot_id)
-        return await bot.active_worlds(_timeout(timeout_ms))
-
-    async def world_info(self, bot_id: str, world: str, timeout_ms: int | None = None) -> dict[str, JSON]:
-        bot = self._bot(bot_id)
-        if not isinstance(world, str) or not world:
-            raise InvalidArgument("world", "expected a non-empty string")
-        return await bot.world_info(world, _timeout(timeout_ms))
-
-    async def collectables(self, bot_id: str) -> list[dict[str, JSON]]:
-        return self._bot(bot_id).collectables()
-
-    async def enemies(self, bot_id: str) -> list[dict[str, JSON]]:
-        return self._bot(bot_id).enemies()
-
-    async def minimap(self, bot_id: str) -> dict[str, JSON]:
-        return self._bot(bot_id).minimap()
+    def do_catalog_blocks(self) -> list[dict[str, JSON]]:
+        return self._backend("sim").block_infos()
 
     async def world(self, bot_id: str) -> WorldView | None:
         return self._bot(bot_id).world()
 
-    async def inventory(self, bot_id: str) -> dict[str, JSON]:
-        return self._bot(bot_id).inventory()
-
-    async def block_types(self) -> dict[str, str]:
-        return self._backend("sim").block_types()
-
-    async def block_infos(self) -> list[dict[str, JSON]]:
-        return self._backend("sim").block_infos()
-
     # -- storage -------------------------------------------------------------------------------
-    async def storage_get(self, scope: str, key: str) -> JSON:
-        return self._kv.get(_scope(scope), _key(key))
+    def do_storage_get(self, scope: str, key: str) -> JSON:
+        return self._kv.get(scope, key)
 
-    async def storage_set(self, scope: str, key: str, value: JSON) -> None:
-        self._kv.set(_scope(scope), _key(key), value)
+    def do_storage_set(self, scope: str, key: str, value: JSON) -> None:
+        self._kv.set(scope, key, value)
 
-    async def storage_delete(self, scope: str, key: str) -> bool:
-        return self._kv.delete(_scope(scope), _key(key))
+    def do_storage_delete(self, scope: str, key: str) -> bool:
+        return self._kv.delete(scope, key)
 
-    async def storage_keys(self, scope: str) -> list[str]:
-        return self._kv.keys(_scope(scope))
+    def do_storage_keys(self, scope: str) -> list[str]:
+        return self._kv.keys(scope)
 
-    async def storage_clear(self, scope: str) -> None:
-        self._kv.clear(_scope(scope))
+    def do_storage_clear(self, scope: str) -> None:
+        self._kv.clear(scope)
 
     # -- scripts -------------------------------------------------------------------------------
-    async def execute(
-        self, client_id: str, script_id: str, source: str, timeout_ms: int | None = None
+    async def do_seraph_execute(
+        self, client_id: str, script_id: str, source: str, timeout_ms: int | None
     ) -> None:
-        if not isinstance(script_id, str) or not script_id:
-            raise InvalidArgument("script_id", f"expected a non-empty string, got {script_id!r}")
-        if not isinstance(source, str):
-            raise InvalidArgument("source", f"expected a string, got {type(source).__name__}")
         self._bot(client_id)
-        await self._require_scripts().execute(client_id, script_id, source, _timeout(timeout_ms))
+        await self._require_scripts().execute(client_id, script_id, source, timeout_ms)
 
-    async def stop(self, client_id: str, script_id: str) -> None:
+    async def do_seraph_stop(self, client_id: str, script_id: str) -> None:
         await self._require_scripts().stop(client_id, script_id)
 
-    async def status(self, client_id: str, script_id: str) -> dict[str, JSON]:
+    def do_seraph_status(self, client_id: str, script_id: str) -> dict[str, JSON]:
         return self._require_scripts().status(client_id, script_id)
 
-    async def console(self, client_id: str, script_id: str, after: int | None = None) -> dict[str, JSON]:
+    def do_seraph_console(self, client_id: str, script_id: str, after: int | None) -> dict[str, JSON]:
         return self._require_scripts().console(client_id, script_id, after)
 
-    async def console_clear(self, client_id: str, script_id: str) -> None:
+    def do_seraph_console_clear(self, client_id: str, script_id: str) -> None:
         self._require_scripts().console_clear(client_id, script_id)
 
-    async def jobs(self, client_id: str | None = None) -> list[dict[str, JSON]]:
+    def do_seraph_jobs(self, client_id: str | None) -> list[dict[str, JSON]]:
         return self._require_scripts().jobs(client_id)
 
-    async def stop_all(self) -> int:
+    def do_seraph_jobs_by_client(self, client_id: str) -> list[dict[str, JSON]]:
+        return self._require_scripts().jobs(client_id)
+
+    async def do_seraph_stop_all(self) -> int:
         return await self._require_scripts().stop_all()
 
     # -- events --------------------------------------------------------------------------------
@@ -431,32 +367,6 @@ class LocalFleet(Fleet):
 def _check_bot_id(bot_id: object) -> None:
     if not isinstance(bot_id, str) or not BOT_ID_PATTERN.fullmatch(bot_id):
         raise InvalidArgument("id", f"expected 1-64 characters of A-Z a-z 0-9 _ . -, got {bot_id!r}")
-
-
-def _int(name: str, value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidArgument(name, f"expected an integer, got {value!r}")
-    return value
-
-
-def _timeout(timeout_ms: object) -> int | None:
-    if timeout_ms is None:
-        return None
-    if _int("timeout_ms", timeout_ms) <= 0:
-        raise InvalidArgument("timeout_ms", f"expected a positive integer, got {timeout_ms!r}")
-    return timeout_ms  # type: ignore[return-value]
-
-
-def _scope(scope: object) -> str:
-    if scope == "global" or (isinstance(scope, str) and scope.startswith("bot:") and len(scope) > 4):
-        return scope  # type: ignore[return-value]
-    raise InvalidArgument("scope", f"expected 'global' or 'bot:<id>', got {scope!r}")
-
-
-def _key(key: object) -> str:
-    if not isinstance(key, str) or not key:
-        raise InvalidArgument("key", f"expected a non-empty string, got {key!r}")
-    return key
 
 
 def _natural_key(bot_id: str) -> list[Any]:

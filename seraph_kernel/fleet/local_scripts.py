@@ -1,9 +1,7 @@
 """The detached-script side of a LocalFleet: the Lua engine and run registry, what scripts are
 given (``ScriptServices`` bound to the fleet and the run's bot), console lines turned into
-``log`` events, and ended runs kept in the store so ``status``/``jobs`` survive a restart.
-
-The registry has no end-of-run callback, so a sweep every second (and before anything that
-would replace or drop a run) records the runs that ended."""
+``log`` events, and every run kept in the store from its start (``status``/``jobs`` survive a
+restart, and a run the process died in is closed as ``FAILED`` on the next start-up)."""
 
 from __future__ import annotations
 
@@ -11,31 +9,35 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from seraph_kernel.config import FleetConfig
+from seraph_kernel.engine.contract import ScriptServices
+from seraph_kernel.engine.records import RunRecord
 from seraph_kernel.errors import UnknownScript
-from seraph_kernel.fleet.base import JSON, FleetEvent
+from seraph_kernel.fleet.base import JSON, Fleet, FleetEvent
 from seraph_kernel.fleet.events import EventBus
-from seraph_kernel.lua.contract import ScriptServices
 from seraph_kernel.store import RunHistory, StoreError
 
-if TYPE_CHECKING:
-    from seraph_kernel.fleet.local import LocalFleet
-
 logger = logging.getLogger(__name__)
-SWEEP_INTERVAL_S = 1.0
 JOB_FIELDS = ("client_id", "script_id", "running", "state", "last_error", "started_at", "ended_at")
 
 
 class ScriptHost:
     """Runs of one fleet, keyed by ``(client_id, script_id)``."""
 
-    def __init__(self, fleet: LocalFleet, config: FleetConfig, history: RunHistory, bus: EventBus) -> None:
-        from seraph_kernel.lua.engine import Limits, LuaEngine
-        from seraph_kernel.lua.runs import RunRegistry
+    def __init__(
+        self,
+        fleet: Fleet,
+        has_bot: Callable[[str], bool],
+        config: FleetConfig,
+        history: RunHistory,
+        bus: EventBus,
+    ) -> None:
+        from seraph_kernel.engine.engine import Limits, LuaEngine
+        from seraph_kernel.engine.registry import RunRegistry
 
         self._fleet = fleet
+        self._has_bot = has_bot
         self._history = history
         self._bus = bus
         limits = Limits(
@@ -46,17 +48,22 @@ class ScriptHost:
         )
         self._engine = LuaEngine(limits=limits)
         self._registry = RunRegistry(
-            self._engine, fleet.has_bot, services_factory=self._services, on_line=self._on_line
+            self._engine,
+            has_bot,
+            services_factory=self._services,
+            on_line=self._on_line,
+            on_start=self._run_started,
+            on_end=self._run_ended,
         )
-        self._recorded: set[tuple[str, str, int | None, int | None]] = set()
-        self._sweeper: asyncio.Task[None] | None = None
+        self._rows: dict[int, tuple[RunRecord, int]] = {}  # id(record) -> (record, its history row)
 
     async def start(self) -> None:
+        closed = self._history.close_unfinished()
+        if closed:
+            logger.warning("closed %d script run(s) left unfinished by the previous process", closed)
         await self._engine.start()
-        self._sweeper = asyncio.create_task(self._sweep_forever())
 
     async def execute(self, client_id: str, script_id: str, source: str, timeout_ms: int | None) -> None:
-        self.sweep()  # the key's previous run is replaced by this one: record it first
         await self._registry.execute(client_id, script_id, source, timeout_ms=timeout_ms)
 
     async def stop(self, client_id: str, script_id: str) -> None:
@@ -87,7 +94,7 @@ class ScriptHost:
                 raise
 
     def jobs(self, client_id: str | None) -> list[dict[str, JSON]]:
-        live = [j for j in self._registry.jobs(client_id) if self._fleet.has_bot(j["client_id"])]
+        live = [j for j in self._registry.jobs(client_id) if self._has_bot(j["client_id"])]
         known = {(j["client_id"], j["script_id"]) for j in live}
         past = [
             {k: run[k] for k in JOB_FIELDS}
@@ -102,37 +109,33 @@ class ScriptHost:
     async def stop_client(self, client_id: str) -> None:
         """Stop a bot's scripts and record how they ended (the bot is being deleted)."""
         await self._registry.stop_client(client_id)
-        self.sweep()
 
     async def close(self) -> None:
-        """Stop every script (cleanups run), record every ended run, stop the engine."""
+        """Stop every script (cleanups run and every run's end is recorded), stop the engine."""
         await self._registry.stop_all()
-        self.sweep()
-        if self._sweeper is not None:
-            self._sweeper.cancel()
+        await asyncio.sleep(0)  # the end callbacks the stops scheduled on this loop
         await self._engine.close()
 
-    def sweep(self) -> None:
-        """Record in the store every run that ended since the last sweep."""
-        for job in self._registry.jobs():
-            key = (job["client_id"], job["script_id"], job["started_at"], job["ended_at"])
-            if job["running"] or key in self._recorded:
-                continue
-            record = self._registry.status(job["client_id"], job["script_id"])
-            self._history.record({**record, "client_id": job["client_id"], "script_id": job["script_id"]})
-            self._recorded.add(key)
+    def _run_started(self, client_id: str, script_id: str, record: RunRecord) -> None:
+        try:
+            row = self._history.started({**record.to_dict(), "client_id": client_id, "script_id": script_id})
+        except StoreError:
+            logger.exception("could not record the start of %s/%s", client_id, script_id)
+            return
+        self._rows[id(record)] = (record, row)
 
-    async def _sweep_forever(self) -> None:
-        while True:
-            await asyncio.sleep(SWEEP_INTERVAL_S)
-            try:
-                self.sweep()
-            except StoreError:
-                logger.exception("could not record ended script runs")
+    def _run_ended(self, client_id: str, script_id: str, record: RunRecord) -> None:
+        started = self._rows.pop(id(record), None)
+        if started is None:
+            return
+        try:
+            self._history.ended(started[1], record.to_dict())
+        except StoreError:
+            logger.exception("could not record the end of %s/%s", client_id, script_id)
 
     def _services(self, client_id: str, script_id: str, emit: Callable[[str, str], None]) -> ScriptServices:
         """A run's VM sees this fleet, and ``getClient()`` is the run's bot."""
-        from seraph_kernel.lua.runs import DetachedServices
+        from seraph_kernel.engine.registry import DetachedServices
 
         return DetachedServices(client_id, emit, fleet=self._fleet)
 

@@ -243,6 +243,12 @@ class ClientConnection:
             self.push_me()
         self.reply(msg, "ok", ids=taken)
 
+    def _drop(self, msg: dict[str, Any]) -> None:
+        world, player = self._in_world("drop")
+        world.drop(player, int(msg["block_id"]), int(msg["amount"]))
+        self.push_me()
+        self.reply(msg, "ok")
+
     def _say(self, msg: dict[str, Any]) -> None:
         world, _player = self._in_world("say")
         text = msg["text"]
@@ -302,6 +308,7 @@ _HANDLERS = {
     "hit": ClientConnection._hit,
     "place": ClientConnection._place,
     "collect": ClientConnection._collect,
+    "drop": ClientConnection._drop,
     "say": ClientConnection._say,
     "recent_worlds": ClientConnection._recent,
     "active_worlds": ClientConnection._active,

@@ -8,11 +8,11 @@ to ``PIXELSTATION``. The sim's tutorial ends at COMPLETED; the PHASE_* values ar
 
 from __future__ import annotations
 
-from seraph_kernel.errors import TUTORIAL_STATES
 from seraph_kernel.sim import catalog as c
 from seraph_kernel.sim.accounts import USERNAME_RE, Account
 from seraph_kernel.sim.world import Player, RuleError, World
 from seraph_kernel.sim.worldgen import TUTORIAL
+from seraph_kernel.vocab import TUTORIAL_STATES
 
 NOT_STARTED = TUTORIAL_STATES["NOT_STARTED"]
 CHARACTER_CREATION = TUTORIAL_STATES["CHARACTER_CREATION"]

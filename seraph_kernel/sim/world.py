@@ -245,6 +245,18 @@ class World:
             raise RuleError("collect: the inventory is full")
         return taken
 
+    def drop(self, p: Player, block_id: int, amount: int) -> None:
+        """Take ``amount`` of ``block_id`` from the player's backpack and leave it as one
+        collectable on the player's tile, for anyone to pick up."""
+        if amount < 1:
+            raise RuleError(f"drop: amount must be at least 1, got {amount}")
+        have = p.account.inventory.get(block_id, 0)
+        if have < amount:
+            name = f"{c.name_of(block_id)} ({block_id})"
+            raise RuleError(f"drop: {name}: {have} in the inventory, {amount} asked")
+        p.account.take_item(block_id, amount)
+        self._spawn_collectable(p.x, p.y, block_id, amount)
+
     def _spawn_collectable(self, x: int, y: int, block: int, amount: int, announce: bool = True) -> None:
         k = Collectable(self._next_collectable, x, y, block, amount)
         self._next_collectable += 1

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import socket
 
-from seraph_kernel.errors import STATUSES
+from seraph_kernel.vocab import STATUSES
 
 from .conftest import wait_until
 

@@ -58,7 +58,7 @@ def test_the_spec_documents_auth_and_the_error_envelope():
 def only_documented_server_errors(ctx, response, case):
     """A 5xx is allowed only where 001 documents it: a Lua compile error of execute."""
     if response.status_code >= 500:
-        compile_error = case.path == "/api/scripts/execute" and response.status_code == 500
+        compile_error = case.path in ("/api/scripts/execute", "/invoke") and response.status_code == 500
         body = response.json() if compile_error else {}
         assert compile_error and body.get("error", "").startswith("lua compile: "), (
             f"{response.status_code} from {case.method} {case.path}: {response.text[:300]}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from seraph_ext.handlers.errors import ACTION_STATUS, action_error, error_body
+from seraph_ext.handlers.errors import ACTION_STATUS, error_body
 from seraph_ext.handlers.params import (
     MAX_QUERY_TIMEOUT_MS,
     optional_int,
@@ -14,7 +14,9 @@ from seraph_ext.handlers.params import (
     require_int,
     require_str,
 )
-from seraph_kernel.errors import ERROR_CODES, InvalidArgument, LuaCompileError, UnknownBot
+from seraph_kernel.commands import action_error
+from seraph_kernel.errors import InvalidArgument, LuaCompileError, UnknownBot
+from seraph_kernel.vocab import ERROR_CODES
 
 
 @pytest.mark.parametrize(

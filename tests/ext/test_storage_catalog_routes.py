@@ -27,7 +27,10 @@ async def test_storage_refuses_bad_scopes_and_missing_values(api):
     bad_scope = await api.get("api/storage/elsewhere/k")
     assert (bad_scope.status_code, bad_scope.json()["field"]) == (400, "scope")
     no_value = await api.put("api/storage/global/k", json={"val": 1})
-    assert (no_value.status_code, no_value.json()) == (400, {"error": "value: required", "field": "value"})
+    assert (no_value.status_code, no_value.json()) == (
+        400,
+        {"error": "value: required", "field": "value", "command": "storage_set"},
+    )
 
 
 async def test_catalog_block_types_and_infos(api):

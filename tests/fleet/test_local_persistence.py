@@ -72,9 +72,8 @@ async def test_rerunning_a_script_after_restart_keeps_both_records(make_fleet):
     assert (await third.status("bot-1", "job"))["results"] == [2]
 
 
-async def test_presence_and_ended_runs_are_stored_while_running(make_fleet, db_path, monkeypatch):
+async def test_presence_and_ended_runs_are_stored_while_running(make_fleet, db_path):
     """A fleet that dies without close() still comes back where it was."""
-    monkeypatch.setattr("seraph_kernel.fleet.local_scripts.SWEEP_INTERVAL_S", 0.05)
     fleet = await make_fleet()
     await fleet.create_bot()
     assert await fleet.connect("bot-1", wait=True) is None
@@ -131,3 +130,22 @@ async def test_bots_return_to_worlds_on_other_hosts_of_an_embedded_world(db_path
         assert back["current_host"] == where["current_host"]
     finally:
         await again.close()
+
+
+async def test_a_run_is_recorded_when_it_starts_and_closed_as_failed_after_a_crash(make_fleet, db_path):
+    """The process dies mid-run (the first fleet is never closed): the next one finds the run,
+    ended as FAILED / INTERNAL_ERROR "server stopped"."""
+    crashed = await make_fleet()
+    await crashed.create_bot()
+    await crashed.execute("bot-1", "forever", "while true do sleep(50) end")
+    db = Database(db_path)
+    try:
+        assert RunHistory(db).latest("bot-1", "forever")["state"] in ("QUEUED", "PROCESSING")
+    finally:
+        db.close()
+    again = await make_fleet()
+    status = await again.status("bot-1", "forever")
+    assert status["state"] == "FAILED"
+    assert status["error"] == {"code": "INTERNAL_ERROR", "message": "server stopped"}
+    assert status["ended_at"] is not None
+    assert [j["state"] for j in await again.jobs("bot-1")] == ["FAILED"]

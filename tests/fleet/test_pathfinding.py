@@ -8,7 +8,7 @@ from collections import deque
 import numpy as np
 import pytest
 
-from seraph_kernel.pathfinding import find_path
+from seraph_kernel.backends.pathfinding import find_path
 
 # 0 = wall. A wall column splits the grid except for the gap at the bottom.
 GRID = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from seraph_kernel.cell_source import LuaPart, MagicCall, is_complete, plan_lua, split_cell
+from seraph_kernel.kernel.cell_source import LuaPart, MagicCall, is_complete, plan_lua, split_cell
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from seraph_kernel.magics.registry import MagicRegistry
+from seraph_kernel.kernel.magics.registry import MagicRegistry
 
 EXPECTED = {"bots", "use", "create_bot", "connect", "disconnect", "warp", "leave", "walk_to"}
 EXPECTED |= {"snapshot", "minimap", "script", "seraph", "lsmagic", "help"}

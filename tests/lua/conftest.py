@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from seraph_kernel.lua.console import ConsoleBuffer
-from seraph_kernel.lua.engine import Limits, LuaEngine, Run, RunRecord
-from seraph_kernel.lua.runs import DetachedServices
-from seraph_kernel.lua.vm import CORE_MODULES, LuaVM
+from seraph_kernel.engine.console_buffer import ConsoleBuffer
+from seraph_kernel.engine.engine import Limits, LuaEngine, Run, RunRecord
+from seraph_kernel.engine.registry import DetachedServices
+from seraph_kernel.engine.vm import CORE_MODULES, LuaVM
 
 WAIT_S = 10.0
 

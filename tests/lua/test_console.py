@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from seraph_kernel.lua.console import ConsoleBuffer
+from seraph_kernel.engine.console_buffer import ConsoleBuffer
 
 
 def test_keeps_the_newest_lines_with_growing_seq():

@@ -6,9 +6,9 @@ import asyncio
 
 import pytest
 
+from seraph_kernel.engine.contract import LuaArgumentError
+from seraph_kernel.engine.engine import Limits, LuaEngine
 from seraph_kernel.errors import LuaCompileError
-from seraph_kernel.lua.contract import LuaArgumentError
-from seraph_kernel.lua.engine import Limits, LuaEngine
 
 from .conftest import finish, new_vm
 

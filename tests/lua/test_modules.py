@@ -7,9 +7,9 @@ import time
 
 import pytest
 
-from seraph_kernel.errors import ERROR_CODES, STATUSES, TUTORIAL_STATES
-from seraph_kernel.lua.modules.vector import is_vector2, is_vector2i, make_vector2, make_vector2i
-from seraph_kernel.lua.values import Vec2, Vec2i
+from seraph_kernel.engine.values import Vec2, Vec2i
+from seraph_kernel.lua_api.vector import is_vector2, is_vector2i, make_vector2, make_vector2i
+from seraph_kernel.vocab import ERROR_CODES, STATUSES, TUTORIAL_STATES
 
 from .conftest import finish, new_vm
 

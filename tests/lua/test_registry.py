@@ -7,8 +7,8 @@ import threading
 
 import pytest
 
+from seraph_kernel.engine.registry import DetachedServices, RunRegistry
 from seraph_kernel.errors import LuaCompileError, ScriptAlreadyRunning, UnknownBot, UnknownScript
-from seraph_kernel.lua.runs import DetachedServices, RunRegistry
 
 BOTS = {"bot-1", "bot-2"}
 
@@ -158,7 +158,7 @@ async def test_on_line_and_services_factory(engine):
 
 
 async def test_console_keeps_the_newest_lines(engine):
-    from seraph_kernel.lua.engine import Limits, LuaEngine
+    from seraph_kernel.engine.engine import Limits, LuaEngine
 
     small = LuaEngine(Limits(console_lines=100))
     await small.start()

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from seraph_kernel.engine.engine import LuaEngine
 from seraph_kernel.errors import LuaCompileError
-from seraph_kernel.lua.engine import LuaEngine
 
 from .conftest import finish, make_limits, new_vm
 

@@ -8,7 +8,7 @@ from collections import deque
 
 import pytest
 
-from seraph_kernel.lua.scheduler import Scheduler
+from seraph_kernel.engine.scheduler import Scheduler
 
 
 class Slot:

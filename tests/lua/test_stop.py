@@ -64,7 +64,7 @@ async def test_interrupt_ends_the_runaway_and_the_vm_runs_again(engine, start_lu
 @pytest.fixture
 def always_on_hooks(monkeypatch):
     """The fallback when lua_sethook cannot be reached: every coroutine keeps a count hook."""
-    from seraph_kernel.lua import sandbox, vm
+    from seraph_kernel.engine import sandbox, vm
 
     monkeypatch.setattr(sandbox, "hook_armer", lambda: None)
     monkeypatch.setattr(vm, "hook_armer", lambda: None)

@@ -1,7 +1,7 @@
 """``getClient``, ``getClients``, the client fields and its state reads, connect/disconnect,
 against the real sim server through detached scripts."""
 
-from seraph_kernel.lua.engine import LuaEngine
+from seraph_kernel.engine.engine import LuaEngine
 
 from .conftest import KernelServices, bot_in, run_lua, wait_for
 

@@ -6,7 +6,7 @@ from array import array
 
 import pytest
 
-from seraph_kernel.lua.modules.bot_views import find_indices
+from seraph_kernel.lua_api.client.views import find_indices
 
 POOL = [0, 0, 0, 2, 3, 5, 20, 256, 300, 1280, 5120, 65535]
 

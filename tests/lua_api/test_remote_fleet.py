@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from seraph_kernel.lua.engine import LuaEngine
+from seraph_kernel.engine.engine import LuaEngine
 
 from .conftest import KernelServices
 

@@ -7,7 +7,7 @@ import asyncio
 
 import pytest
 
-from seraph_kernel.backends.sim_link import SimLink
+from seraph_kernel.backends.sim.link import SimLink
 from seraph_kernel.sim.server import SimWorldServer
 
 SEED = 42

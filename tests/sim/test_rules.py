@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 
 from seraph_kernel.sim import catalog as c
+from seraph_kernel.sim.world import world_pos
 
 from .helpers import join
 
@@ -203,3 +204,20 @@ async def test_two_servers_with_one_seed_serve_identical_worlds(make_server, con
     other = await make_server(seed=12)
     _, reply = await in_world(other, connect, "Twin", "MINEWORLD-4")
     assert reply["layers"] != replies[0]["layers"]
+
+
+async def test_drop_leaves_the_items_on_the_players_tile_for_anyone(make_server, connect):
+    server = await make_server()
+    client, reply = await in_world(server, connect, "Pone")
+    other, _ = await in_world(server, connect, "Ptwo")
+    x, y = reply["spawn"]
+    server.accounts.get("Pone").inventory[c.DIRT] = 5
+    assert (await client.req("drop", block_id=c.DIRT, amount=3))["t"] == "ok"
+    assert server.accounts.get("Pone").inventory[c.DIRT] == 2
+    dropped = (await other.wait_push("collectable"))["collectable"]
+    assert (dropped["block_type"], dropped["amount"]) == (c.DIRT, 3)
+    assert world_pos(x, y) == {**world_pos(x, y), "world_x": dropped["pos_x"], "world_y": dropped["pos_y"]}
+    too_many = await client.req("drop", block_id=c.DIRT, amount=3)
+    assert too_many["t"] == "error" and "2 in the inventory, 3 asked" in too_many["message"]
+    assert server.accounts.get("Pone").inventory[c.DIRT] == 2
+    assert "at least 1" in (await client.req("drop", block_id=c.DIRT, amount=0))["message"]

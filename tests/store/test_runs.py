@@ -55,7 +55,7 @@ def test_latest_per_key_filters_by_client_and_survives_reopen(tmp_path):
 
 
 def test_only_the_newest_runs_of_a_key_are_kept(tmp_path, monkeypatch):
-    monkeypatch.setattr("seraph_kernel.store.runs.KEEP_PER_KEY", 3)
+    monkeypatch.setattr("seraph_kernel.store.run_history.KEEP_PER_KEY", 3)
     db = Database(tmp_path / "seraph.sqlite")
     history = RunHistory(db)
     for n in range(10):

@@ -8,7 +8,7 @@ from array import array
 import pytest
 from PIL import Image
 
-from seraph_kernel.widgets.minimap_render import (
+from seraph_kernel.kernel.widgets.minimap_render import (
     BOT_INDEX,
     ENEMY_INDEX,
     MARKER_COLOURS,

@@ -11,10 +11,10 @@ from PIL import Image
 
 from seraph_kernel.fleet.base import FleetEvent
 from seraph_kernel.fleet.events import EventBus
-from seraph_kernel.widgets.fleet_table import FleetTable
-from seraph_kernel.widgets.live import LiveUpdates
-from seraph_kernel.widgets.minimap import MinimapWidget
-from seraph_kernel.widgets.snapshot import SnapshotWidget
+from seraph_kernel.kernel.widgets.fleet_table import FleetTable
+from seraph_kernel.kernel.widgets.live import LiveUpdates
+from seraph_kernel.kernel.widgets.minimap import MinimapWidget
+from seraph_kernel.kernel.widgets.snapshot import SnapshotWidget
 
 
 async def eventually(check, timeout=10.0):

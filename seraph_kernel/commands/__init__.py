@@ -1,0 +1,27 @@
+"""The dispatcher: every bot, script, storage and catalog operation as one named command.
+
+``COMMANDS`` maps each name to its :class:`~seraph_kernel.commands.spec.Command` declaration.
+``POST /invoke {"cmd", "args"}`` reaches any of them, ``GET /api/commands`` lists them, the REST
+sugar routes and the Lua client's methods are made from them, and ``Fleet.invoke`` runs them.
+"""
+
+from __future__ import annotations
+
+from seraph_kernel.commands import bots, catalog, scripts, storage
+from seraph_kernel.commands.spec import BOT, FLEET, Arg, Command, LuaMethod, Route, action_error
+from seraph_kernel.errors import UnknownCommand
+
+COMMANDS: dict[str, Command] = {
+    command.name: command for module in (bots, scripts, storage, catalog) for command in module.COMMANDS
+}
+
+
+def get_command(name: object) -> Command:
+    """The declaration of ``name``; ``UnknownCommand`` (404) otherwise."""
+    command = COMMANDS.get(name) if isinstance(name, str) else None
+    if command is None:
+        raise UnknownCommand(str(name))
+    return command
+
+
+__all__ = ["BOT", "COMMANDS", "FLEET", "Arg", "Command", "LuaMethod", "Route", "action_error", "get_command"]

@@ -1,0 +1,83 @@
+"""The script commands: ``001_…``'s routes (execute / stop / status / console / clear) keyed by
+``(client_id, script_id)``, and the jobs list."""
+
+from __future__ import annotations
+
+from seraph_kernel.commands.spec import FLEET, Arg, Command, Route, keyed, ok
+
+#: Upper bound of a script's run timeout (``timeout_ms`` of execute): 24 h.
+MAX_RUN_TIMEOUT_MS = 86_400_000
+
+CLIENT_ID = Arg("client_id", str, "the bot the script runs as")
+SCRIPT_ID = Arg("script_id", str, "the script's name, unique per bot")
+KEY = (CLIENT_ID, SCRIPT_ID)
+
+COMMANDS = (
+    Command(
+        "seraph_execute",
+        "Compile and start a detached script; returns once the runtime accepted the source.",
+        FLEET,
+        (
+            *KEY,
+            Arg("source", str, "Lua source", max_length=None),
+            Arg("timeout_ms", int, "the run's deadline", False, low=1, high=MAX_RUN_TIMEOUT_MS),
+        ),
+        answer=ok,
+        rest=(Route("POST", "/api/scripts/execute"),),
+    ),
+    Command(
+        "seraph_stop",
+        "Stop a script (its cleanups run); idempotent.",
+        FLEET,
+        KEY,
+        answer=ok,
+        waits=True,
+        rest=(Route("POST", "/api/scripts/stop"),),
+    ),
+    Command(
+        "seraph_status",
+        "The run record of a script's latest run.",
+        FLEET,
+        KEY,
+        rest=(Route("GET", "/api/scripts/status"),),
+    ),
+    Command(
+        "seraph_console",
+        "A script's console lines (after a sequence number, for incremental reads).",
+        FLEET,
+        (*KEY, Arg("after", int, "only lines with a greater seq", False, low=0)),
+        rest=(Route("GET", "/api/scripts/console"),),
+    ),
+    Command(
+        "seraph_console_clear",
+        "Empty a script's console.",
+        FLEET,
+        KEY,
+        answer=ok,
+        rest=(Route("POST", "/api/scripts/console/clear"),),
+    ),
+    Command(
+        "seraph_jobs",
+        "Every run the server knows, running or ended.",
+        FLEET,
+        (Arg("client_id", str, "only this bot's runs", False),),
+        answer=keyed("jobs"),
+        rest=(Route("GET", "/api/jobs"),),
+    ),
+    Command(
+        "seraph_jobs_by_client",
+        "The runs of one bot.",
+        FLEET,
+        (CLIENT_ID,),
+        answer=keyed("jobs"),
+        rest=(Route("GET", "/api/jobs/by_client"),),
+    ),
+    Command(
+        "seraph_stop_all",
+        "Stop every running script.",
+        FLEET,
+        answer=keyed("stopped"),
+        waits=True,
+        rest=(Route("POST", "/api/jobs/stop_all"),),
+    ),
+)

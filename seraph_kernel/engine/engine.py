@@ -1,0 +1,460 @@
+"""LuaEngine: runs compiled chunks as scheduled coroutines and keeps their run records.
+
+The engine drives each :class:`~seraph_kernel.engine.run.Run` through its life: start, resume its
+tasks, serve their scheduler requests (sleep, async binding calls, ticks), end the user tasks,
+run the cleanups, and fill the :class:`~seraph_kernel.engine.records.RunRecord`. Everything that
+touches Lua happens on the scheduler's worker threads; the event loop only starts runs,
+stops them and awaits bindings.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import threading
+import time
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
+
+import lupa.lua54 as lupa
+
+from seraph_kernel.engine.console_buffer import ConsoleBuffer
+from seraph_kernel.engine.context import binding_error
+from seraph_kernel.engine.contract import LuaArgumentError, ScriptServices
+from seraph_kernel.engine.records import Limits, RunRecord, epoch_ms
+from seraph_kernel.engine.run import (
+    KILL_STOP,
+    Call,
+    Run,
+    TaskGroup,
+    budget_message,
+)
+from seraph_kernel.engine.scheduler import Scheduler
+from seraph_kernel.engine.vm import LuaVM
+from seraph_kernel.vocab import (
+    COMPLETE,
+    DEADLINE_EXCEEDED,
+    FAILED,
+    INTERNAL_ERROR,
+    OUTPUT_SIZE_LIMIT_EXCEEDED,
+    PROCESSING,
+    SCRIPT_ERROR,
+)
+
+__all__ = ["Limits", "LuaEngine", "Run", "RunRecord"]
+
+log = logging.getLogger(__name__)
+
+# scheduler requests a task yields (loader.lua): (tag, kind, ...)
+SLEEP, CALL, TICK, TASK_DONE, TASK_FAILED = 1, 2, 3, 4, 5
+
+
+class LuaEngine:
+    """Owns the scheduler; makes VMs and runs chunks in them."""
+
+    def __init__(self, limits: Limits | None = None, loop: asyncio.AbstractEventLoop | None = None):
+        self.limits = limits or Limits()
+        self.loop = loop
+        self.scheduler = Scheduler(self._handle, on_tick=self._check_driving)
+        self._driving: dict[Run, float] = {}
+        self.closing = False
+        self.runs: set[Run] = set()
+        self._submit_lock = threading.Lock()
+        self._submissions: list[tuple[Call, Callable[..., Awaitable[Any]], list[Any]]] = []
+        self._results: list[tuple[LuaVM, tuple[Any, ...]]] = []
+        self._started = False
+        self._handlers: dict[str, Callable[..., None]] = {
+            name[4:]: getattr(self, name) for name in dir(self) if name.startswith("_on_")
+        }
+
+    async def start(self) -> None:
+        if self._started:
+            return
+        if self.loop is None:
+            self.loop = asyncio.get_running_loop()
+        self.scheduler.start()
+        self._started = True
+
+    async def close(self) -> None:
+        """Stop every run (their cleanups get their deadline) and the worker threads."""
+        runs = list(self.runs)
+        for run in runs:
+            run.request_kill(KILL_STOP)
+        if runs:
+            await asyncio.wait(
+                [asyncio.ensure_future(run.wait()) for run in runs],
+                timeout=self.limits.cleanup_deadline_ms / 1000 + 1,
+            )
+        self.closing = True
+        self.scheduler.close()
+
+    def new_vm(
+        self,
+        services: ScriptServices,
+        console: ConsoleBuffer | None = None,
+        modules: Iterable[str] | None = None,
+    ) -> LuaVM:
+        return LuaVM(self, services, console=console, modules=modules)
+
+    def run(self, vm: LuaVM, fn: Any, timeout_ms: int | None = None) -> Run:
+        """Start ``fn`` (from ``vm.compile``) as the main task of a new run of ``vm``."""
+        if not self._started:
+            raise RuntimeError("LuaEngine.start() has not been awaited")
+        if vm.closed:
+            raise RuntimeError("the VM is closed")
+        if vm.active_run is not None:
+            raise RuntimeError("the VM already has an active run")
+        if timeout_ms is not None and (isinstance(timeout_ms, bool) or timeout_ms <= 0):
+            raise ValueError("timeout_ms must be a positive number of milliseconds")
+        run = Run(self, vm, timeout_ms)
+        vm.active_run = run
+        self.runs.add(run)
+        self.scheduler.post(vm, ("start", run, fn))
+        return run
+
+    def _check_driving(self) -> None:
+        """Watchdog tick: arm the hooks of a run past its no-yield budget, its timeout or a
+        cleanup's deadline (the hooks are off while a script behaves)."""
+        now = time.monotonic()
+        budget = self.limits.budget_ms
+        for run, since in list(self._driving.items()):
+            group = run.current_group
+            if group is not None and group.cleanup:
+                if now > group.deadline:
+                    run.vm.arm_hooks()
+            elif budget is not None and now - since > budget / 1000:
+                run.request_kill("error", budget_message(budget), SCRIPT_ERROR)
+            elif run.deadline is not None and now > run.deadline:
+                run.request_kill("error", run.timeout_message, DEADLINE_EXCEEDED)
+
+    # -- worker side ---------------------------------------------------------------------
+    def _handle(self, vm: LuaVM, item: tuple[Any, ...]) -> None:
+        kind, run = item[0], item[1]
+        if run.phase == "done":
+            return
+        try:
+            if kind == "wake":  # the hot path: a sleep is over
+                self._drive(run, item[2], time.monotonic() - item[3])
+            else:
+                self._handlers[kind](run, *item[2:])
+        except Exception as exc:
+            log.exception("Lua run failed inside the runtime")
+            self._internal_error(run, exc)
+
+    def _on_start(self, run: Run, fn: Any) -> None:
+        self._start(run, fn)
+
+    def _on_drive(self, run: Run, task_id: int, args: tuple[Any, ...]) -> None:
+        self._drive(run, task_id, args)
+
+    def _on_wake(self, run: Run, task_id: int, since: float) -> None:
+        self._drive(run, task_id, time.monotonic() - since)
+
+    def _on_result(self, run: Run, call: Call, outcome: tuple[Any, ...]) -> None:
+        self._deliver(run, call, outcome)
+
+    def _on_kill(self, run: Run) -> None:
+        if run.phase == "main":
+            self._end_main(run)
+
+    def _on_timeout(self, run: Run) -> None:
+        run.request_kill("error", run.timeout_message, DEADLINE_EXCEEDED)
+
+    def _on_spawn(self, run: Run, lua_fn: Any, args: tuple[Any, ...]) -> None:
+        if run.phase == "main" and run.kill_message is None:
+            task_id, thread = run.vm.privileged.new_task(lua_fn, run.main_group.hook, False, *args)
+            self._adopt(run, task_id, run.main_group, thread=thread)
+
+    def _on_cleanup_deadline(self, run: Run, task_id: int) -> None:
+        if run.phase == "cleanup" and run.cleanup_task == task_id:
+            self._drop_task(run, task_id)
+            limit = self.limits.cleanup_deadline_ms
+            run.vm.context.emit("error", f"cleanup: exceeded its deadline of {limit} ms")
+            self._next_cleanup(run)
+
+    def _internal_error(self, run: Run, exc: BaseException) -> None:
+        if run.phase == "done":
+            return
+        message = (
+            "not enough memory" if isinstance(exc, lupa.LuaMemoryError) else f"{type(exc).__name__}: {exc}"
+        )
+        code = SCRIPT_ERROR if isinstance(exc, lupa.LuaMemoryError) else INTERNAL_ERROR
+        if run.phase == "main":
+            run.request_kill("error", message, code)
+            try:
+                self._end_main(run)
+                return
+            except Exception:
+                log.exception("ending a failed Lua run failed")
+        self._finalize(run)
+
+    def _start(self, run: Run, fn: Any) -> None:
+        vm = run.vm
+        vm.privileged.start_run()
+        record = run.record
+        record.state = PROCESSING
+        record.started_at = epoch_ms()
+        if record.timeout_ms is not None:
+            run.deadline = time.monotonic() + record.timeout_ms / 1000
+            self.scheduler.post_at(run.deadline, vm, ("timeout", run))
+        group = run.main_group = TaskGroup(run)
+        if run.kill_message is not None:
+            self._end_main(run)
+            return
+        task_id, thread = vm.privileged.new_task(fn, group.hook, True)
+        self._adopt(run, task_id, group, thread=thread)
+
+    def _adopt(
+        self, run: Run, task_id: int, group: TaskGroup, delay_ms: float = 0, thread: Any = None
+    ) -> None:
+        """Schedule a new task (its coroutine is looked up when made from Lua, task.spawn)."""
+        run.threads[task_id] = thread if thread is not None else run.vm.privileged.task_thread(task_id)
+        run.groups[task_id] = group
+        if not group.cleanup:
+            run.live.add(task_id)
+        if delay_ms > 0:
+            self.scheduler.post_at(time.monotonic() + delay_ms / 1000, run.vm, ("drive", run, task_id, None))
+        else:
+            self.scheduler.post(run.vm, ("drive", run, task_id, None))
+
+    def _drive(self, run: Run, task_id: int, args: Any) -> None:
+        """Resume a task with ``args`` (None, a value or a tuple of values) and act on what it
+        yields: a scheduler request, its end, or a kill error."""
+        thread = run.threads.get(task_id)
+        if thread is None:
+            return
+        if run.phase == "main" and run.kill_message is not None:
+            self._end_main(run)
+            return
+        group = run.groups[task_id]
+        group.slice_started = now = time.monotonic()
+        run.current_group = group
+        self._driving[run] = now
+        try:
+            request = thread.send(args)
+        except lupa.LuaError as exc:
+            self._driving.pop(run, None)
+            run.threads.pop(task_id, None)
+            self._task_failed(run, task_id, str(exc).split("\n", 1)[0])
+            return
+        except UnicodeDecodeError:
+            request = None  # a user yield of binary data at task level: just a tick
+        except StopIteration:
+            request = (run.tag, TASK_DONE)
+        self._driving.pop(run, None)
+        if type(request) is not tuple or request[0] != run.tag:
+            self.scheduler.post(run.vm, ("drive", run, task_id, None))
+            return
+        kind = request[1]
+        if kind == SLEEP:
+            ms = request[2]
+            now = time.monotonic()
+            if isinstance(ms, (int, float)) and ms > 0 and ms == ms:
+                self.scheduler.post_at(now + ms / 1000, run.vm, ("wake", run, task_id, now))
+            else:
+                self.scheduler.post(run.vm, ("wake", run, task_id, now))
+        elif kind == CALL:
+            self._call(run, task_id, request[2], request[3:])
+        elif kind == TASK_DONE:
+            run.threads.pop(task_id, None)
+            self._task_ended(run, task_id)
+        elif kind == TASK_FAILED:
+            run.threads.pop(task_id, None)
+            self._task_failed(run, task_id, request[2])
+        else:
+            self.scheduler.post(run.vm, ("drive", run, task_id, None))
+
+    def _call(self, run: Run, task_id: int, binding_id: Any, lua_args: tuple[Any, ...]) -> None:
+        vm = run.vm
+        if not isinstance(binding_id, int) or not 1 <= binding_id <= len(vm.bindings):
+            self.scheduler.post(vm, ("drive", run, task_id, (False, "invalid scheduler request")))
+            return
+        name, fn = vm.bindings[binding_id - 1]
+        try:
+            args = [vm.context.from_lua(a) for a in lua_args]
+        except Exception as exc:
+            self.scheduler.post(vm, ("drive", run, task_id, (False, binding_error(name, exc))))
+            return
+        call = Call(run, task_id, name)
+        run.calls[id(call)] = call
+        with self._submit_lock:
+            self._submissions.append((call, fn, args))
+            first = len(self._submissions) == 1
+        if first:
+            self.loop.call_soon_threadsafe(self._drain_submissions)
+
+    def _deliver(self, run: Run, call: Call, outcome: tuple[Any, ...]) -> None:
+        if run.calls.pop(id(call), None) is None or call.cancelled:
+            return
+        ok, value = outcome
+        if ok:
+            try:
+                args = run.vm.context._to_lua_results(value)
+            except Exception as exc:
+                args = (False, binding_error(call.name, exc))
+        else:
+            args = (False, value)
+        self._drive(run, call.task_id, args)
+
+    def _task_ended(self, run: Run, task_id: int) -> None:
+        group = run.groups.pop(task_id, None)
+        run.live.discard(task_id)
+        self._cancel_calls(run, task_id)
+        if group is not None and group.cleanup:
+            if task_id == run.cleanup_task:
+                self._next_cleanup(run)
+        elif run.phase == "main" and not run.live:
+            self._end_main(run)
+
+    def _task_failed(self, run: Run, task_id: int, message: str) -> None:
+        group = run.groups.get(task_id)
+        if group is not None and group.cleanup:
+            run.vm.context.emit("error", f"cleanup: {message}")
+            self._task_ended(run, task_id)
+            return
+        run.groups.pop(task_id, None)
+        run.live.discard(task_id)
+        if run.phase != "main":
+            return
+        if run.kill_message is None:
+            run.request_kill("error", message, SCRIPT_ERROR)
+        self._end_main(run)
+
+    def _cancel_calls(self, run: Run, task_id: int | None = None) -> None:
+        for key, call in list(run.calls.items()):
+            if task_id is None or call.task_id == task_id:
+                call.cancelled = True
+                del run.calls[key]
+                if call.task is not None:
+                    self.loop.call_soon_threadsafe(call.task.cancel)
+
+    def _drop_task(self, run: Run, task_id: int) -> None:
+        run.vm.privileged.cancel_task(task_id)
+        run.threads.pop(task_id, None)
+        run.live.discard(task_id)
+        self._cancel_calls(run, task_id)
+
+    def cancel_task(self, run: Run, task_id: int) -> bool:
+        """``task.cancel``: drop a task of the run (called on the worker inside Lua)."""
+        alive = run.vm.privileged.cancel_task(task_id)
+        run.threads.pop(task_id, None)
+        run.live.discard(task_id)
+        run.groups.pop(task_id, None)
+        self._cancel_calls(run, task_id)
+        return bool(alive)
+
+    def _end_main(self, run: Run) -> None:
+        """The user tasks are over (finished, failed or killed): on to the cleanups."""
+        if run.phase != "main":
+            return
+        error = run.enter_cleanup()
+        if error is not None:
+            run.vm.context.emit("error", error)
+        self._cancel_calls(run)
+        run.live.clear()
+        run.groups.clear()
+        run.threads.clear()
+        with run.vm.memory_headroom():
+            run.vm.privileged.reset_tasks()
+            run.vm.privileged.collect()
+        self._next_cleanup(run)
+
+    def _next_cleanup(self, run: Run) -> None:
+        vm = run.vm
+        fn = vm.privileged.take_cleanup()
+        if fn is None:
+            self._finalize(run)
+            return
+        deadline = time.monotonic() + self.limits.cleanup_deadline_ms / 1000
+        group = TaskGroup(run, cleanup=True, deadline=deadline)
+        task_id, thread = vm.privileged.new_task(fn, group.hook, False)
+        run.cleanup_task = task_id
+        self._adopt(run, task_id, group, thread=thread)
+        self.scheduler.post_at(deadline, vm, ("cleanup_deadline", run, task_id))
+
+    def _finalize(self, run: Run) -> None:
+        vm = run.vm
+        self._cancel_calls(run)
+        run.threads.clear()
+        run.phase = "done"
+        try:
+            with vm.memory_headroom():
+                vm.privileged.reset_tasks()
+                if run.kill_reason is None:
+                    returned = vm.privileged.results()
+                    run.lua_results = returned[1:] if isinstance(returned, tuple) else ()
+                    self._set_results(run)
+                vm.release_states()
+                vm.privileged.collect()
+        except Exception as exc:
+            log.exception("tearing down a Lua run failed")
+            run.fail_internal(exc)
+        run.settle()
+        vm.active_run = None
+        self.runs.discard(run)
+        self.scheduler.purge(vm)
+        for callback in run.on_done:
+            try:
+                callback(run)
+            except Exception:
+                log.exception("run on_done callback failed")
+        run.finish()
+
+    def _set_results(self, run: Run) -> None:
+        record = run.record
+        context = run.vm.context
+        results = []
+        for value in run.lua_results:
+            try:
+                results.append(context.from_lua(value))
+            except LuaArgumentError:
+                results.append(f"<{lupa.lua_type(value) or 'value'}>")
+        try:
+            size = len(json.dumps(results, allow_nan=False, default=str))
+        except ValueError:
+            results = json.loads(json.dumps(results, default=str).replace("NaN", "null"))
+            size = len(json.dumps(results))
+        limit = self.limits.output_limit_bytes
+        if size > limit:
+            message = f"results are {size} bytes as JSON, over the limit of {limit} bytes"
+            record.error = {"code": OUTPUT_SIZE_LIMIT_EXCEEDED, "message": message}
+            record.state = FAILED
+            run.vm.context.emit("error", message)
+            return
+        record.results = results
+        record.state = COMPLETE
+
+    # -- event loop side -----------------------------------------------------------------
+    def _drain_submissions(self) -> None:
+        with self._submit_lock:
+            batch, self._submissions = self._submissions, []
+        for call, fn, args in batch:
+            if call.cancelled:
+                continue
+            try:
+                task = self.loop.create_task(fn(*args))
+            except Exception as exc:
+                self._post_result(call, (False, binding_error(call.name, exc)))
+                continue
+            call.task = task
+            task.add_done_callback(lambda t, c=call: self._call_done(c, t))
+
+    def _call_done(self, call: Call, task: asyncio.Task[Any]) -> None:
+        if task.cancelled() or call.cancelled:
+            return
+        exc = task.exception()
+        if exc is not None:
+            self._post_result(call, (False, binding_error(call.name, exc)))
+        else:
+            self._post_result(call, (True, task.result()))
+
+    def _post_result(self, call: Call, outcome: tuple[Any, ...]) -> None:
+        first = not self._results
+        self._results.append((call.run.vm, ("result", call.run, call, outcome)))
+        if first:
+            self.loop.call_soon(self._flush_results)
+
+    def _flush_results(self) -> None:
+        batch, self._results = self._results, []
+        self.scheduler.post_many(batch)

@@ -1,0 +1,172 @@
+"""RunRegistry: detached scripts keyed by ``(client_id, script_id)`` (spec 001).
+
+Each execution compiles into a fresh VM and becomes a :class:`~seraph_kernel.engine.engine.Run`;
+the registry keeps the latest run of every key and its console across re-executions.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from seraph_kernel.engine.console_buffer import ConsoleBuffer
+from seraph_kernel.engine.contract import ScriptServices
+from seraph_kernel.engine.engine import LuaEngine
+from seraph_kernel.engine.records import RunRecord
+from seraph_kernel.engine.run import Run
+from seraph_kernel.errors import ScriptAlreadyRunning, UnknownBot, UnknownScript
+
+Emit = Callable[[str, str], None]
+ServicesFactory = Callable[[str, str, Emit], ScriptServices]
+LineListener = Callable[[str, str, dict[str, Any]], None]
+#: Told of a run's start and of its end (on the event loop): ``(client_id, script_id, record)``.
+RunListener = Callable[[str, str, RunRecord], None]
+
+
+class DetachedServices:
+    """The default :class:`ScriptServices` of a detached script: no fleet, lines to the console."""
+
+    def __init__(self, client_id: str, emit: Emit, fleet: Any = None):
+        self.fleet = fleet
+        self._client_id = client_id
+        self._emit = emit
+
+    def client_id(self) -> str | None:
+        return self._client_id
+
+    def emit(self, level: str, text: str) -> None:
+        self._emit(level, text)
+
+    def display(self, value: Any) -> None:
+        self._emit("info", value if isinstance(value, str) else json.dumps(value, default=str))
+
+
+@dataclass
+class ScriptEntry:
+    """What the registry knows about one key: its console, latest run and record."""
+
+    console: ConsoleBuffer
+    run: Run | None = None
+    record: RunRecord = field(default_factory=RunRecord)
+
+
+class RunRegistry:
+    """Execute / stop / status / console of detached scripts."""
+
+    def __init__(
+        self,
+        engine: LuaEngine,
+        bot_exists: Callable[[str], bool],
+        services_factory: ServicesFactory | None = None,
+        on_line: LineListener | None = None,
+        on_start: RunListener | None = None,
+        on_end: RunListener | None = None,
+    ):
+        self.engine = engine
+        self._bot_exists = bot_exists
+        self._services_factory = services_factory or (lambda c, _s, emit: DetachedServices(c, emit))
+        self._on_line = on_line
+        self._on_start = on_start
+        self._on_end = on_end
+        self._entries: dict[tuple[str, str], ScriptEntry] = {}
+
+    async def execute(
+        self, client_id: str, script_id: str, source: str, timeout_ms: int | None = None
+    ) -> None:
+        """Compile and start; returns once the run is accepted (it runs detached)."""
+        if not self._bot_exists(client_id):
+            raise UnknownBot(client_id)
+        key = (client_id, script_id)
+        entry = self._entries.get(key)
+        if entry is not None and entry.record.running:
+            raise ScriptAlreadyRunning(client_id, script_id)
+        console = entry.console if entry is not None else self._new_console(client_id, script_id)
+        services = self._services_factory(client_id, script_id, console.append)
+        vm = self.engine.new_vm(services, console=console)
+        try:
+            fn = vm.compile(source)
+            run = self.engine.run(vm, fn, timeout_ms=timeout_ms)
+        except BaseException:
+            vm.close()
+            raise
+        loop = self.engine.loop
+        run.on_done.append(lambda _run: loop.call_soon_threadsafe(self._ended, key, vm, run.record))
+        if entry is None:
+            entry = self._entries[key] = ScriptEntry(console)
+        entry.run, entry.record = run, run.record
+        if self._on_start is not None:
+            self._on_start(client_id, script_id, run.record)
+
+    def _ended(self, key: tuple[str, str], vm: Any, record: RunRecord) -> None:
+        vm.close()
+        if self._on_end is not None:
+            self._on_end(*key, record)
+
+    def _new_console(self, client_id: str, script_id: str) -> ConsoleBuffer:
+        console = ConsoleBuffer(self.engine.limits.console_lines)
+        if self._on_line is not None:
+            on_line = self._on_line
+            console.listener = lambda line: on_line(client_id, script_id, line)
+        return console
+
+    def _entry(self, client_id: str, script_id: str) -> ScriptEntry:
+        entry = self._entries.get((client_id, script_id))
+        if entry is None:
+            raise UnknownScript(client_id, script_id)
+        return entry
+
+    async def stop(self, client_id: str, script_id: str) -> None:
+        """Stop the key's run and wait for its cleanups; no error for unknown keys."""
+        entry = self._entries.get((client_id, script_id))
+        if entry is not None and entry.run is not None and entry.record.running:
+            await entry.run.stop()
+
+    def status(self, client_id: str, script_id: str) -> dict[str, Any]:
+        return self._entry(client_id, script_id).record.to_dict()
+
+    def console(self, client_id: str, script_id: str, after: int | None = None) -> dict[str, Any]:
+        return {"lines": self._entry(client_id, script_id).console.lines(after)}
+
+    def console_clear(self, client_id: str, script_id: str) -> None:
+        self._entry(client_id, script_id).console.clear()
+
+    def jobs(self, client_id: str | None = None) -> list[dict[str, Any]]:
+        out = []
+        for (cid, sid), entry in sorted(self._entries.items()):
+            if client_id is not None and cid != client_id:
+                continue
+            record = entry.record
+            out.append(
+                {
+                    "client_id": cid,
+                    "script_id": sid,
+                    "running": record.running,
+                    "state": record.state,
+                    "last_error": record.last_error,
+                    "started_at": record.started_at,
+                    "ended_at": record.ended_at,
+                }
+            )
+        return out
+
+    async def _stop_where(self, match: Callable[[str], bool]) -> int:
+        runs = [
+            entry.run
+            for (cid, _), entry in self._entries.items()
+            if match(cid) and entry.run is not None and entry.record.running
+        ]
+        for run in runs:
+            run.request_kill("stop")
+        for run in runs:
+            await run.wait()
+        return len(runs)
+
+    async def stop_all(self) -> int:
+        """Stop every running script; the number stopped."""
+        return await self._stop_where(lambda _cid: True)
+
+    async def stop_client(self, client_id: str) -> int:
+        """Stop the scripts of one bot (it is being deleted); the number stopped."""
+        return await self._stop_where(lambda cid: cid == client_id)

@@ -1,0 +1,211 @@
+"""Run: one execution of a chunk in a VM, seen from both sides.
+
+The event loop side asks it to stop (``stop``/``interrupt``/``request_kill``, thread-safe, never
+touching Lua); the worker side (``LuaEngine``) keeps its tasks, task groups (the coroutines
+sharing one hook), binding calls in flight, cleanups and :class:`RunRecord`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import threading
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from seraph_kernel.engine.records import RunRecord, epoch_ms
+from seraph_kernel.vocab import CANCELLED, DEADLINE_EXCEEDED, FAILED, INTERNAL_ERROR, SCRIPT_ERROR
+
+if TYPE_CHECKING:
+    from seraph_kernel.engine.engine import LuaEngine
+    from seraph_kernel.engine.vm import LuaVM
+
+KILL_STOP, KILL_INTERRUPT = "stop", "interrupt"
+STOP_MESSAGE = "script stopped"
+INTERRUPT_MESSAGE = "KeyboardInterrupt"
+ENDED_MESSAGE = "script ended"
+
+
+def budget_message(budget_ms: int) -> str:
+    """The error of a script that ran longer than its budget without yielding."""
+    return f"script ran for more than {budget_ms} ms without yielding"
+
+
+class TaskGroup:
+    """The coroutines sharing one hook: the run's user tasks, or one cleanup."""
+
+    __slots__ = ("budget_s", "cleanup", "deadline", "hook", "run", "slice_started")
+
+    def __init__(self, run: Run, cleanup: bool = False, deadline: float | None = None):
+        self.run = run
+        self.cleanup = cleanup
+        self.deadline = deadline
+        budget = run.engine.limits.budget_ms
+        self.budget_s = None if budget is None else budget / 1000
+        self.slice_started = time.monotonic()
+        self.hook = run.vm.privileged.make_hook(self.check)
+
+    def check(self) -> str | None:
+        """Called by the instruction hook: the message to kill the running coroutine with."""
+        run = self.run
+        if self.cleanup:
+            if run.engine.closing or time.monotonic() > self.deadline:
+                return f"cleanup exceeded its deadline of {run.engine.limits.cleanup_deadline_ms} ms"
+            return None
+        message = run.kill_message
+        if message is not None:
+            return message
+        now = time.monotonic()
+        if self.budget_s is not None and now - self.slice_started > self.budget_s:
+            return run.request_kill("error", budget_message(run.engine.limits.budget_ms), SCRIPT_ERROR)
+        if run.deadline is not None and now > run.deadline:
+            return run.request_kill("error", run.timeout_message, DEADLINE_EXCEEDED)
+        return None
+
+
+class Call:
+    """An async binding call in flight on the event loop."""
+
+    __slots__ = ("cancelled", "name", "run", "task", "task_id")
+
+    def __init__(self, run: Run, task_id: int, name: str):
+        self.run = run
+        self.task_id = task_id
+        self.name = name
+        self.task: asyncio.Task[Any] | None = None
+        self.cancelled = False
+
+
+class Run:
+    """One execution of a chunk in a VM. Made by :meth:`LuaEngine.run`."""
+
+    __slots__ = (
+        "_done",
+        "_final_error",
+        "_kill_lock",
+        "calls",
+        "cleanup_task",
+        "current_group",
+        "deadline",
+        "engine",
+        "groups",
+        "kill_message",
+        "kill_reason",
+        "live",
+        "lua_results",
+        "main_group",
+        "on_done",
+        "phase",
+        "record",
+        "tag",
+        "threads",
+        "timeout_message",
+        "vm",
+    )
+
+    def __init__(self, engine: LuaEngine, vm: LuaVM, timeout_ms: int | None):
+        self.engine = engine
+        self.vm = vm
+        self.tag = vm.privileged.tag
+        self.record = RunRecord(timeout_ms=timeout_ms)
+        self.deadline: float | None = None
+        self.timeout_message = f"script exceeded its timeout of {timeout_ms} ms"
+        self.kill_reason: str | None = None
+        self.kill_message: str | None = None
+        self._final_error: dict[str, str] | None = None
+        self.phase = "main"  # main -> cleanup -> done
+        self.groups: dict[int, TaskGroup] = {}
+        self.threads: dict[int, Any] = {}  # task id -> lupa coroutine
+        self.live: set[int] = set()
+        self.calls: dict[int, Call] = {}
+        self.main_group: TaskGroup | None = None
+        self.current_group: TaskGroup | None = None
+        self.cleanup_task: int | None = None
+        self.lua_results: tuple[Any, ...] = ()
+        self.on_done: list[Callable[[Run], None]] = []
+        self._done = concurrent.futures.Future()
+        self._kill_lock = threading.Lock()
+
+    @property
+    def running(self) -> bool:
+        return self.record.running
+
+    async def wait(self) -> RunRecord:
+        """The record once the run (and its cleanups) ended."""
+        await asyncio.wrap_future(self._done)
+        return self.record
+
+    def wait_sync(self, timeout: float | None = None) -> RunRecord:
+        self._done.result(timeout)
+        return self.record
+
+    async def stop(self) -> RunRecord:
+        """Kill the run; cleanups run; idempotent."""
+        self.request_kill(KILL_STOP)
+        return await self.wait()
+
+    def interrupt(self) -> None:
+        """Kernel interrupt: like stop, the record's error says ``KeyboardInterrupt``."""
+        self.request_kill(KILL_INTERRUPT)
+
+    def request_kill(self, reason: str, message: str | None = None, code: str | None = None) -> str | None:
+        """Mark the run killed (first reason wins) and wake it; thread-safe. Returns the
+        message the hook raises."""
+        with self._kill_lock:
+            if self.kill_message is None and self.phase == "main":
+                if reason == KILL_STOP:
+                    message = STOP_MESSAGE
+                elif reason == KILL_INTERRUPT:
+                    message = INTERRUPT_MESSAGE
+                    code = SCRIPT_ERROR
+                self.kill_reason = reason
+                self.kill_message = message
+                if code is not None:
+                    self._final_error = {"code": code, "message": message or ""}
+                self.engine.scheduler.post(self.vm, ("kill", self))
+                self.vm.arm_hooks()
+            return self.kill_message
+
+    def post_spawn(self, lua_fn: Any, args: tuple[Any, ...]) -> bool:
+        if self.phase != "main" or self.kill_message is not None:
+            return False
+        self.engine.scheduler.post(self.vm, ("spawn", self, lua_fn, args))
+        return True
+
+    # -- phases: the engine moves a run through them, the run keeps its own state --------------
+    def enter_cleanup(self) -> str | None:
+        """main -> cleanup (once). The error message to show for a failed run, if any."""
+        with self._kill_lock:
+            if self.phase != "main":
+                return None
+            self.phase = "cleanup"
+            if self.kill_message is None:
+                self.kill_message = ENDED_MESSAGE
+        if self.kill_reason == "error" and self._final_error is not None:
+            return self._final_error["message"]
+        return None
+
+    def fail_internal(self, exc: BaseException) -> None:
+        """Tearing down failed: a run that had not failed otherwise ends ``INTERNAL_ERROR``."""
+        if self.kill_reason is None:
+            self.kill_reason = "error"
+            self._final_error = {"code": INTERNAL_ERROR, "message": f"{type(exc).__name__}: {exc}"}
+
+    def settle(self) -> RunRecord:
+        """cleanup -> done: the record takes its final state, error and end time."""
+        self.phase = "done"
+        record = self.record
+        if self.kill_reason in (KILL_STOP, KILL_INTERRUPT):
+            record.error = self._final_error
+            record.state = CANCELLED
+        elif self.kill_reason is not None:
+            record.error = self._final_error
+            record.state = FAILED
+        record.ended_at = epoch_ms()
+        return record
+
+    def finish(self) -> None:
+        """Wake everyone waiting on the run (after its ``on_done`` callbacks)."""
+        if not self._done.done():
+            self._done.set_result(self.record)

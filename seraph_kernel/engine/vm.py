@@ -1,0 +1,195 @@
+"""LuaVM: one sandboxed Lua state, its installed modules and its scheduling slot.
+
+A VM runs one :class:`~seraph_kernel.engine.engine.Run` at a time. The scheduler only ever lets
+one worker thread into a VM at once (``busy``); ``pending`` holds the work waiting for it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import deque
+from collections.abc import Awaitable, Callable, Iterable, Iterator
+from contextlib import contextmanager
+from functools import cache, lru_cache
+from importlib import import_module
+from importlib.metadata import entry_points
+from typing import TYPE_CHECKING, Any
+
+import lupa.lua54 as lupa
+
+from seraph_kernel.engine.console_buffer import ConsoleBuffer
+from seraph_kernel.engine.context import VmContext
+from seraph_kernel.engine.contract import LuaArgumentError, ScriptServices
+from seraph_kernel.engine.sandbox import create_runtime, hook_armer
+from seraph_kernel.errors import LuaCompileError
+
+if TYPE_CHECKING:
+    from seraph_kernel.engine.engine import LuaEngine
+    from seraph_kernel.engine.run import Run
+
+log = logging.getLogger(__name__)
+
+MODULE_GROUP = "seraph.lua_modules"
+TEARDOWN_HEADROOM = 8 << 20
+CORE_MODULES = ("base", "vector", "json", "enums", "task", "console")
+
+
+def _install_order(name: str) -> tuple[int, str]:
+    if name in CORE_MODULES:
+        return CORE_MODULES.index(name), ""
+    return len(CORE_MODULES), name
+
+
+@cache
+def module_installers() -> tuple[tuple[str, Callable[[Any], None]], ...]:
+    """Every ``seraph.lua_modules`` entry point: the core modules first (in ``CORE_MODULES``
+    order, so plugins can use ``Vector2``, ``json``, ``Errors``), then the others by name.
+    The core modules are found by module path when the package metadata is missing (running
+    from a source tree). Modules that fail to import are skipped with a warning (a broken
+    plugin must not stop every script)."""
+    found: dict[str, Callable[[Any], None]] = {}
+    for ep in entry_points(group=MODULE_GROUP):
+        try:
+            found[ep.name] = ep.load()
+        except ImportError as exc:
+            log.warning("Lua module %s not installed: %s", ep.name, exc)
+    for name in CORE_MODULES:
+        if name not in found:
+            found[name] = import_module(f"seraph_kernel.lua_api.{name}").install
+    return tuple(sorted(found.items(), key=lambda item: _install_order(item[0])))
+
+
+@lru_cache(maxsize=64)
+def shared_names(names: tuple[str, ...]) -> frozenset[str]:
+    """One frozenset per distinct set of module globals, shared by every VM that has it."""
+    return frozenset(names)
+
+
+def compile_error_message(message: str, chunkname: str) -> str:
+    """``executor:3: unexpected symbol`` -> ``lua compile: 3: unexpected symbol`` (001)."""
+    prefix = f"{chunkname}:"
+    if message.startswith(prefix):
+        message = message[len(prefix) :]
+    return f"lua compile: {message}"
+
+
+class LuaVM:
+    """A sandboxed VM. Made by :meth:`LuaEngine.new_vm`."""
+
+    def __init__(
+        self,
+        engine: LuaEngine,
+        services: ScriptServices,
+        console: ConsoleBuffer | None = None,
+        modules: Iterable[str] | None = None,
+    ):
+        self.engine = engine
+        self._states: set[int] = set()
+        self._states_lock = threading.Lock()
+        self.runtime, self.privileged = create_runtime(
+            engine.limits.memory_bytes, self._register_state, self._forget_states
+        )
+        self.services = services
+        own_console = console is None
+        self.console = console if console is not None else ConsoleBuffer(engine.limits.console_lines)
+        self.bindings: list[tuple[str, Callable[..., Awaitable[Any]]]] = []
+        self.json_null: Any = None
+        self.active_run: Run | None = None
+        self.closed = False
+        # scheduler slot (guarded by the scheduler's lock)
+        self.pending: deque[tuple[Any, ...]] = deque()
+        self.busy = False
+        self.queued = False
+        self.context = VmContext(self, services, self.console, own_console)
+        wanted = None if modules is None else set(modules)
+        for name, install in module_installers():
+            if wanted is None or name in wanted:
+                install(self.context)
+        self.builtin_names = shared_names(tuple(sorted(k for k in self.privileged.env if isinstance(k, str))))
+        self.privileged.collect()  # the garbage of installing, before the VM sits idle
+
+    # -- coroutine states, for arming hooks from another thread ---------------------------
+    def _register_state(self, address: str) -> None:
+        with self._states_lock:
+            self._states.add(int(address, 16))
+
+    def _forget_states(self, addresses: str) -> None:
+        with self._states_lock:
+            self._states.difference_update(int(a, 16) for a in addresses.split())
+
+    def arm_hooks(self) -> None:
+        """Make every coroutine of the VM run its hook at its next instruction (thread-safe)."""
+        armer = hook_armer()
+        if armer is None:
+            return
+        with self._states_lock:
+            armer.arm(self._states)
+
+    def release_states(self) -> None:
+        """The run is over: forget the coroutines (Python first, then Lua lets them go)."""
+        with self._states_lock:
+            self._states.clear()
+        self.privileged.release_coroutines()
+
+    @contextmanager
+    def memory_headroom(self) -> Iterator[None]:
+        """Lift the memory cap while the runtime tears a run down: a script that died of
+        "not enough memory" leaves the VM full, and closing its coroutines needs a little."""
+        limit = self.runtime.get_max_memory()
+        if limit:
+            self.runtime.set_max_memory(limit + TEARDOWN_HEADROOM)
+        try:
+            yield
+        finally:
+            if limit:
+                self.runtime.set_max_memory(limit)
+
+    def add_binding(self, name: str, fn: Callable[..., Awaitable[Any]]) -> int:
+        self.bindings.append((name, fn))
+        return len(self.bindings)
+
+    def compile(self, source: str, chunkname: str = "executor") -> Any:
+        """Compile a text chunk in the sandbox env; raises ``LuaCompileError``."""
+        if not isinstance(source, str):
+            raise LuaCompileError("lua compile: source must be a string")
+        try:
+            result = self.privileged.compile(source, chunkname)
+        except lupa.LuaMemoryError as exc:
+            raise LuaCompileError("lua compile: not enough memory") from exc
+        except UnicodeDecodeError as exc:
+            raise LuaCompileError("lua compile: invalid UTF-8") from exc
+        if isinstance(result, tuple):
+            raise LuaCompileError(compile_error_message(str(result[1]), chunkname))
+        return result
+
+    def spawn(self, lua_fn: Any, args: tuple[Any, ...]) -> bool:
+        run = self.active_run
+        if run is None or lupa.lua_type(lua_fn) != "function":
+            return False
+        return run.post_spawn(lua_fn, args)
+
+    def get_globals(self) -> dict[str, Any]:
+        """The user's globals that are plain data (functions, coroutines and the like left out)."""
+        out: dict[str, Any] = {}
+        for key, value in self.privileged.env.items():
+            if not isinstance(key, str) or key in self.builtin_names:
+                continue
+            try:
+                out[key] = self.context.from_lua(value)
+            except LuaArgumentError:
+                continue
+        return out
+
+    def set_global(self, name: str, value: Any) -> None:
+        self.privileged.env[name] = self.context.to_lua(value)
+
+    def close(self) -> None:
+        """Drop the VM: stop its run (if any) and run the modules' ``on_close`` handlers."""
+        if self.closed:
+            return
+        self.closed = True
+        run = self.active_run
+        if run is not None:
+            run.request_kill("stop")
+        self.context.run_closers()

@@ -1,0 +1,236 @@
+"""The kernel's state outside Jupyter: the fleet, the bot ``%use`` binds, the cell VM.
+
+Plain async Python, so it can be driven without a kernel. Output goes to an
+:class:`OutputSink` (the kernel publishes it on IOPub); ``emit`` and ``display`` are called
+from Lua worker threads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import lupa.lua54 as lupa
+
+from seraph_kernel.engine.context import binding_error
+from seraph_kernel.errors import LuaCompileError, UnknownBot
+from seraph_kernel.kernel.lazy_fleet import LazyFleet
+from seraph_kernel.kernel.magics.base import MagicError
+
+
+class OutputSink(Protocol):
+    """Where a cell's Lua output goes; both methods may be called from any thread."""
+
+    def emit(self, level: str, text: str) -> None: ...
+
+    def display(self, value: Any) -> None: ...
+
+    def clear_output(self, wait: bool) -> None: ...
+
+
+@dataclass
+class CellOutcome:
+    """How a Lua cell ended: its returned values, or an error (``ename``/``evalue``)."""
+
+    results: tuple[Any, ...] = ()
+    ename: str | None = None
+    evalue: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.ename is None
+
+
+class CellServices:
+    """The :class:`~seraph_kernel.engine.contract.ScriptServices` of the cell VM."""
+
+    def __init__(self, session: CellRunner) -> None:
+        self._session = session
+
+    @property
+    def fleet(self) -> LazyFleet:
+        return self._session.fleet
+
+    def client_id(self) -> str | None:
+        return self._session.bot_id
+
+    def emit(self, level: str, text: str) -> None:
+        self._session.sink.emit(level, text)
+
+    def display(self, value: Any) -> None:
+        self._session.sink.display(value)
+
+
+class CellRunner:
+    """One kernel's Lua cells: a long-lived VM whose globals persist, bound to a bot."""
+
+    def __init__(self, sink: OutputSink, fleet: LazyFleet | None = None) -> None:
+        self.sink = sink
+        self.fleet = fleet or LazyFleet()
+        self.bot_id: str | None = None
+        self._engine: Any = None
+        self._vm: Any = None
+        self._run: Any = None
+        self._getmetatable: Any = None
+        self._tostring: Any = None
+
+    # -- bots ------------------------------------------------------------------------------
+    async def use(self, bot_id: str) -> dict[str, Any]:
+        """Bind ``getClient()`` to ``bot_id``; raises ``UnknownBot``. Returns its snapshot."""
+        snapshot = await self.fleet.get_bot(bot_id)
+        self.bot_id = bot_id
+        return snapshot
+
+    async def bot(self, explicit: str | None = None) -> str:
+        """The bot a magic acts on: the one named, else the ``%use`` one."""
+        if explicit:
+            await self.fleet.get_bot(explicit)
+            return explicit
+        if self.bot_id is None:
+            raise MagicError("no bot selected: %use <id> or %create_bot first")
+        try:
+            await self.fleet.get_bot(self.bot_id)
+        except UnknownBot:
+            raise MagicError(f"the bot in use ({self.bot_id}) no longer exists: %use another") from None
+        return self.bot_id
+
+    # -- Lua -------------------------------------------------------------------------------
+    async def vm(self) -> Any:
+        """The cell VM, made on first use; its engine runs async bindings on this loop."""
+        if self._vm is None:
+            from seraph_kernel.engine.engine import LuaEngine
+
+            engine = LuaEngine(limits=cell_limits(), loop=asyncio.get_running_loop())
+            await engine.start()
+            vm = engine.new_vm(CellServices(self))
+            vm.context.env["clear_output"] = vm.context.function("clear_output", self._clear_output)
+            vm.context.env["display"] = vm.privileged.make_function(self._display_raw)
+            pristine = vm.runtime.globals()  # the runtime's own library, not the user's env
+            self._getmetatable, self._tostring = pristine.debug.getmetatable, pristine.tostring
+            self._engine, self._vm = engine, vm
+        return self._vm
+
+    def _display_raw(self, *args: Any) -> tuple[bool, Any]:
+        """``display(value)`` in cells gets the Lua value itself (functions, vectors, tables
+        holding functions), not its plain-data copy: any value can be shown. The
+        ``(ok, result)`` pair is the runtime's binding convention."""
+        try:
+            self.sink.display(args[0] if args else None)
+            return True, None
+        except BaseException as exc:
+            return False, binding_error("display", exc)
+
+    def _clear_output(self, wait: Any = False) -> None:
+        """``clear_output(wait?)`` in cells: clear the cell's output (``wait``: at the next one)."""
+        self.sink.clear_output(bool(wait))
+
+    def globals(self) -> dict[str, Any]:
+        """The user's plain-data globals (``%%python``'s ``lua``)."""
+        return self._idle_vm().get_globals()
+
+    def set_global(self, name: str, value: Any) -> None:
+        """Set a global from plain Python data (``nil`` for ``None``)."""
+        self._idle_vm().set_global(name, value)
+
+    def _idle_vm(self) -> Any:
+        if self._vm is None:
+            raise RuntimeError("the Lua VM starts with the first cell")
+        if self._run is not None:
+            raise RuntimeError("a Lua cell is running")
+        return self._vm
+
+    def completion_namespace(self) -> Any:
+        """The raw Lua environment of cells (tables, functions, metatables), or ``None`` while
+        the VM is busy or not made yet. Only read, never called."""
+        if self._vm is None or self._run is not None:
+            return None
+        return self._vm.context.env
+
+    def lookup(self, name: str) -> Any:
+        """The value ``a.b.c`` names among the globals, or ``None`` (nothing is called)."""
+        namespace = self.completion_namespace()
+        if namespace is None or not re.fullmatch(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*", name):
+            return None
+        value = namespace
+        for key in name.split("."):
+            if lupa.lua_type(value) != "table":
+                return None
+            value = value[key]
+        return value
+
+    def tostring(self, value: Any) -> str | None:
+        """``tostring(value)`` when its metatable defines ``__tostring`` (vectors), else
+        ``None``; safe inside a run (``display`` from Lua) because it only calls Lua."""
+        if self._getmetatable is None:
+            return None
+        meta = self._getmetatable(value)
+        if lupa.lua_type(meta) != "table" or meta["__tostring"] is None:
+            return None
+        return str(self._tostring(value))
+
+    @property
+    def running(self) -> bool:
+        """A cell is running: the VM's lock is held, so no reads of its globals now."""
+        return self._run is not None
+
+    async def run(self, source: str, chunkname: str) -> CellOutcome:
+        """Compile and run ``source``; errors come back in the outcome, never raised."""
+        vm = await self.vm()
+        try:
+            function = vm.compile(source, chunkname=chunkname)
+        except LuaCompileError as err:
+            return CellOutcome(ename="LuaSyntaxError", evalue=_compile_message(str(err), chunkname))
+        run = self._run = self._engine.run(vm, function)
+        try:
+            record = await run.wait()
+        finally:
+            self._run = None
+        return _outcome(run, record)
+
+    def interrupt(self) -> bool:
+        """End the running cell (kernel interrupt); ``False`` when none runs."""
+        if self._run is None:
+            return False
+        self._run.interrupt()
+        return True
+
+    async def close(self) -> None:
+        if self._run is not None:
+            await self._run.stop()
+        if self._engine is not None:
+            self._vm.close()
+            await self._engine.close()
+            self._engine = self._vm = None
+        await self.fleet.close()
+
+
+CELL_OUTPUT_LIMIT_BYTES = 1 << 30
+
+
+def cell_limits() -> Any:
+    """Cells run until they end or are interrupted (no budget without yielding), and may
+    return big tables: the display folds them, so the scripts' 1 MB result cap does not apply."""
+    from seraph_kernel.engine.engine import Limits
+
+    return Limits(budget_ms=None, output_limit_bytes=CELL_OUTPUT_LIMIT_BYTES)
+
+
+def _compile_message(message: str, chunkname: str) -> str:
+    """``lua compile: 2: ...`` -> ``executor:2: ...`` so the traceback finds the cell line."""
+    prefix = "lua compile: "
+    if message.startswith(prefix):
+        rest = message[len(prefix) :]
+        return rest if rest.startswith(chunkname) else f"{chunkname}:{rest}"
+    return message
+
+
+def _outcome(run: Any, record: Any) -> CellOutcome:
+    error = record.error or {}
+    if record.state == "COMPLETE":
+        return CellOutcome(results=tuple(run.lua_results or ()))
+    if error.get("message") == "KeyboardInterrupt" or (record.state == "CANCELLED" and not error):
+        return CellOutcome(ename="KeyboardInterrupt", evalue="interrupted")
+    names = {"DEADLINE_EXCEEDED": "LuaTimeout", "OUTPUT_SIZE_LIMIT_EXCEEDED": "LuaOutputLimit"}
+    return CellOutcome(ename=names.get(error.get("code"), "LuaError"), evalue=str(error.get("message")))

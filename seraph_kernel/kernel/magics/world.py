@@ -1,0 +1,69 @@
+"""``%warp``, ``%leave``, ``%walk_to``: moving the bot between and within worlds."""
+
+from __future__ import annotations
+
+import argparse
+
+from seraph_kernel.kernel.magics.base import Magic, MagicContext, MagicError
+from seraph_kernel.kernel.widgets.text import position_text
+
+
+async def _warp(ctx: MagicContext, args: argparse.Namespace, body: str | None) -> None:
+    bot_id = await ctx.runner.bot(args.bot)
+    code = await ctx.runner.fleet.warp(bot_id, args.world, wait=True)
+    if code:
+        raise MagicError(f"warp {bot_id} to {args.world}: {code}")
+    snapshot = await ctx.runner.fleet.get_bot(bot_id)
+    where = position_text(snapshot.get("player_position"))
+    ctx.print(f"{bot_id} is in {snapshot.get('current_world')} at {where}")
+
+
+async def _leave(ctx: MagicContext, args: argparse.Namespace, body: str | None) -> None:
+    bot_id = await ctx.runner.bot(args.bot)
+    code = await ctx.runner.fleet.leave(bot_id)
+    if code:
+        raise MagicError(f"leave {bot_id}: {code}")
+    ctx.print(f"{bot_id}: menu_ready")
+
+
+async def _walk_to(ctx: MagicContext, args: argparse.Namespace, body: str | None) -> None:
+    bot_id = await ctx.runner.bot(args.bot)
+    code = await ctx.runner.fleet.walk_to(bot_id, args.x, args.y)
+    if code:
+        raise MagicError(f"walk_to {args.x} {args.y} ({bot_id}): {code}")
+    snapshot = await ctx.runner.fleet.get_bot(bot_id)
+    ctx.print(f"{bot_id} is at {position_text(snapshot.get('player_position'))}")
+
+
+def _bot_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--bot", help="a bot id (default: the %%use bot)")
+
+
+def _warp_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("world", help="the world's name")
+    _bot_option(parser)
+
+
+def _walk_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("x", type=int, help="tile column")
+    parser.add_argument("y", type=int, help="tile row")
+    _bot_option(parser)
+
+
+MAGICS = [
+    Magic(
+        "warp",
+        "Join a world (following redirects) and wait until in it.",
+        _warp,
+        _warp_arguments,
+        synopsis="%warp <world> [--bot id]",
+    ),
+    Magic("leave", "Leave the world, back to the menu.", _leave, _bot_option, synopsis="%leave [--bot id]"),
+    Magic(
+        "walk_to",
+        "Walk to a tile along the A* path; waits until there.",
+        _walk_to,
+        _walk_arguments,
+        synopsis="%walk_to <x> <y> [--bot id]",
+    ),
+]

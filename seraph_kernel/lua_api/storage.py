@@ -1,0 +1,96 @@
+"""``storage`` (scoped to the bound bot, ``bot:<id>``) and ``globalStorage`` (``global``):
+persistent key/value stores kept by the fleet (SQLite for a LocalFleet), so values survive a
+restart and are shared by every script and notebook of that fleet.
+
+Keys are strings; values are anything JSON can hold. ``set(k, nil)`` deletes ``k``. A value
+JSON cannot hold (a function, a cyclic table, ``NaN``) raises an error naming the call and
+stores nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from seraph_kernel.engine.contract import LuaArgumentError, ModuleContext
+from seraph_kernel.lua_api.client.conventions import game_call, lua_arity, require_str
+
+STORAGE_LUA = """
+local label, get, set, delete, keys, clear = ...
+local Store = {__name = label}
+Store.__index = Store
+local store = setmetatable({}, Store)
+local function check(name, self)
+  if self ~= store then
+    error(label .. ":" .. name .. ": call it with ':' (" .. label .. ":" .. name .. "(...))", 3)
+  end
+end
+function Store:get(k) check("get", self) return get(k) end
+function Store:set(k, v) check("set", self) return set(k, v) end
+function Store:delete(k) check("delete", self) return delete(k) end
+function Store:keys() check("keys", self) return keys() end
+function Store:clear() check("clear", self) return clear() end
+Store.__newindex = function() error(label .. ": use " .. label .. ":set(key, value)", 2) end
+return store
+"""
+
+
+class ScopedStore:
+    """The Python side of one store: ``storage`` (the bound bot's scope) or ``globalStorage``."""
+
+    def __init__(self, services: Any, label: str) -> None:
+        self._services = services
+        self.label = label
+
+    def _fleet_and_scope(self, call: str) -> tuple[Any, str]:
+        name = f"{self.label}:{call}"
+        fleet = self._services.fleet
+        if fleet is None:
+            raise LuaArgumentError(f"{name}: no fleet is attached")
+        if self.label == "globalStorage":
+            return fleet, "global"
+        client_id = self._services.client_id()
+        if client_id is None:
+            raise LuaArgumentError(f"{name}: no bot is bound to this script")
+        return fleet, f"bot:{client_id}"
+
+    async def get(self, key: Any = None) -> Any:
+        require_str(f"{self.label}:get", "key", key)
+        fleet, scope = self._fleet_and_scope("get")
+        return await game_call(f"{self.label}:get", fleet.storage_get(scope, key))
+
+    async def set(self, key: Any = None, value: Any = None) -> None:
+        name = f"{self.label}:set"
+        require_str(name, "key", key)
+        fleet, scope = self._fleet_and_scope("set")
+        if value is None:
+            await game_call(name, fleet.storage_delete(scope, key))
+            return
+        try:
+            json.dumps(value, allow_nan=False)
+        except (TypeError, ValueError) as err:
+            raise LuaArgumentError(f"{name}: value is not JSON-serialisable ({err})") from None
+        await game_call(name, fleet.storage_set(scope, key, value))
+
+    async def delete(self, key: Any = None) -> bool:
+        require_str(f"{self.label}:delete", "key", key)
+        fleet, scope = self._fleet_and_scope("delete")
+        return bool(await game_call(f"{self.label}:delete", fleet.storage_delete(scope, key)))
+
+    async def keys(self) -> list[str]:
+        fleet, scope = self._fleet_and_scope("keys")
+        return sorted(await game_call(f"{self.label}:keys", fleet.storage_keys(scope)))
+
+    async def clear(self) -> None:
+        fleet, scope = self._fleet_and_scope("clear")
+        await game_call(f"{self.label}:clear", fleet.storage_clear(scope))
+
+
+def install(ctx: ModuleContext) -> None:
+    for label in ("storage", "globalStorage"):
+        store = ScopedStore(ctx.services, label)
+        calls = [
+            ctx.async_function(f"{label}:{call}", lua_arity(getattr(store, call)))
+            for call in ("get", "set", "delete", "keys", "clear")
+        ]
+        ctx.env[label] = ctx.lua(STORAGE_LUA, label, *calls)

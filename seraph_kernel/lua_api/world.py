@@ -1,0 +1,184 @@
+"""The world snapshot of ``lua-api.md`` (``client:world()``, ``getWorld()``): ``name``,
+``size``, ``entrance``, ``tile``, ``tiles``, ``findTiles``, ``collectables``, ``enemies``,
+``players``.
+
+The class is a thin Lua shell (it keeps each snapshot's bot and view handle out of reach).
+Tile reads go to the VM's cached world views (:mod:`bot_views`) and return plain values the
+Lua side builds tables from (``world:tile`` costs one Python call); the live reads
+(collectables, enemies, players) ask the fleet and convert rows to the documented fields.
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+from seraph_kernel.engine.contract import ModuleContext
+from seraph_kernel.engine.values import Vec2, Vec2i
+from seraph_kernel.lua_api.client.conventions import game_call, lua_arity
+from seraph_kernel.lua_api.client.views import WorldViews
+
+WORLD_LUA = """
+local calls, new2i = ...
+local World = {__name = "World"}
+World.__index = World
+World.__tostring = function(w) return "World(" .. tostring(w.name) .. ")" end
+local state = setmetatable({}, {__mode = "k"})
+
+local function state_of(name, self)
+  local s = state[self]
+  if s == nil then
+    error(name .. ": expected a world, got " .. type(self) .. " (call it as world:" .. name .. "(...))", 3)
+  end
+  return s
+end
+
+-- Calls that Python answers in full (tail calls keep the script's line in error messages).
+for _, name in ipairs({"size", "entrance", "collectables", "enemies", "players"}) do
+  local call = calls[name]
+  World[name] = function(self, ...)
+    local s = state_of(name, self)
+    return call(s.handle, s.client, ...)
+  end
+end
+
+-- The hot reads build their tables here; Python returns plain values, or nil and a message.
+local tileAt, allTiles, findTiles = calls.tile, calls.tiles, calls.findTiles
+
+-- A Vector2i answers getmetatable() with its class name (the vector module's __metatable);
+-- checking that here spares the hot path a conversion round trip through Python.
+local function kind(v)
+  local mt = getmetatable(v)
+  if type(mt) == "string" then return mt end
+  return type(v)
+end
+
+function World:tile(p)
+  local handle = state_of("tile", self).handle
+  if getmetatable(p) ~= "Vector2i" then error("tile: expected Vector2i, got " .. kind(p), 2) end
+  local x, y = p.x, p.y
+  local f, b, w, r = tileAt(handle, x, y)
+  if f == nil then error(b, 2) end
+  return {foreground = f, background = b, water = w, wire = r, point = new2i(x, y)}
+end
+
+function World:tiles()
+  local width, fg, bg, wa, wi = allTiles(state_of("tiles", self).handle)
+  local out = {}
+  for i = 1, #fg do
+    local n = i - 1
+    out[i] = {foreground = fg[i], background = bg[i], water = wa[i], wire = wi[i],
+              point = new2i(n % width, n // width)}
+  end
+  return out
+end
+
+function World:findTiles(blockId)
+  local width, found = findTiles(state_of("findTiles", self).handle, blockId)
+  if width == nil then error(found, 2) end
+  local out = {}
+  for i = 1, #found do
+    local n = found[i]
+    out[i] = new2i(n % width, n // width)
+  end
+  return out
+end
+
+return function(client, handle, name)
+  local w = setmetatable({name = name}, World)
+  state[w] = {client = client, handle = handle}
+  return w
+end
+"""
+
+GET_WORLD_LUA = """
+local env = ...
+return function()
+  local client = env.getClient()
+  if client == nil then error("getWorld: no bot is bound to this script", 2) end
+  return client:world()
+end
+"""
+
+
+def collectable_row(row: dict[str, Any]) -> dict[str, Any]:
+    """A fleet collectable as Lua sees it: ``{id, blockType, amount, inventoryType, position,
+    isGem}``, ``position`` a ``Vector2`` in world units."""
+    return {
+        "id": row["id"],
+        "blockType": row["block_type"],
+        "amount": row["amount"],
+        "inventoryType": row["inventory_type"],
+        "position": Vec2(float(row["pos_x"]), float(row["pos_y"])),
+        "isGem": bool(row["is_gem"]),
+    }
+
+
+def enemy_row(row: dict[str, Any]) -> dict[str, Any]:
+    """``{id, kind, point, hp, maxHp}``."""
+    return {
+        "id": row["ai_id"],
+        "kind": row["ai_kind"],
+        "point": Vec2i(int(row["x"]), int(row["y"])),
+        "hp": row["hp"],
+        "maxHp": row["max_hp"],
+    }
+
+
+def player_row(row: dict[str, Any]) -> dict[str, Any]:
+    """``{userId, nick, position}``, ``position`` a ``Vector2`` in world units."""
+    pos = row.get("position") or {}
+    return {
+        "userId": row["user_id"],
+        "nick": row["nick"],
+        "position": Vec2(float(pos.get("world_x", 0.0)), float(pos.get("world_y", 0.0))),
+    }
+
+
+def define_world_class(ctx: ModuleContext, session: Any) -> Any:
+    """The Lua constructor ``new(client_id, handle, name)`` of world snapshots.
+
+    ``session`` is the VM's :class:`~seraph_kernel.lua_api.client.state.ClientState`; a world
+    snapshot exists only after ``client:world()`` attached it, so ``session.views`` is set."""
+
+    async def rows(name: str, fetch: Any, convert: Any) -> Any:
+        got = await game_call(name, fetch)
+        return [convert(row) for row in got] if isinstance(got, list) else got
+
+    async def collectables(_handle: int, client_id: str) -> Any:
+        return await rows("collectables", session.fleet.collectables(client_id), collectable_row)
+
+    async def enemies(_handle: int, client_id: str) -> Any:
+        return await rows("enemies", session.fleet.enemies(client_id), enemy_row)
+
+    async def players(_handle: int, client_id: str) -> Any:
+        minimap = await game_call("players", session.fleet.minimap(client_id))
+        if not isinstance(minimap, dict):
+            return minimap
+        return [player_row(row) for row in minimap.get("other_players", [])]
+
+    def read(name: str, method: str) -> Any:
+        """A binding reading through the session's current views (made on first world())."""
+        limit = len(inspect.signature(getattr(WorldViews, method)).parameters) - 1
+
+        def call(*args: Any) -> Any:
+            return getattr(session.views, method)(*args[:limit])
+
+        return ctx.function(name, call)
+
+    calls = {
+        "size": read("size", "size"),
+        "entrance": read("entrance", "entrance"),
+        "tile": read("tile", "tile"),
+        "tiles": read("tiles", "tiles"),
+        "findTiles": read("findTiles", "find"),
+        "collectables": ctx.async_function("collectables", lua_arity(collectables)),
+        "enemies": ctx.async_function("enemies", lua_arity(enemies)),
+        "players": ctx.async_function("players", lua_arity(players)),
+    }
+    return ctx.lua(WORLD_LUA, ctx.to_lua(calls), ctx.env.Vector2i.new)
+
+
+def install(ctx: ModuleContext) -> None:
+    """``getWorld()``: the shorthand for ``getClient():world()``."""
+    ctx.env.getWorld = ctx.lua(GET_WORLD_LUA, ctx.env)
