@@ -16,10 +16,24 @@ take them for keywords; the output is always cut from the unrenamed text.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from seraph_kernel.dialect.errors import LuauSyntaxError
-from seraph_kernel.dialect.lexer import INTERP, KEYWORDS, NAME, NUMBER, OP, STRING, Token, line_of, tokenize
+from seraph_kernel.dialect.lexer import (
+    INTERP,
+    KEYWORDS,
+    NAME,
+    NUMBER,
+    OP,
+    STRING,
+    Stream,
+    Token,
+    line_of,
+    match_bracket,
+    scan,
+)
+from seraph_kernel.dialect.literals import fix_escapes
 
 _RENAMES = {b"type": b"_ype", b"typeof": b"_ypeof", b"export": b"_xport", b"continue": b"_ontinue"}
 _STATEMENT_ENDERS = frozenset(
@@ -41,49 +55,85 @@ class Prepared:
     work: bytes
     parse_src: bytes
     casts: tuple[int, ...]
+    strings: tuple[tuple[int, int, bytes], ...]
+    """Quoted strings whose escapes Lua 5.4 would refuse: (start, end, fixed literal)."""
+
+
+# Fast paths: the common shapes after ``local``, ``for`` and ``function`` (names with no
+# type or a plain named type, a parameter list of such names, an optional plain return
+# type) are matched by one regex and their annotations blanked without lexing tokens. Any
+# other shape (generics, table or function types, attributes...) goes token by token.
+_SIMPLE_TYPE = rb"[A-Za-z_][A-Za-z0-9_.]*(?![A-Za-z0-9_.])\??"
+_ANNOTATED = rb"[A-Za-z_][A-Za-z0-9_]*(?![A-Za-z0-9_])(?:[ \t]*:[ \t]*" + _SIMPLE_TYPE + rb")?"
+_ANNOTATED_LIST = rb"(?P<names>(?P<typed>" + _ANNOTATED + rb"(?:[ \t]*,[ \t]*" + _ANNOTATED + rb")*))"
+_PARAMS = rb"(?:(?:" + _ANNOTATED + rb"|\.\.\.(?:[ \t]*:[ \t]*" + _SIMPLE_TYPE + rb")?)[ \t]*,?[ \t]*)*"
+_PLAIN = {
+    b"local": re.compile(rb"local[ \t]+(?:" + _ANNOTATED_LIST + rb"[ \t]*=(?!=)|(?=function[^A-Za-z0-9_]))"),
+    b"for": re.compile(rb"for[ \t]+" + _ANNOTATED_LIST + rb"[ \t]*(?:=(?!=)|in[ \t])"),
+    b"function": re.compile(
+        rb"function(?P<names>(?:[ \t]+[A-Za-z_][A-Za-z0-9_.:]*(?![A-Za-z0-9_.:]))?[ \t]*\((?P<typed>[ \t]*"
+        + _PARAMS
+        + rb")\))"
+        rb"(?:[ \t]*(?P<ret>:[ \t]*" + _SIMPLE_TYPE + rb"))?(?![ \t\r\n]*[-:<|&?.(\[{])"
+    ),
+}
+_ANNOTATION = re.compile(rb":[ \t]*" + _SIMPLE_TYPE)
+# what makes ``continue`` a name (a call, an index, an assignment target), as Luau decides
+_AS_NAME = re.compile(rb"[ \t\r\n]*(?:[(=.\[:,{\"'`]|[-+*/%^]=|//=)")
+_CONTEXTUAL = re.compile(rb"(?<![A-Za-z0-9_])(?:type|typeof|export|continue|function)(?![A-Za-z0-9_])")
+_BLANK = bytes(b if b in (10, 13) else 32 for b in range(256))
+_UNICODE_ESCAPE = re.compile(rb"\\u\{([0-9A-Fa-f]*)\}")
+_BLANKS = b" \t\r\n\f\v"
+_WORD = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
+_DIGITS = frozenset(b"0123456789")
+_ENDING_CHARS = frozenset(b"\"'`])};")
 
 
 def prepare(src: bytes) -> Prepared:
-    """Tokenize ``src`` and erase its Luau-only type syntax (raises LuauSyntaxError)."""
-    eraser = _Eraser(src, tokenize(src))
-    eraser.run()
+    """Erase the Luau-only type syntax of ``src`` (raises LuauSyntaxError)."""
+    eraser = _Eraser(src)
+    scan(src, eraser)
     work = bytearray(src)
     for start, end in eraser.blanks:
-        for k in range(start, end):
-            if work[k] not in (10, 13):
-                work[k] = 32
+        work[start:end] = src[start:end].translate(_BLANK)
     parse = bytearray(work)
     for start, replacement in eraser.renames:
         parse[start : start + len(replacement)] = replacement
-    return Prepared(bytes(work), bytes(parse), tuple(eraser.casts))
+    return Prepared(bytes(work), bytes(parse), tuple(eraser.casts), tuple(eraser.strings))
 
 
 class _Eraser:
-    def __init__(self, src: bytes, tokens: list[Token]) -> None:
+    def __init__(self, src: bytes) -> None:
         self.src = src
-        self.t = tokens
-        self.n = len(tokens)
+        self.t = Stream(src, 0)
+        self.comments: dict[int, int] = {}  # comment end -> start
         self.blanks: list[tuple[int, int]] = []
         self.renames: list[tuple[int, bytes]] = []
         self.casts: list[int] = []
+        self.strings: list[tuple[int, int, bytes]] = []
 
     # -- helpers --------------------------------------------------------------------------
     def text(self, i: int) -> bytes:
-        return self.t[i].text if i < self.n else b""
+        tok = self.t[i]
+        return b"" if tok is None else tok.text
 
     def is_name(self, i: int) -> bool:
-        return i < self.n and self.t[i].kind == NAME and self.t[i].text not in KEYWORDS
+        tok = self.t[i]
+        return tok is not None and tok.kind == NAME and tok.text not in KEYWORDS
 
     def take_name(self, i: int) -> int:
         """Consume the name at ``i`` (renaming a contextual keyword) and return ``i + 1``."""
         tok = self.t[i]
-        if tok.text in _RENAMES:
+        if tok is not None and tok.text in _RENAMES:
             self.renames.append((tok.start, _RENAMES[tok.text]))
         return i + 1
 
+    def rename(self, tok: Token) -> None:
+        self.renames.append((tok.start, _RENAMES[tok.text]))
+
     def fail(self, i: int, what: str) -> LuauSyntaxError:
-        if i < self.n:
-            tok = self.t[i]
+        tok = self.t[i]
+        if tok is not None:
             near = "'" + tok.text.decode("utf-8", "replace") + "'"
             return LuauSyntaxError(line_of(self.src, tok.start), f"{what} near {near}")
         return LuauSyntaxError(line_of(self.src, len(self.src)), f"{what} near <eof>")
@@ -93,86 +143,141 @@ class _Eraser:
         if after > first:
             self.blanks.append((self.t[first].start, self.t[after - 1].end))
 
+    def before(self, pos: int) -> int:
+        """The offset just after the last token before ``pos`` (blanks and comments skipped)."""
+        src, comments = self.src, self.comments
+        while True:
+            while pos > 0 and src[pos - 1] in _BLANKS:
+                pos -= 1
+            start = comments.get(pos)
+            if start is None:
+                return pos
+            pos = start
+
+    def word_before(self, pos: int) -> bytes:
+        start = pos
+        while start > 0 and self.src[start - 1] in _WORD:
+            start -= 1
+        return self.src[start:pos]
+
     def statement_start(self, i: int) -> bool:
         """Whether token ``i`` can begin a statement (what precedes it ends one)."""
-        if i == 0:
+        if i > 0:
+            prev = self.t[i - 1]
+            if prev.kind == NAME:
+                return prev.text not in KEYWORDS or prev.text in _STATEMENT_ENDERS
+            if prev.kind in (NUMBER, STRING):
+                return True
+            return prev.kind == OP and prev.text in _ENDING_OPS
+        return self.statement_start_at(self.t[0].start)
+
+    def statement_start_at(self, offset: int) -> bool:
+        """``statement_start`` for the token at ``offset``, from the bytes before it."""
+        pos = self.before(offset)
+        if pos == 0:
             return True
-        prev = self.t[i - 1]
-        if prev.kind == NAME:
-            return prev.text not in KEYWORDS or prev.text in _STATEMENT_ENDERS
-        if prev.kind in (NUMBER, STRING):
-            return True
-        return prev.kind == OP and prev.text in _ENDING_OPS
+        c = self.src[pos - 1]
+        if c in _WORD:
+            word = self.word_before(pos)
+            return word[0] in _DIGITS or word not in KEYWORDS or word in _STATEMENT_ENDERS
+        return c in _ENDING_CHARS or self.src[pos - 3 : pos] == b"..."
+
+    def after_callee(self, i: int) -> bool:
+        """Whether token ``i`` follows a name or a closing bracket (``f<<T>>(x)``)."""
+        if i > 0:
+            prev = self.t[i - 1]
+            return (prev.kind == NAME and prev.text not in KEYWORDS) or (
+                prev.kind == OP and prev.text in _EXPRESSION_ENDS
+            )
+        pos = self.before(self.t[0].start)
+        if pos == 0:
+            return False
+        c = self.src[pos - 1]
+        if c in _WORD:
+            word = self.word_before(pos)
+            return word[0] not in _DIGITS and word not in KEYWORDS
+        return c in b")]"
 
     def continue_statement(self, i: int) -> bool:
         """Whether ``continue`` at ``i`` is the statement (Luau: not followed by what would
         make it a call, an index or an assignment target)."""
         if not self.statement_start(i):
             return False
-        if i + 1 >= self.n:
-            return True
         nxt = self.t[i + 1]
-        return nxt.text not in _CONTINUE_AS_NAME and nxt.kind not in (STRING, INTERP)
+        return nxt is None or (nxt.text not in _CONTINUE_AS_NAME and nxt.kind not in (STRING, INTERP))
 
     # -- the walk -------------------------------------------------------------------------
-    def run(self) -> None:
-        i = 0
-        while i < self.n:
-            tok = self.t[i]
-            if tok.kind == NAME:
-                word = tok.text
-                if word == b"local":
-                    i = self.local(i + 1)
-                    continue
-                if word == b"for":
-                    i = self.names(i + 1)
-                    continue
-                if word == b"function":
-                    i = self.function(i + 1)
-                    continue
-                if word in (b"type", b"export") and self.statement_start(i):
-                    after = self.alias(i)
-                    if after is not None:
-                        i = after
-                        continue
-                if word == b"continue" and self.continue_statement(i):
-                    i += 1
-                    continue
-                if word in _RENAMES:
-                    self.renames.append((tok.start, _RENAMES[word]))
-                i += 1
-            elif tok.kind == OP:
-                op = tok.text
-                if op == b"::":
-                    self.casts.append(tok.start)
-                    after = self.type(i + 1)
-                    self.blank(i, after)
-                    i = after
-                elif op == b"@":
-                    i = self.attribute(i)
-                elif (
-                    op == b"<"
-                    and self.text(i + 1) == b"<"
-                    and self.t[i + 1].start == tok.end
-                    and self.after_callee(i)
-                ):
-                    after = self.balanced(i + 1, angles=True)
-                    if self.text(after) != b">":
-                        raise self.fail(after, "expected '>' to close explicit type instantiation")
-                    self.blank(i, after + 1)
-                    i = after + 1
-                else:
-                    i += 1
-            else:
-                i += 1
+    def comment(self, start: int, end: int) -> None:
+        self.comments[end] = start
 
-    def after_callee(self, i: int) -> bool:
-        if i == 0:
-            return False
-        prev = self.t[i - 1]
-        return (prev.kind == NAME and prev.text not in KEYWORDS) or (
-            prev.kind == OP and prev.text in _EXPRESSION_ENDS
-        )
+    def escaped_string(self, start: int, end: int) -> None:
+        """Luau reads an unknown escape (``\\{``, ``\\q``) as the character; Lua 5.4 refuses it."""
+        raw = self.src[start:end]
+        for m in _UNICODE_ESCAPE.finditer(raw):
+            if not m.group(1) or int(m.group(1), 16) > 0x10FFFF:
+                raise LuauSyntaxError(
+                    line_of(self.src, start), "invalid escape sequence: \\u{...} must be at most 10FFFF"
+                )
+        fixed = raw[:1] + fix_escapes(raw[1:-1], quote_plain=False) + raw[-1:]
+        if fixed != raw:
+            self.strings.append((start, end, fixed))
+
+    def trigger(self, start: int, end: int, in_braces: bool) -> int:
+        """Handle the trigger at ``start``; returns where the scan goes on."""
+        src = self.src
+        word = src[start:end]
+        plain = _PLAIN.get(word)
+        if plain is not None:
+            m = plain.match(src, start)
+            if m is not None and (m.group("names") is None or not _CONTEXTUAL.search(m.group("names"))):
+                typed = m.group("typed")
+                if typed is not None and b":" in typed:
+                    self.blanks += [
+                        a.span() for a in _ANNOTATION.finditer(src, m.start("typed"), m.end("typed"))
+                    ]
+                if m.groupdict().get("ret") is not None:
+                    self.blanks.append(m.span("ret"))
+                return m.end()
+        elif word == b"continue" or word == b"typeof":
+            if word == b"typeof" or not self.statement_start_at(start) or _AS_NAME.match(src, end):
+                self.renames.append((start, _RENAMES[word]))
+            return end
+        self.t = Stream(src, start, in_braces=in_braces)
+        after = self.dispatch()
+        return self.t[after - 1].end
+
+    def dispatch(self) -> int:
+        tok = self.t[0]
+        word = tok.text
+        if word == b"local":
+            return self.local(1)
+        if word == b"for":
+            return self.names(1)
+        if word == b"function":
+            return self.function(1)
+        if word in (b"type", b"export") and self.statement_start(0):
+            after = self.alias(0)
+            if after is not None:
+                return after
+        if word == b"continue" and self.continue_statement(0):
+            return 1
+        if word in _RENAMES:
+            self.rename(tok)
+            return 1
+        if word == b"::":
+            self.casts.append(tok.start)
+            after = self.type(1)
+            self.blank(0, after)
+            return after
+        if word == b"@":
+            return self.attribute(0)
+        if self.text(1) == b"<" and self.t[1].start == tok.end and self.after_callee(0):
+            after = self.balanced(1, angles=True)
+            if self.text(after) != b">":
+                raise self.fail(after, "expected '>' to close explicit type instantiation")
+            self.blank(0, after + 1)
+            return after + 1
+        return 1
 
     def local(self, i: int) -> int:
         if self.text(i) == b"function":
@@ -257,8 +362,7 @@ class _Eraser:
             raise self.fail(i, "expected '(' when parsing function")
         i = self.balanced(i, angles=False)
         depth = 1
-        while i < self.n:
-            tok = self.t[i]
+        while (tok := self.t[i]) is not None:
             if tok.kind == NAME:
                 if tok.text in (b"function", b"do", b"repeat") or (
                     tok.text == b"if" and self.statement_start(i)
@@ -286,10 +390,19 @@ class _Eraser:
     # -- types ----------------------------------------------------------------------------
     def balanced(self, i: int, *, angles: bool) -> int:
         """Index after the bracket that closes the one at ``i``."""
+        tok = self.t[i]
+        if tok is not None:
+            end = match_bracket(self.src, tok.end, angles)
+            if end is not None:
+                self.t.cut(i, end)
+                return i + 1
+        return self.balanced_tokens(i, angles=angles)
+
+    def balanced_tokens(self, i: int, *, angles: bool) -> int:
+        """``balanced`` token by token (exact errors, interpolated strings)."""
         stack = [self.text(i)]
         j = i + 1
-        while j < self.n:
-            tok = self.t[j]
+        while (tok := self.t[j]) is not None:
             if tok.kind == OP:
                 op = tok.text
                 if op in (b"(", b"[", b"{") or (angles and op == b"<"):
@@ -318,9 +431,9 @@ class _Eraser:
                 return i
 
     def simple_type(self, i: int) -> int:
-        if i >= self.n:
-            raise self.fail(i, "expected type")
         tok = self.t[i]
+        if tok is None:
+            raise self.fail(i, "expected type")
         word = tok.text
         if tok.kind == STRING:
             return i + 1

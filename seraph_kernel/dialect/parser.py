@@ -15,8 +15,7 @@ _QUERY = """
 (continue_statement) @continue
 (if_expression) @if
 (for_generic_clause) @forin
-(string) @string
-(number) @number
+(string "`" @tick)
 """
 
 

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from tree_sitter import Node
 
 from seraph_kernel.dialect.errors import LuauSyntaxError
+from seraph_kernel.dialect.lexer import number_at, valid_number
+from seraph_kernel.dialect.literals import fix_escapes, fix_number
 from seraph_kernel.dialect.parser import interesting
 
 _CLOSER, _OPENER, _REPLACE = 0, 1, 2
@@ -25,12 +27,9 @@ _FUNCTIONS = frozenset(["function_declaration", "function_definition", "chunk"])
 _TRUTHY = frozenset(["number", "string", "true", "table_constructor", "function_definition"])
 _ITERATOR_FACTORIES = frozenset([b"pairs", b"ipairs"])
 _ITERATOR_METHODS = frozenset([b"gmatch", b"codes", b"wrap", b"lines"])
-_UNICODE_ESCAPE = re.compile(rb"\\u\{([0-9A-Fa-f]*)\}")
+# numerals Lua 5.4 reads differently: binary, "_" separators, integers past 2^53
+_ODD_NUMERAL = re.compile(rb"0[bB]|[0-9][0-9A-Za-z.]*_|[0-9]{16,}|0[xX][0-9A-Fa-f]{14,}")
 _CAST_CLIMB = frozenset(["arguments", "function_call", "string", "table_constructor", "vararg_expression"])
-_ESCAPE = re.compile(rb'\\(.)|"', re.DOTALL)
-_BACKSLASH = re.compile(rb"\\(.)", re.DOTALL)
-_LUA_ESCAPES = frozenset(b"abfnrtvxzu0123456789\\\"'\n\r")
-_BIG = 2**53
 
 
 class _Skip(Exception):
@@ -56,52 +55,19 @@ def _named(node: Node | None) -> list[Node]:
     return [c for c in node.named_children if c.type != "comment"]
 
 
-def fix_escapes(raw: bytes, quote_plain: bool) -> bytes:
-    """Luau string escapes -> Lua 5.4 ones: an unknown escape (``\\{``, ``\\```, ``\\q``)
-    is the character itself in Luau but an error in Lua. With ``quote_plain`` also escape
-    bare double quotes (for text that is put between double quotes)."""
-
-    def one(m: re.Match[bytes]) -> bytes:
-        c = m.group(1)
-        if c is None:
-            return b'\\"'
-        return m.group(0) if c[0] in _LUA_ESCAPES else c
-
-    if b"\\" not in raw and not (quote_plain and b'"' in raw):
-        return raw
-    return (_ESCAPE if quote_plain else _BACKSLASH).sub(one, raw)
-
-
-def fix_number(text: bytes) -> bytes | None:
-    """Luau numerals -> Lua: binary ``0b``, ``_`` separators, integers past 2^53 (Luau
-    numbers are doubles: such literals become float literals, as Luau rounds them)."""
-    plain = text.replace(b"_", b"")
-    low = plain.lower()
-    try:
-        if low.startswith(b"0b"):
-            value = int(low[2:], 2)
-        elif low.startswith(b"0x"):
-            if b"." in low or b"p" in low:
-                return plain if plain != text else None
-            value = int(low[2:], 16)
-        elif plain.isdigit():
-            value = int(plain)
-        else:
-            return plain if plain != text else None
-    except ValueError:
-        return None
-    if value >= _BIG:
-        return repr(float(value)).encode()
-    out = str(value).encode()
-    return out if out != text else None
-
-
 class Rewriter:
     """Collects the edits for one tree, then renders the output."""
 
-    def __init__(self, src: bytes, root: Node, casts: tuple[int, ...]) -> None:
+    def __init__(
+        self,
+        src: bytes,
+        root: Node,
+        casts: tuple[int, ...] = (),
+        strings: tuple[tuple[int, int, bytes], ...] = (),
+    ) -> None:
         self.src = src
         self.root = root
+        self.strings = strings
         self.edits: list[_Edit] = []
         self.labels = 0
         self.loops: dict[int, bytes] = {}
@@ -165,12 +131,15 @@ class Rewriter:
             self._guard(self.if_expression, node)
         for node in found.get("forin", ()):
             self._guard(self.for_in, node)
-        for node in found.get("string", ()):
-            self._guard(self.string, node)
-        for node in found.get("number", ()):
-            fixed = fix_number(self.text(node))
-            if fixed is not None:
-                self.replace(node, lambda fixed=fixed: fixed)
+        templates = {tick.parent.id: tick.parent for tick in found.get("tick", ()) if tick.parent is not None}
+        for node in templates.values():
+            self._guard(self.interpolated, node)
+        for start, end, fixed in self.strings:
+            self.edits.append(_Edit(start, end, _REPLACE, lambda fixed=fixed: fixed))
+        for m in _ODD_NUMERAL.finditer(self.src):
+            node = self.root.descendant_for_byte_range(m.start(), m.start() + 1)
+            if node is not None and node.type == "number" and node.start_byte == m.start():
+                self.number(node)
         for offset in self.casts:
             self.cast(offset)
 
@@ -425,22 +394,6 @@ class Rewriter:
         return name is not None and self.text(name) in _ITERATOR_METHODS
 
     # -- strings --------------------------------------------------------------------------
-    def string(self, node: Node) -> None:
-        first = self.src[node.start_byte : node.start_byte + 1]
-        if first == b"`":
-            self.interpolated(node)
-        elif first in (b'"', b"'"):
-            raw = self.text(node)
-            for m in _UNICODE_ESCAPE.finditer(raw):
-                if not m.group(1) or int(m.group(1), 16) > 0x10FFFF:
-                    raise LuauSyntaxError(
-                        _line(node), "invalid escape sequence: \\u{...} must be at most 10FFFF"
-                    )
-            fixed = fix_escapes(raw[1:-1], quote_plain=False)
-            if fixed != raw[1:-1]:
-                out = raw[:1] + fixed + raw[-1:]
-                self.replace(node, lambda: out)
-
     def interpolated(self, node: Node) -> None:
         """`` `a{x}b` `` -> ``("a" .. __luau_tostring(x) .. "b")``."""
         if node.has_error and any(c.is_missing for c in node.children):
@@ -476,6 +429,17 @@ class Rewriter:
             return b"(" + b" .. ".join(parts) + b")"
 
         self.replace(node, render)
+
+    # -- numbers --------------------------------------------------------------------------
+    def number(self, node: Node) -> None:
+        text = self.text(node)
+        numeral = number_at(self.src, node.start_byte)
+        if numeral != text or not valid_number(numeral):
+            near = numeral.decode("ascii", "replace") or text.decode("ascii", "replace")
+            raise LuauSyntaxError(_line(node), f"malformed number near '{near}'")
+        fixed = fix_number(text)
+        if fixed is not None:
+            self.replace(node, lambda: fixed)
 
     # -- casts ----------------------------------------------------------------------------
     def cast(self, offset: int) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from seraph_kernel.dialect.erase import prepare
 from seraph_kernel.dialect.errors import LuauSyntaxError
-from seraph_kernel.dialect.lexer import line_of, tokenize
+from seraph_kernel.dialect.lexer import Stream, line_of
 from seraph_kernel.dialect.lua54 import compile_error
 from seraph_kernel.dialect.parser import first_error, interesting, parse
 from seraph_kernel.dialect.rewrite import Rewriter
@@ -55,10 +55,10 @@ def _lua54(source: str, chunk_name: str) -> str:
 
 def _luau(source: str, chunk_name: str) -> str:
     text = source.replace("\r\n", "\n").replace("\r", "\n")
-    prepared = prepare(text.encode())
-    root = parse(prepared.parse_src).root_node
-    rewriter = Rewriter(prepared.work, root, prepared.casts)
     try:
+        prepared = prepare(text.encode())
+        root = parse(prepared.parse_src).root_node
+        rewriter = Rewriter(prepared.work, root, prepared.casts, prepared.strings)
         rewriter.collect()
         out = rewriter.output().decode()
     except RecursionError:
@@ -90,6 +90,10 @@ def _tree_error(src: bytes, root: object) -> LuauSyntaxError | None:
 
 
 def _token_at(src: bytes, offset: int) -> str:
-    for token in tokenize(src[offset:]):
-        return "'" + token.text.decode("utf-8", "replace") + "'"
-    return "<eof>"
+    try:
+        token = Stream(src, offset)[0]
+    except LuauSyntaxError:
+        token = None
+    if token is None:
+        return "<eof>"
+    return "'" + token.text.decode("utf-8", "replace") + "'"

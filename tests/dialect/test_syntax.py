@@ -337,6 +337,21 @@ print(g(nil, print))
     assert lua.run(src) == ["3\t2\tok", "1\t2"]
 
 
+def test_method_definitions_with_types_keep_the_method_name(lua):
+    src = """
+local obj = {n = 1}
+function obj:add(x: number, y: number?): number return self.n + x + (y or 0) end
+function obj.twice(self: any, x: number) return 2 * x end
+function obj:name(): string return "obj" end
+function obj.new(n: number): typeof(setmetatable({}, {})) return {n = n} end
+function obj.pair(): typeof(obj)? return obj end
+local a: number, b = obj:add(1, 2), obj:twice(3)
+for i: number, v: string in ipairs({"x"}) do print(i, v) end
+print(a, b, obj:name(), obj.new(5).n, obj.pair() == obj)
+"""
+    assert lua.run(src) == ["1\tx", "4\t6\tobj\t5\ttrue"]
+
+
 def test_type_declarations_multi_line_keep_lines(lua):
     src = """type Point = {
   x: number,
