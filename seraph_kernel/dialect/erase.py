@@ -114,6 +114,9 @@ class _Eraser:
 
     # -- helpers --------------------------------------------------------------------------
     def text(self, i: int) -> bytes:
+        tokens = self.t.tokens
+        if i < len(tokens):
+            return tokens[i].text
         tok = self.t[i]
         return b"" if tok is None else tok.text
 

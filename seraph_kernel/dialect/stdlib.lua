@@ -52,8 +52,26 @@ local function typeof(v)
   return t
 end
 
+-- Raise at the user's line: the first stack frame outside this library (a C caller such as
+-- pcall gets no position, as for Lua's own library). Without `debug`, at `fallback`.
+local getinfo = G.debug and G.debug.getinfo
+local SOURCE = opts.source
+
+local function raise(msg, fallback)
+  if getinfo then
+    local level = 2
+    while true do
+      local info = getinfo(level, "S")
+      if info == nil or info.what == "C" then error(msg, 0) end
+      if info.source ~= SOURCE then error(msg, level) end
+      level = level + 1
+    end
+  end
+  error(msg, fallback or 3)
+end
+
 local function argerror(fname, i, msg)
-  error(sformat("invalid argument #%d to '%s' (%s)", i, fname, msg), 3)
+  raise(sformat("invalid argument #%d to '%s' (%s)", i, fname, msg), 4)
 end
 
 local function checktable(fname, i, v)
@@ -152,10 +170,10 @@ local function luau_format(fmt, ...)
       pos = e + 1
     else
       argi = argi + 1
-      if argi > n then error(sformat("missing argument #%d", argi + 1), 2) end
+      if argi > n then raise(sformat("missing argument #%d", argi + 1), 3) end
       local a = args[argi]
       if conv == "*" then
-        if spec ~= "" then error("'%*' does not take a form", 2) end
+        if spec ~= "" then raise("'%*' does not take a form", 3) end
         pieces[#pieces + 1] = ssub(fmt, pos, s - 1) .. "%s"
         args[argi] = luau_tostring(a)
         pos = e + 1
@@ -208,7 +226,7 @@ local function luau_iter(x, ...)
     if rawget(mt, "__call") ~= nil then return x, ... end
   end
   if type(x) == "table" then return next, x, nil end
-  error("attempt to iterate over a " .. typeof(x) .. " value", 2)
+  raise("attempt to iterate over a " .. typeof(x) .. " value", 3)
 end
 
 ---------------------------------------------------------------------------------------------
@@ -221,11 +239,11 @@ local function contents(t)
 end
 
 local function readonly_error()
-  error("attempt to modify a readonly table", 3)
+  raise("attempt to modify a readonly table", 4)
 end
 
 local function refuse_write()
-  error("attempt to modify a readonly table", 2)
+  raise("attempt to modify a readonly table", 3)
 end
 
 -- A user metatable that trusted code may attach: never with a __gc (the sandbox allows no
@@ -264,7 +282,7 @@ function T.create(count, value)
   local n = checkint("create", 1, count)
   if n < 0 then argerror("create", 1, "size out of range") end
   if n > MAX_ITEMS then
-    error(sformat("table.create: size %d is larger than the limit (%d)", n, MAX_ITEMS), 2)
+    raise(sformat("table.create: size %d is larger than the limit (%d)", n, MAX_ITEMS), 3)
   end
   if value == nil or n == 0 then return {} end
   local t, filled = { value }, 1
@@ -313,7 +331,8 @@ function T.freeze(t)
   shell.__index = backing
   shell.__newindex = refuse_write
   shell.__len = function() return #backing end
-  shell.__pairs = function() return next, backing, nil end
+  local function step(_, k) return next(backing, k) end
+  shell.__pairs = function() return step, t, nil end
   shell.__iter = shell.__pairs
   if mt == nil then shell.__metatable = false else shell.__metatable = mt end
   setmetatable(t, shell)
@@ -363,7 +382,7 @@ end
 function T.move(a1, f, e, t, a2)
   local first, last = checknumber("move", 2, f), checknumber("move", 3, e)
   if last >= first and last - first >= MAX_ITEMS then
-    error(sformat("table.move: too many elements to move (more than %d)", MAX_ITEMS), 2)
+    raise(sformat("table.move: too many elements to move (more than %d)", MAX_ITEMS), 3)
   end
   return base_move(a1, f, e, t, a2)
 end
@@ -384,7 +403,7 @@ local function split(s, sep)
   sep = sep == nil and "," or checkstring("split", 2, sep)
   local out, len = {}, #s
   if sep == "" then
-    if len > MAX_ITEMS then error(sformat("string.split: more than %d pieces", MAX_ITEMS), 2) end
+    if len > MAX_ITEMS then raise(sformat("string.split: more than %d pieces", MAX_ITEMS), 3) end
     for i = 1, len do out[i] = ssub(s, i, i) end
     return out
   end
@@ -393,7 +412,7 @@ local function split(s, sep)
     local a, b = sfind(s, sep, pos, true)
     if not a then break end
     n = n + 1
-    if n >= MAX_ITEMS then error(sformat("string.split: more than %d pieces", MAX_ITEMS), 2) end
+    if n >= MAX_ITEMS then raise(sformat("string.split: more than %d pieces", MAX_ITEMS), 3) end
     out[n] = ssub(s, pos, a - 1)
     pos = b + 1
   end
@@ -536,29 +555,21 @@ local function shift(r, i)
   return (r << i) & 0xFFFFFFFF
 end
 
-function bit32.band(...)
-  local r = 0xFFFFFFFF
-  for i = 1, select("#", ...) do r = r & checku32("band", i, (select(i, ...))) end
+-- (varargs are packed once: select(i, ...) in a loop would be quadratic in C)
+local function fold(fname, r, op, ...)
+  local args, n = { ... }, select("#", ...)
+  for i = 1, n do r = op(r, checku32(fname, i, args[i])) end
   return r
 end
 
-function bit32.btest(...)
-  local r = 0xFFFFFFFF
-  for i = 1, select("#", ...) do r = r & checku32("btest", i, (select(i, ...))) end
-  return r ~= 0
-end
+local function band2(a, b) return a & b end
+local function bor2(a, b) return a | b end
+local function bxor2(a, b) return a ~ b end
 
-function bit32.bor(...)
-  local r = 0
-  for i = 1, select("#", ...) do r = r | checku32("bor", i, (select(i, ...))) end
-  return r
-end
-
-function bit32.bxor(...)
-  local r = 0
-  for i = 1, select("#", ...) do r = r ~ checku32("bxor", i, (select(i, ...))) end
-  return r
-end
+function bit32.band(...) return fold("band", 0xFFFFFFFF, band2, ...) end
+function bit32.btest(...) return fold("btest", 0xFFFFFFFF, band2, ...) ~= 0 end
+function bit32.bor(...) return fold("bor", 0, bor2, ...) end
+function bit32.bxor(...) return fold("bxor", 0, bxor2, ...) end
 
 function bit32.bnot(x)
   return ~checku32("bnot", 1, x) & 0xFFFFFFFF
@@ -598,7 +609,7 @@ local function fieldargs(fname, fi, f, w)
   local width = w == nil and 1 or checkint(fname, fi + 1, w)
   if field < 0 then argerror(fname, fi, "field cannot be negative") end
   if width <= 0 then argerror(fname, fi + 1, "width must be positive") end
-  if field + width > 32 then error("trying to access non-existent bits", 3) end
+  if field + width > 32 then raise("trying to access non-existent bits", 4) end
   return field, (1 << width) - 1
 end
 
@@ -639,9 +650,9 @@ env.bit32 = bit32
 local CHUNK = 256
 local ZERO = srep("\0", CHUNK)
 local buffer_mt = {
-  __index = function(_, k) error("attempt to index buffer with '" .. base_tostring(k) .. "'", 2) end,
-  __newindex = function(_, k) error("attempt to index buffer with '" .. base_tostring(k) .. "'", 2) end,
-  __len = function() error("attempt to get length of a buffer value", 2) end,
+  __index = function(_, k) raise("attempt to index buffer with '" .. base_tostring(k) .. "'", 3) end,
+  __newindex = function(_, k) raise("attempt to index buffer with '" .. base_tostring(k) .. "'", 3) end,
+  __len = function() raise("attempt to get length of a buffer value", 3) end,
   __tostring = function(b) return "buffer: " .. sformat("%p", b) end,
   __metatable = "The metatable is locked",
 }
@@ -659,7 +670,7 @@ local function getbuffer(fname, i, b)
 end
 
 local function bounds(st, offset, size)
-  if offset < 0 or offset + size > st.len then error("buffer access out of bounds", 3) end
+  if offset < 0 or offset + size > st.len then raise("buffer access out of bounds", 4) end
 end
 
 local function readbytes(st, offset, size)
@@ -700,13 +711,13 @@ local buffer = {}
 function buffer.create(size)
   local n = checkint("create", 1, size)
   if n < 0 then argerror("create", 1, "size") end
-  if n > MAX_BUFFER then error("memory allocation error: block too big", 2) end
+  if n > MAX_BUFFER then raise("memory allocation error: block too big", 3) end
   return newbuffer(n)
 end
 
 function buffer.fromstring(s)
   s = checkstring("fromstring", 1, s)
-  if #s > MAX_BUFFER then error("memory allocation error: block too big", 2) end
+  if #s > MAX_BUFFER then raise("memory allocation error: block too big", 3) end
   local b = newbuffer(#s)
   writebytes(buffers[b], 0, s)
   return b
@@ -767,7 +778,7 @@ function buffer.writestring(b, offset, s, count)
   s = checkstring("writestring", 3, s)
   local n = count == nil and #s or checkint("writestring", 4, count)
   if n < 0 then argerror("writestring", 4, "count") end
-  if n > #s then error("string length overflow", 2) end
+  if n > #s then raise("string length overflow", 3) end
   bounds(st, o, n)
   writebytes(st, o, n == #s and s or ssub(s, 1, n))
 end
@@ -778,7 +789,7 @@ function buffer.copy(target, toffset, source, soffset, count)
   local sst = getbuffer("copy", 3, source)
   local so = soffset == nil and 0 or checkint("copy", 4, soffset)
   local n = count == nil and sst.len - so or checkint("copy", 5, count)
-  if n < 0 then error("buffer access out of bounds", 2) end
+  if n < 0 then raise("buffer access out of bounds", 3) end
   bounds(sst, so, n)
   bounds(tst, to, n)
   if n > 0 then writebytes(tst, to, readbytes(sst, so, n)) end
@@ -789,7 +800,7 @@ function buffer.fill(b, offset, value, count)
   local o = checkint("fill", 2, offset)
   local v = checku32("fill", 3, value) & 0xFF
   local n = count == nil and st.len - o or checkint("fill", 4, count)
-  if n < 0 then error("buffer access out of bounds", 2) end
+  if n < 0 then raise("buffer access out of bounds", 3) end
   bounds(st, o, n)
   local byte = schar(v)
   local head = (CHUNK - o % CHUNK) % CHUNK
@@ -845,14 +856,14 @@ end
 
 function env.setfenv(target, t)
   if rawequal(t, env) then return target end
-  error("setfenv is not supported here: a Lua 5.4 function keeps the environment it was loaded with", 2)
+  raise("setfenv is not supported here: a Lua 5.4 function keeps the environment it was loaded with", 3)
 end
 
 if env.collectgarbage == nil then
   function env.collectgarbage(option)
     if option == nil or option == "collect" then return 0 end
     if option == "count" then return gc and gc("count") or 0 end
-    error(sformat("collectgarbage must be called with 'count' or 'collect' (got '%s')", base_tostring(option)), 2)
+    raise(sformat("collectgarbage must be called with 'count' or 'collect' (got '%s')", base_tostring(option)), 3)
   end
 end
 
@@ -862,8 +873,9 @@ if env.utf8 == nil and G.utf8 then
   local char = G.utf8.char
   u.charpattern = "[\0-\x7F\xC2-\xF4][\x80-\xBF]*"
   u.char = function(...)
+    local codes = { ... }
     for i = 1, select("#", ...) do
-      local c = checkint("char", i, (select(i, ...)))
+      local c = checkint("char", i, codes[i])
       if c < 0 or c > 0x10FFFF then argerror("char", i, "value out of range") end
     end
     return char(...)
@@ -877,6 +889,7 @@ env.__luau_tostring = luau_tostring
 if opts.luau_numbers then
   env.tostring = luau_tostring
   if env.print ~= nil then env.print = print_with(env.print) end
+  if env.warn ~= nil then env.warn = print_with(env.warn) end
   env.string.format = luau_format
   if type(string_methods) == "table" then rawset(string_methods, "format", luau_format) end
 end

@@ -16,6 +16,8 @@ from typing import Any
 STDLIB_LUA: str = files(__package__).joinpath("stdlib.lua").read_text(encoding="utf-8")
 """The library's Lua source."""
 
+_CHUNK_NAME = "=luau_stdlib"
+
 MAX_ITEMS = 10_000_000
 """Largest size accepted by table.create, table.move and string.split (they would loop in
 C, or fill memory, on a size the script chose)."""
@@ -32,6 +34,6 @@ def install_luau_stdlib(
     string metatable) to Luau's number formatting: ``print(10/2)`` shows ``5``. Leave it off
     where plain Lua 5.4 scripts run and must print ``5.0``.
     """
-    loader = runtime.compile(STDLIB_LUA)
-    opts = runtime.table_from({"luau_numbers": luau_numbers, "max_items": max_items})
+    loader = runtime.compile(STDLIB_LUA, name=_CHUNK_NAME, mode="t")
+    opts = runtime.table_from({"luau_numbers": luau_numbers, "max_items": max_items, "source": _CHUNK_NAME})
     return loader(runtime.globals(), env, opts)

@@ -3,6 +3,8 @@ library, limited to what is safe in the sandbox."""
 
 from __future__ import annotations
 
+import pytest
+
 
 def test_typeof(lua):
     src = "print(typeof(1), typeof('s'), typeof({}), typeof(nil), typeof(print), typeof(newproxy()))"
@@ -84,3 +86,49 @@ def test_helpers_returned_to_the_host(lua):
     assert tostring(5.0) == "5"
     assert tostring(0.1) == "0.1"
     assert lua.helpers.typeof(lua.runtime.eval("{}")) == "table"
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        ("bit32.band({})", "invalid argument #1 to 'band' (number expected, got table)"),
+        ("bit32.bor(1, nil)", "invalid argument #2 to 'bor' (number expected, got nil)"),
+        ("bit32.extract(1, 40)", "trying to access non-existent bits"),
+        ("table.find(nil)", "invalid argument #1 to 'find' (table expected, got nil)"),
+        ("table.clear(5)", "invalid argument #1 to 'clear' (table expected, got number)"),
+        ("table.clear(table.freeze({}))", "attempt to modify a readonly table"),
+        ("table.isfrozen('x')", "invalid argument #1 to 'isfrozen' (table expected, got string)"),
+        ("table.getn(nil)", "invalid argument #1 to 'getn' (table expected, got nil)"),
+        ("table.maxn(1)", "invalid argument #1 to 'maxn' (table expected, got number)"),
+        ("table.foreachi({}, 1)", "invalid argument #2 to 'foreachi' (function expected, got number)"),
+        ("table.create(-1)", "invalid argument #1 to 'create' (size out of range)"),
+        ("table.move({}, 'a', 2, 1)", "invalid argument #2 to 'move' (number expected, got string)"),
+        ("string.split({})", "invalid argument #1 to 'split' (string expected, got table)"),
+        ("string.split('a', {})", "invalid argument #2 to 'split' (string expected, got table)"),
+        ("math.sign('x')", "invalid argument #1 to 'sign' (number expected, got string)"),
+        ("math.clamp(nil, 1, 2)", "invalid argument #1 to 'clamp' (number expected, got nil)"),
+        ("math.noise()", "invalid argument #1 to 'noise' (number expected, got nil)"),
+        ("buffer.readu8(buffer.create(1), 5)", "buffer access out of bounds"),
+        (
+            "buffer.writeu8(buffer.create(1), 0, 'x')",
+            "invalid argument #3 to 'writeu8' (number expected, got string)",
+        ),
+        ("buffer.tostring('s')", "invalid argument #1 to 'tostring' (buffer expected, got string)"),
+        ("typeof()", ""),
+        ("newproxy('yes')", "invalid argument #1 to 'newproxy' (boolean expected, got string)"),
+        ("loadstring(nil)", "invalid argument #1 to 'loadstring' (string expected, got nil)"),
+        ("getfenv('x')", "invalid argument #1 to 'getfenv' (number expected, got string)"),
+        (
+            "setfenv(1, {})",
+            "setfenv is not supported here: a Lua 5.4 function keeps the environment it was loaded with",
+        ),
+        ("collectgarbage('stop')", "collectgarbage must be called with 'count' or 'collect' (got 'stop')"),
+        ("string.format('%d')", "missing argument #2"),
+        ("for x in 5 do end", "attempt to iterate over a number value"),
+    ],
+)
+def test_library_errors_name_the_callers_line(lua, call, message):
+    if call == "typeof()":
+        assert lua.run("print(typeof())") == ["nil"]
+        return
+    assert lua.error(f"local x = 1\n{call}") == f"executor:2: {message}"
