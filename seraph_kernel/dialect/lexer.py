@@ -186,7 +186,10 @@ class Stream:
                     break
                 if src[i : i + 1] in (b'"', b"'"):
                     raise _unfinished_string(src, i)
-                raise LuauSyntaxError(line_of(src, i), f"unexpected symbol near {_near(src, i, i + 1)}")
+                stop = i + 1
+                while stop < len(src) and 0x80 <= src[stop] < 0xC0:  # the whole UTF-8 character
+                    stop += 1
+                raise LuauSyntaxError(line_of(src, i), f"unexpected symbol near {_near(src, i, stop)}")
             kind = m.lastindex
             end = m.end()
             if kind == 1:
