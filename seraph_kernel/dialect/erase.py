@@ -245,6 +245,10 @@ class _Eraser:
             if word == b"typeof" or not self.statement_start_at(start) or _AS_NAME.match(src, end):
                 self.renames.append((start, _RENAMES[word]))
             return end
+        elif (word == b"type" or word == b"export") and _AS_NAME.match(src, end):
+            # type(x), t.type = ..., export = ...: plain names
+            self.renames.append((start, _RENAMES[word]))
+            return end
         self.t = Stream(src, start, in_braces=in_braces)
         after = self.dispatch()
         return self.t[after - 1].end

@@ -891,7 +891,11 @@ if opts.luau_numbers then
   if env.print ~= nil then env.print = print_with(env.print) end
   if env.warn ~= nil then env.warn = print_with(env.warn) end
   env.string.format = luau_format
-  if type(string_methods) == "table" then rawset(string_methods, "format", luau_format) end
+  -- s:format(...) too, unless the string methods are the runtime's own `string` table
+  -- (then trusted code would get this format as well)
+  if type(string_methods) == "table" and string_methods ~= string then
+    rawset(string_methods, "format", luau_format)
+  end
 end
 
 return {

@@ -24,6 +24,8 @@ for _, name in ipairs({"assert", "error", "ipairs", "next", "pairs", "pcall", "r
 end
 local function copy(t) local c = {} for k, v in pairs(t) do c[k] = v end return c end
 env.string, env.table, env.math, env.utf8 = copy(string), copy(table), copy(math), copy(utf8)
+-- as the project's sandbox: string methods come from a private copy of the library
+debug.getmetatable("").__index = copy(string)
 env.coroutine = copy(coroutine)
 env._G = env
 local tostring, concat, select = tostring, table.concat, select

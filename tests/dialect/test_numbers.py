@@ -130,3 +130,9 @@ def test_without_luau_numbers_lua_formatting_stays(make_lua):
     lua = make_lua(luau_numbers=False)
     assert lua.run("print(10 / 2, tostring(2^2), string.format('%s', 1.0))") == ["5.0\t4.0\t1.0"]
     assert lua.run("print(`{10 / 2}`)") == ["5"]
+
+
+def test_luau_numbers_leave_the_runtimes_own_string_library_alone(make_lua):
+    lua = make_lua()
+    assert lua.runtime.eval("string.format('%s', 1.0)") == "1.0"
+    assert lua.run("print(string.format('%s', 1.0), ('%s'):format(1.0))") == ["1\t1"]
