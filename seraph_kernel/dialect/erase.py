@@ -57,6 +57,8 @@ class Prepared:
     casts: tuple[int, ...]
     strings: tuple[tuple[int, int, bytes], ...]
     """Quoted strings whose escapes Lua 5.4 would refuse: (start, end, fixed literal)."""
+    templates: tuple[tuple[int, int], ...] = ()
+    """Where the interpolated strings are."""
 
 
 # Fast paths: the common shapes after ``local``, ``for`` and ``function`` (names with no
@@ -99,7 +101,9 @@ def prepare(src: bytes) -> Prepared:
     parse = bytearray(work)
     for start, replacement in eraser.renames:
         parse[start : start + len(replacement)] = replacement
-    return Prepared(bytes(work), bytes(parse), tuple(eraser.casts), tuple(eraser.strings))
+    return Prepared(
+        bytes(work), bytes(parse), tuple(eraser.casts), tuple(eraser.strings), tuple(eraser.templates)
+    )
 
 
 class _Eraser:
@@ -111,6 +115,7 @@ class _Eraser:
         self.renames: list[tuple[int, bytes]] = []
         self.casts: list[int] = []
         self.strings: list[tuple[int, int, bytes]] = []
+        self.templates: list[tuple[int, int]] = []
 
     # -- helpers --------------------------------------------------------------------------
     def text(self, i: int) -> bytes:
@@ -213,6 +218,9 @@ class _Eraser:
     def comment(self, start: int, end: int) -> None:
         self.comments[end] = start
 
+    def template(self, start: int, end: int) -> None:
+        self.templates.append((start, end))
+
     def escaped_string(self, start: int, end: int) -> None:
         """Luau reads an unknown escape (``\\{``, ``\\q``) as the character; Lua 5.4 refuses it."""
         raw = self.src[start:end]
@@ -238,7 +246,7 @@ class _Eraser:
                     self.blanks += [
                         a.span() for a in _ANNOTATION.finditer(src, m.start("typed"), m.end("typed"))
                     ]
-                if m.groupdict().get("ret") is not None:
+                if word == b"function" and m.group("ret") is not None:
                     self.blanks.append(m.span("ret"))
                 return m.end()
         elif word == b"continue" or word == b"typeof":

@@ -51,7 +51,11 @@ _TOKEN = re.compile(
 
 TRIGGER_WORDS = frozenset([b"local", b"for", b"function", b"typeof", b"type", b"export", b"continue"])
 # No capture groups: sre can then skip ahead to the possible first bytes at C speed.
-_SCAN_SOURCE = rb"--|\[=*\[|[\"'`]|local|for|function|typeof|type|export|continue|::|@|<<"
+_SCAN_SOURCE = (
+    rb"--\[=*\[|--[^\r\n]*|\[=*\[|"
+    + _QUOTED[1:-1]  # the two quoted forms as top-level branches (keeps sre's first-byte skip)
+    + rb"""|["'`]|local|for|function|typeof|type|export|continue|::|@|<<"""
+)
 _SCAN = re.compile(_SCAN_SOURCE)
 _SCAN_BRACES = re.compile(_SCAN_SOURCE + rb"|[{}]")
 _QUOTED_RE = re.compile(_QUOTED)
@@ -312,9 +316,12 @@ class Visitor(Protocol):
     def escaped_string(self, start: int, end: int) -> None:
         """A quoted string with a backslash in it."""
 
+    def template(self, start: int, end: int) -> None:
+        """An interpolated string (after the ones nested in it)."""
+
 
 def scan(src: bytes, visitor: Visitor) -> None:
-    """Walk ``src`` and report its comments, escaped strings and triggers to ``visitor``.
+    """Walk ``src`` and report its comments, strings to fix and triggers to ``visitor``.
     Other strings are skipped; interpolated strings are followed into their expressions."""
     _scan(src, 0, False, visitor)
 
@@ -333,28 +340,20 @@ def _scan(src: bytes, pos: int, in_braces: bool, visitor: Visitor) -> int:
             return n
         start, end = m.span()
         c = src[start]
-        if c == 45:  # --
-            long = _LONG_OPEN.match(src, end)
-            if long:
-                end = _long_close(src, long.group(1), long.end(), start, "comment")
-            else:
-                end = src.find(b"\n", end)
-                if end < 0:
-                    end = n
-                elif src[end - 1] == 13:
-                    end -= 1
+        if c == 45:  # -- (long: --[=*[)
+            if src[end - 1] == 91 and _LONG_OPEN.fullmatch(src, start + 2, end):
+                end = _long_close(src, src[start + 3 : end - 1], end, start, "comment")
             visitor.comment(start, end)
         elif c == 91:  # [=*[
             end = _long_close(src, m.group()[1:-1], end, start, "string")
         elif c == 34 or c == 39:  # " '
-            quoted = _QUOTED_RE.match(src, start)
-            if quoted is None:
+            if end - start == 1:
                 raise _unfinished_string(src, start)
-            end = quoted.end()
             if src.find(b"\\", start, end) >= 0:
                 visitor.escaped_string(start, end)
         elif c == 96:  # `
             end = _template(src, end, start, visitor)
+            visitor.template(start, end)
         elif c == 123:  # {
             depth += 1
         elif c == 125:  # }

@@ -10,13 +10,8 @@ from tree_sitter import Language, Node, Parser, Query, QueryCursor, Tree
 
 _local = threading.local()
 
-_QUERY = """
-(update_statement) @update
-(continue_statement) @continue
-(if_expression) @if
-(for_generic_clause) @forin
-(string "`" @tick)
-"""
+# one alternation: much faster than one pattern per node type
+_QUERY = "[(update_statement) (continue_statement) (if_expression) (for_generic_clause)] @node"
 
 
 @lru_cache(maxsize=1)
@@ -38,9 +33,10 @@ def parse(src: bytes) -> Tree:
     return parser.parse(src)
 
 
-def interesting(root: Node) -> dict[str, list[Node]]:
-    """The nodes the translator may rewrite, by kind (the query runs in C)."""
-    return QueryCursor(_query()).captures(root)
+def interesting(root: Node) -> list[Node]:
+    """The statements and expressions the translator may rewrite, in source order (the
+    query runs in C): compound assignments, ``continue``, if-expressions, generic ``for``."""
+    return QueryCursor(_query()).captures(root).get("node", [])
 
 
 def first_error(root: Node) -> Node | None:

@@ -64,10 +64,12 @@ class Rewriter:
         root: Node,
         casts: tuple[int, ...] = (),
         strings: tuple[tuple[int, int, bytes], ...] = (),
+        templates: tuple[tuple[int, int], ...] = (),
     ) -> None:
         self.src = src
         self.root = root
         self.strings = strings
+        self.templates = templates
         self.edits: list[_Edit] = []
         self.labels = 0
         self.loops: dict[int, bytes] = {}
@@ -120,20 +122,25 @@ class Rewriter:
 
     # -- collection -----------------------------------------------------------------------
     def collect(self) -> None:
-        found = interesting(self.root)
-        for node in found.get("update", ()):
+        kinds: dict[str, list[Node]] = {}
+        for node in interesting(self.root):
+            kinds.setdefault(node.type, []).append(node)
+        for node in kinds.get("update_statement", ()):
             self._guard(self.update, node)
-        for node in found.get("continue", ()):
+        for node in kinds.get("continue_statement", ()):
             self.continue_(node)
         for loop_id, conts in self.continues.items():
             self._guard(self.loop, self.loop_nodes[loop_id], conts)
-        for node in found.get("if", ()):
+        for node in kinds.get("if_expression", ()):
             self._guard(self.if_expression, node)
-        for node in found.get("forin", ()):
+        for node in kinds.get("for_generic_clause", ()):
             self._guard(self.for_in, node)
-        templates = {tick.parent.id: tick.parent for tick in found.get("tick", ()) if tick.parent is not None}
-        for node in templates.values():
-            self._guard(self.interpolated, node)
+        for start, end in self.templates:
+            node = self.root.descendant_for_byte_range(start, end)
+            while node is not None and node.start_byte == start and node.type != "string":
+                node = node.parent
+            if node is not None and node.type == "string" and node.start_byte == start:
+                self._guard(self.interpolated, node)
         for start, end, fixed in self.strings:
             self.edits.append(_Edit(start, end, _REPLACE, lambda fixed=fixed: fixed))
         for m in _ODD_NUMERAL.finditer(self.src):

@@ -42,11 +42,12 @@ def _lua54(source: str, chunk_name: str) -> str:
         return source
     src = source.encode()
     root = parse(src).root_node
-    if root.has_error or "forin" not in interesting(root):
+    if root.has_error:
         return source
-    rewriter = Rewriter(src, root, ())
-    for clause in interesting(root)["forin"]:
-        rewriter.for_in(clause)
+    rewriter = Rewriter(src, root)
+    for node in interesting(root):
+        if node.type == "for_generic_clause":
+            rewriter.for_in(node)
     if not rewriter.edits:
         return source
     out = rewriter.output().decode()
@@ -58,7 +59,7 @@ def _luau(source: str, chunk_name: str) -> str:
     try:
         prepared = prepare(text.encode())
         root = parse(prepared.parse_src).root_node
-        rewriter = Rewriter(prepared.work, root, prepared.casts, prepared.strings)
+        rewriter = Rewriter(prepared.work, root, prepared.casts, prepared.strings, prepared.templates)
         rewriter.collect()
         out = rewriter.output().decode()
     except RecursionError:
