@@ -11,6 +11,8 @@ returned, so a source that ``translate`` accepts compiles.
 
 from __future__ import annotations
 
+import re
+
 from seraph_kernel.dialect.erase import prepare
 from seraph_kernel.dialect.errors import LuauSyntaxError
 from seraph_kernel.dialect.lexer import Stream, line_of
@@ -37,8 +39,14 @@ def translate(source: str, chunk_name: str = "executor") -> str:
     return _luau(source, chunk_name)
 
 
+_IN = re.compile(r"(?<![\w.])in(?!\w)")
+_STANDARD_ITERATOR = re.compile(r"\s*(?:i?pairs\s*\(|next\s*,)")
+
+
 def _lua54(source: str, chunk_name: str) -> str:
-    if "for" not in source or "in" not in source:
+    # Skip the parse when every `in` (in code, strings or comments alike) is followed by
+    # pairs(/ipairs(/next, : then no generic for can iterate over a table.
+    if all(_STANDARD_ITERATOR.match(source, m.end()) for m in _IN.finditer(source)):
         return source
     src = source.encode()
     root = parse(src).root_node
