@@ -6,7 +6,12 @@ import threading
 from functools import lru_cache
 
 import tree_sitter_luau
-from tree_sitter import Language, Node, Parser, Query, QueryCursor, Tree
+from tree_sitter import Language, Node, Parser, Query, Tree
+
+try:  # py-tree-sitter >= 0.25 runs queries through a QueryCursor
+    from tree_sitter import QueryCursor
+except ImportError:  # 0.23 / 0.24: Query.captures
+    QueryCursor = None
 
 _local = threading.local()
 
@@ -36,6 +41,8 @@ def parse(src: bytes) -> Tree:
 def interesting(root: Node) -> list[Node]:
     """The statements and expressions the translator may rewrite, in source order (the
     query runs in C): compound assignments, ``continue``, if-expressions, generic ``for``."""
+    if QueryCursor is None:
+        return _query().captures(root).get("node", [])
     return QueryCursor(_query()).captures(root).get("node", [])
 
 
