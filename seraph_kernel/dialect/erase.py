@@ -11,7 +11,9 @@ offset and line of the source is kept.
 
 The contextual keywords ``type``, ``typeof``, ``export`` and ``continue`` used as plain
 names are renamed (same length) in the copy that tree-sitter parses, whose grammar would
-take them for keywords; the output is always cut from the unrenamed text.
+take them for keywords; the output is always cut from the unrenamed text. On the way the
+pass records where interpolated strings are and which quoted strings hold escapes Lua 5.4
+refuses (``"\\{"``: in Luau an unknown escape is the character itself).
 """
 
 from __future__ import annotations
@@ -21,7 +23,6 @@ from dataclasses import dataclass
 
 from seraph_kernel.dialect.errors import LuauSyntaxError
 from seraph_kernel.dialect.lexer import (
-    INTERP,
     KEYWORDS,
     NAME,
     NUMBER,
@@ -40,9 +41,6 @@ _STATEMENT_ENDERS = frozenset(
     [b"end", b"true", b"false", b"nil", b"break", b"do", b"then", b"else", b"repeat"]
 )
 _ENDING_OPS = frozenset([b")", b"]", b"}", b";", b"..."])
-_CONTINUE_AS_NAME = frozenset(
-    [b"(", b"=", b".", b"[", b":", b",", b"{", b"+=", b"-=", b"*=", b"/=", b"//=", b"%=", b"^=", b"..="]
-)
 _CLOSERS = {b")": b"(", b"]": b"[", b"}": b"{", b">": b"<"}
 _EXPRESSION_ENDS = frozenset([b")", b"]"])
 
@@ -206,14 +204,6 @@ class _Eraser:
             return word[0] not in _DIGITS and word not in KEYWORDS
         return c in b")]"
 
-    def continue_statement(self, i: int) -> bool:
-        """Whether ``continue`` at ``i`` is the statement (Luau: not followed by what would
-        make it a call, an index or an assignment target)."""
-        if not self.statement_start(i):
-            return False
-        nxt = self.t[i + 1]
-        return nxt is None or (nxt.text not in _CONTINUE_AS_NAME and nxt.kind not in (STRING, INTERP))
-
     # -- the walk -------------------------------------------------------------------------
     def comment(self, start: int, end: int) -> None:
         self.comments[end] = start
@@ -274,8 +264,6 @@ class _Eraser:
             after = self.alias(0)
             if after is not None:
                 return after
-        if word == b"continue" and self.continue_statement(0):
-            return 1
         if word in _RENAMES:
             self.rename(tok)
             return 1

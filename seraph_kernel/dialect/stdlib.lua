@@ -155,7 +155,7 @@ local function truncate(fname, i, v)
 end
 
 -- string.format as Luau: %d/%i/%c truncate floats, %o/%u/%x/%X take them modulo 2^64,
--- %s and %* print numbers as Luau does (%* takes any value, like tostring).
+-- %s, %q and %* print numbers as Luau does (%* takes any value, like tostring).
 local function luau_format(fmt, ...)
   if type(fmt) == "number" then fmt = num2str(fmt) end
   if type(fmt) ~= "string" then argerror("format", 1, "string expected, got " .. typeof(fmt)) end
@@ -187,7 +187,7 @@ local function luau_format(fmt, ...)
             v = truncate("format", argi + 1, v)
           end
           args[argi] = v
-        elseif conv == "s" and type(a) == "number" then
+        elseif (conv == "s" or conv == "q") and type(a) == "number" then
           args[argi] = luau_tostring(a)
         end
         pieces[#pieces + 1] = ssub(fmt, pos, e)

@@ -113,6 +113,7 @@ def test_integer_float_distinction_does_not_leak_into_text(lua):
         ('string.format("100%% %i", 2.9)', "100% 2"),
         ('string.format("%c%c", 72.2, 105)', "Hi"),
         ('string.format("%q", "a\\n")', '"a\\\n"'),
+        ('string.format("%q", 1.5)', '"1.5"'),
         ('string.format("plain")', "plain"),
     ],
 )
