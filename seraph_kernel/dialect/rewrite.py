@@ -29,6 +29,7 @@ _ITERATOR_FACTORIES = frozenset([b"pairs", b"ipairs"])
 _ITERATOR_METHODS = frozenset([b"gmatch", b"codes", b"wrap", b"lines"])
 # numerals Lua 5.4 reads differently: binary, "_" separators, integers past 2^53
 _ODD_NUMERAL = re.compile(rb"0[bB]|[0-9][0-9A-Za-z.]*_|[0-9]{16,}|0[xX][0-9A-Fa-f]{14,}")
+_NEXT = re.compile(rb"[A-Za-z0-9_]+|[^\sA-Za-z0-9_]")
 _CAST_CLIMB = frozenset(["arguments", "function_call", "string", "table_constructor", "vararg_expression"])
 
 
@@ -91,6 +92,11 @@ class Rewriter:
     def nl(self, a: int, b: int) -> bytes:
         """The line breaks of ``src[a:b]`` (what is left of bytes that are dropped)."""
         return b"\n" * self.src.count(b"\n", a, b)
+
+    def near(self, offset: int) -> str:
+        """What follows ``offset``, for error messages: ``<eof>`` or the next word/symbol."""
+        m = _NEXT.search(self.src, offset)
+        return "<eof>" if m is None else "'" + m.group().decode("utf-8", "replace") + "'"
 
     def render(self, node: Node) -> bytes:
         return self.render_range(node.start_byte, node.end_byte)
@@ -163,7 +169,8 @@ class Rewriter:
             raise _Skip
         targets, op, values = _named(node.child(0)), node.child(1), _named(node.child(2))
         if values and values[0].is_missing:
-            raise LuauSyntaxError(_line(op), f"expected an expression after '{op.type}'")
+            near = self.near(op.end_byte)
+            raise LuauSyntaxError(_line(op), f"expected an expression after '{op.type}' near {near}")
         if node.has_error:
             raise _Skip
         if len(targets) != 1 or len(values) != 1:
@@ -323,21 +330,33 @@ class Rewriter:
         truthy literal, else an immediately called function on the same line."""
         exprs: list[Node] = []
         clauses = [node]
-        else_value = None
+        else_clause = None
         for child in node.children:
             if child.type == "elseif_clause":
                 clauses.append(child)
             elif child.type == "else_clause":
-                else_value = child.child_by_field_name("consequence")
-        for clause in clauses:
-            cond = clause.child_by_field_name("condition")
+                else_clause = child
+        if else_clause is None:
+            near = self.near(node.end_byte)
+            if near == "'else'":  # an else with nothing after it (tree-sitter leaves it out)
+                after = self.src.index(b"else", node.end_byte) + 4
+                raise LuauSyntaxError(
+                    _line(node), f"incomplete if-then-else expression near {self.near(after)}"
+                )
+            raise LuauSyntaxError(
+                _line(node), f"expected 'else' when parsing if-then-else expression near {near}"
+            )
+        for clause in [*clauses, else_clause]:
+            cond = clause.child_by_field_name("condition") if clause is not else_clause else None
             value = clause.child_by_field_name("consequence")
-            if cond is None or value is None or cond.is_missing or value.is_missing:
-                raise _Skip
-            exprs += [cond, value]
-        if else_value is None or else_value.is_missing:
-            raise LuauSyntaxError(_line(node), "expected 'else' when parsing if-then-else expression")
-        exprs.append(else_value)
+            if (
+                (clause is not else_clause and (cond is None or cond.is_missing))
+                or value is None
+                or value.is_missing
+            ):
+                near = self.near(node.end_byte)
+                raise LuauSyntaxError(_line(node), f"incomplete if-then-else expression near {near}")
+            exprs += [value] if cond is None else [cond, value]
         if all(v.type in _TRUTHY for v in exprs[1:-1:2]):
             glue = [b"(("] + [b") and (", b") or ("] * (len(clauses))
             self.replace(node, lambda: self._stitch(node, exprs, glue, b"))"))

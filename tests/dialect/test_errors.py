@@ -68,3 +68,19 @@ def test_deep_nesting_is_an_error_not_a_crash():
     deep_if = "local x: number = " + "if true then " * 400 + "1" + " else 2" * 400
     with pytest.raises(LuauSyntaxError):
         translate(deep_if)
+
+
+@pytest.mark.parametrize(
+    ("src", "message"),
+    [
+        ("local x: number = if a then", "expected 'else' when parsing if-then-else expression near <eof>"),
+        ("local y = if a then 1 else", "incomplete if-then-else expression near <eof>"),
+        ("x += ", "expected an expression after '+=' near <eof>"),
+        ("local function f()", "'end' expected near <eof>"),
+        ("for i = 1, 2 do", "'end' expected near <eof>"),
+    ],
+)
+def test_unfinished_input_says_eof(src, message):
+    with pytest.raises(LuauSyntaxError) as info:
+        translate(src)
+    assert info.value.message == message
