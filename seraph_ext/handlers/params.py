@@ -11,6 +11,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from seraph_kernel.commands.spec import json_type
 from seraph_kernel.errors import InvalidArgument
 
 #: Upper bound of ``?timeout_ms`` on the world queries; larger values are clamped to it.
@@ -79,7 +80,7 @@ def optional_dict(data: Mapping[str, Any], name: str) -> dict[str, Any] | None:
     if value is None:
         return None
     if not isinstance(value, dict):
-        raise InvalidArgument(name, f"expected an object, got {_json_type(value)}")
+        raise InvalidArgument(name, f"expected an object, got {json_type(value)}")
     return value
 
 
@@ -131,7 +132,7 @@ def require_query_str(value: str | None, name: str) -> str:
 
 def _check_str(name: str, value: Any, max_length: int | None) -> str:
     if not isinstance(value, str):
-        raise InvalidArgument(name, f"expected a string, got {_json_type(value)}")
+        raise InvalidArgument(name, f"expected a string, got {json_type(value)}")
     if not value:
         raise InvalidArgument(name, "must not be empty")
     if max_length is not None and len(value) > max_length:
@@ -141,28 +142,12 @@ def _check_str(name: str, value: Any, max_length: int | None) -> str:
 
 def _check_int(name: str, value: Any, low: int | None, high: int | None) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidArgument(name, f"expected an integer, got {_json_type(value)}")
+        raise InvalidArgument(name, f"expected an integer, got {json_type(value)}")
     if low is not None and value < low:
         raise InvalidArgument(name, f"must be at least {low}, got {value}")
     if high is not None and value > high:
         raise InvalidArgument(name, f"must be at most {high}, got {value}")
     return value
-
-
-def _json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, (int, float)):
-        return f"a number ({value!r})"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "an array"
-    if isinstance(value, dict):
-        return "an object"
-    return type(value).__name__
 
 
 def query_value(arg: Any, text: str) -> Any:
