@@ -31,6 +31,7 @@ class FleetConfig:
     script_memory_bytes: int = 64 * 1024 * 1024
     script_budget_ms: int | None = 5000
     cleanup_deadline_ms: int = 5000
+    end_phase_deadline_ms: int = 15000
     output_limit_bytes: int = 1024 * 1024
     reconnect_initial_ms: int = 250
     reconnect_max_ms: int = 10_000
@@ -45,6 +46,7 @@ class FleetConfig:
         for name in (
             "script_memory_bytes",
             "cleanup_deadline_ms",
+            "end_phase_deadline_ms",
             "output_limit_bytes",
             "reconnect_initial_ms",
             "reconnect_max_ms",

@@ -155,6 +155,7 @@ class LocalFleet(Fleet):
                 "script_memory_bytes": self.config.script_memory_bytes,
                 "script_budget_ms": self.config.script_budget_ms,
                 "cleanup_deadline_ms": self.config.cleanup_deadline_ms,
+                "end_phase_deadline_ms": self.config.end_phase_deadline_ms,
                 "output_limit_bytes": self.config.output_limit_bytes,
                 "reconnect_initial_ms": self.config.reconnect_initial_ms,
                 "reconnect_max_ms": self.config.reconnect_max_ms,

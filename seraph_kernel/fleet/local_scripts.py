@@ -44,6 +44,7 @@ class ScriptHost:
             memory_bytes=config.script_memory_bytes,
             budget_ms=config.script_budget_ms,
             cleanup_deadline_ms=config.cleanup_deadline_ms,
+            end_phase_deadline_ms=config.end_phase_deadline_ms,
             output_limit_bytes=config.output_limit_bytes,
         )
         self._engine = LuaEngine(limits=limits)
