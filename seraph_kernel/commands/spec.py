@@ -246,6 +246,17 @@ class Command:
         }
 
 
+#: How much of a refused value an error message quotes.
+SHOWN_CHARS = 60
+
+
+def shown(value: Any) -> str:
+    """A refused value as an error message quotes it: its ``repr``, cut after
+    :data:`SHOWN_CHARS` characters (a client may send megabytes)."""
+    text = repr(value)
+    return text if len(text) <= SHOWN_CHARS else text[:SHOWN_CHARS] + "…"
+
+
 def json_type(value: Any) -> str:
     """How a JSON value is named in error messages."""
     if value is None:
