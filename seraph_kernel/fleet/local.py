@@ -17,6 +17,7 @@ from typing import Any
 
 from seraph_kernel.backends.base import Backend, BotSession, load_backend
 from seraph_kernel.commands import BOT, get_command
+from seraph_kernel.commands.ids import bot_id_problem, new_bot_id
 from seraph_kernel.config import FleetConfig
 from seraph_kernel.errors import BotExists, InvalidArgument, UnknownBot
 from seraph_kernel.fleet.base import JSON, Fleet, FleetEvent, Subscription, WorldView
@@ -33,7 +34,6 @@ from seraph_kernel.store import (
 )
 
 logger = logging.getLogger(__name__)
-BOT_ID_PATTERN = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 AUTO_ID_PATTERN = re.compile(r"bot-(\d+)")
 RESTORE_WAIT_S = 10.0
 PRESENCE_EVENTS = frozenset({"status", "world", "connect", "disconnect"})
@@ -173,7 +173,7 @@ class LocalFleet(Fleet):
         encode_value(settings, "settings")
         async with self._create_lock:
             bot_id = self._next_bot_id() if id is None else id
-            _check_bot_id(bot_id)
+            new_bot_id(bot_id)
             if bot_id in self._bots or bot_id in self._unloaded:
                 raise BotExists(bot_id)
             bot = self._new_session(bot_id, username or self._default_username(bot_id), backend, settings)
@@ -336,6 +336,14 @@ class LocalFleet(Fleet):
                 continue
             self._register(record, bot)
             restored.append(record)
+            problem = bot_id_problem(record.id)
+            if problem is not None:
+                logger.warning(
+                    "bot %r (stored before ids were checked) has an id URLs cannot carry (%s): "
+                    "reach it through /invoke, or delete it with delete_bot",
+                    record.id,
+                    problem,
+                )
         for record in restored:
             if record.was_connected:
                 hint = {"connected": True, "world": record.world}
@@ -362,11 +370,6 @@ class LocalFleet(Fleet):
     def _default_username(self, bot_id: str) -> str:
         digest = hashlib.sha256(f"{self.config.seed}:{bot_id}".encode()).hexdigest()
         return "P" + str(int(digest[:12], 16) % 10**8).zfill(8)
-
-
-def _check_bot_id(bot_id: object) -> None:
-    if not isinstance(bot_id, str) or not BOT_ID_PATTERN.fullmatch(bot_id):
-        raise InvalidArgument("id", f"expected 1-64 characters of A-Z a-z 0-9 _ . -, got {bot_id!r}")
 
 
 def _natural_key(bot_id: str) -> list[Any]:
