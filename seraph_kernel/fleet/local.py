@@ -47,6 +47,7 @@ class LocalFleet(Fleet):
         self._bus = EventBus()
         self._bots: dict[str, BotSession] = {}
         self._unloaded: set[str] = set()
+        self._deleting: set[str] = set()
         self._backends: dict[str, Backend] = {}
         self._saved_presence: dict[str, tuple[bool, str | None]] = {}
         self._server: Any = None
@@ -185,14 +186,24 @@ class LocalFleet(Fleet):
         return snapshot
 
     async def do_delete_bot(self, id: str) -> None:
+        """Stop the bot's scripts (their cleanups may still use the bot; no new run starts),
+        then forget the bot, its storage and every run of it: a new bot with the same id
+        starts with no status, results, console or jobs."""
         bot = self._bot(id)
-        await self._require_scripts().stop_client(id)
-        self._bots.pop(id, None)
-        self._saved_presence.pop(id, None)
-        await bot.close()
-        self._bot_store.delete(id)
-        self._kv.clear(f"bot:{id}")
-        self._history.forget_client(id)
+        if id in self._deleting:
+            raise UnknownBot(id)
+        self._deleting.add(id)
+        try:
+            scripts = self._require_scripts()
+            await scripts.stop_client(id)
+            self._bots.pop(id, None)
+            self._saved_presence.pop(id, None)
+            await bot.close()
+            self._bot_store.delete(id)
+            self._kv.clear(f"bot:{id}")
+            scripts.forget_client(id)
+        finally:
+            self._deleting.discard(id)
         snapshot = bot.snapshot()
         snapshot["deleted"] = True
         self._bus.publish(FleetEvent("session", id, {"snapshot": snapshot}))
@@ -226,6 +237,8 @@ class LocalFleet(Fleet):
     async def do_seraph_execute(
         self, client_id: str, script_id: str, source: str, timeout_ms: int | None
     ) -> None:
+        if client_id in self._deleting:
+            raise UnknownBot(client_id)
         self._bot(client_id)
         await self._require_scripts().execute(client_id, script_id, source, timeout_ms)
 
