@@ -111,6 +111,12 @@ class ScriptHost:
         """Stop a bot's scripts and record how they ended (the bot is being deleted)."""
         await self._registry.stop_client(client_id)
 
+    def forget_client(self, client_id: str) -> None:
+        """Forget every run of a deleted bot: its registry entries (status, console) and its
+        history, so a new bot with the same id starts with none."""
+        self._registry.forget_client(client_id)
+        self._history.forget_client(client_id)
+
     async def close(self) -> None:
         """Stop every script (cleanups run and every run's end is recorded), stop the engine."""
         await self._registry.stop_all()
