@@ -152,7 +152,12 @@ class SeraphExtension(ExtensionApp):
             overrides["sim_address"] = self.sim_address
         if self.db_path:
             overrides["db_path"] = os.path.expanduser(self.db_path)
-        for name in ("script_memory_bytes", "cleanup_deadline_ms", "end_phase_deadline_ms", "output_limit_bytes"):
+        for name in (
+            "script_memory_bytes",
+            "cleanup_deadline_ms",
+            "end_phase_deadline_ms",
+            "output_limit_bytes",
+        ):
             if getattr(self, name) is not None:
                 overrides[name] = getattr(self, name)
         if self.script_budget_ms is not None:
