@@ -23,7 +23,7 @@ import lupa.lua54 as lupa
 from seraph_kernel.engine.console_buffer import ConsoleBuffer
 from seraph_kernel.engine.context import binding_error
 from seraph_kernel.engine.contract import LuaArgumentError, ScriptServices
-from seraph_kernel.engine.lua_memory import SLACK, args_size
+from seraph_kernel.engine.lua_memory import NO_ROOM_MESSAGE, SLACK, args_size
 from seraph_kernel.engine.records import Limits, RunRecord, epoch_ms
 from seraph_kernel.engine.run import (
     KILL_STOP,
@@ -179,7 +179,8 @@ class LuaEngine:
             if not run.vm.memory.fits(args_size(args)):
                 run.vm.context.emit("error", "event handler not started: not enough memory")
                 return
-            task_id, thread = run.vm.privileged.new_task(lua_fn, run.main_group.hook, False, *args)
+            with run.vm.memory.lifted(SLACK):
+                task_id, thread = run.vm.privileged.new_task(lua_fn, run.main_group.hook, False, *args)
             self._adopt(run, task_id, run.main_group, thread=thread)
 
     def _on_cleanup_deadline(self, run: Run, task_id: int) -> None:
@@ -266,7 +267,10 @@ class LuaEngine:
         except lupa.LuaError as exc:
             self._driving.pop(run, None)
             run.threads.pop(task_id, None)
-            self._task_failed(run, task_id, str(exc).split("\n", 1)[0])
+            message = str(exc).split("\n", 1)[0]
+            if not message and isinstance(exc, lupa.LuaMemoryError):
+                message = NO_ROOM_MESSAGE
+            self._task_failed(run, task_id, message)
             return
         except UnicodeDecodeError:
             request = None  # a user yield of binary data at task level: just a tick
@@ -408,6 +412,10 @@ class LuaEngine:
             self._driving.pop(run, None)
 
     def _next_cleanup(self, run: Run) -> None:
+        with run.vm.memory_headroom():  # a full VM: the next cleanup still starts (and may free)
+            self._start_next_cleanup(run)
+
+    def _start_next_cleanup(self, run: Run) -> None:
         vm = run.vm
         fn = vm.privileged.take_cleanup()
         if fn is None:

@@ -2,7 +2,7 @@
 -- the table of internal functions Python drives the VM with. User code never sees this scope:
 -- it gets `env`, a new table built from an allow-list, and every Python callable stays an
 -- upvalue of a closure built here (unreachable without `debug`).
-local HOOK_COUNT, MAX_ERROR_BYTES, PATTERN_LIMIT, ASYNC_ARM, register, forget, TAG = ...
+local HOOK_COUNT, MAX_ERROR_BYTES, PATTERN_LIMIT, ASYNC_ARM, register, forget, TAG, CEILING = ...
 
 local type, select, error, pcall, tostring, tonumber = type, select, error, pcall, tostring, tonumber
 local rawget, rawset, rawequal, rawlen, next, pairs, ipairs = rawget, rawset, rawequal, rawlen, next, pairs, ipairs
@@ -23,6 +23,22 @@ local collectgarbage = collectgarbage
 local SLEEP, CALL, TICK, DONE, FAILED = 1, 2, 3, 4, 5
 
 local P = {}
+
+-- A binding that failed hands back its message, or NO_ROOM (lua_memory.NO_ROOM, a number so
+-- that Python pushes nothing that allocates) when the message itself did not fit.
+local NO_ROOM, NO_ROOM_MESSAGE = 0, "not enough memory"
+
+-- Whenever control passes to Python (a binding call, a request to the scheduler), lupa turns
+-- Lua values into Python objects and back, allocating outside any protected call. So the
+-- script must leave CEILING (the cap less lua_memory.RESERVE) free first: over it, after one
+-- full collection, the script gets "not enough memory" here, where pcall can catch it.
+local function room_check()
+  if CEILING and collectgarbage("count") * 1024 > CEILING then
+    collectgarbage("collect")
+    if collectgarbage("count") * 1024 > CEILING then error(NO_ROOM_MESSAGE, 3) end
+  end
+end
+P.room_check = room_check
 
 -- Strings handed to Python must be valid UTF-8 (lupa decodes them): invalid bytes become '?'.
 local function sanitize(s)
@@ -73,6 +89,7 @@ function P.make_hook(check)
   hook = function()
     local message = check()
     if message then
+      if message == NO_ROOM then message = NO_ROOM_MESSAGE end
       dying[hook] = true
       sethook(hook, "", 1)
       error(message, 0)
@@ -421,9 +438,6 @@ function P.collect() collectgarbage("collect") end
 ---------------------------------------------------------------------------------------------
 -- Bindings.
 ---------------------------------------------------------------------------------------------
--- A binding that failed hands back its message, or NO_ROOM (lua_memory.NO_ROOM, a number so
--- that Python pushes nothing that allocates) when the message itself did not fit.
-local NO_ROOM, NO_ROOM_MESSAGE = 0, "not enough memory"
 
 local function checked(ok, ...)
   if ok then return ... end
@@ -434,6 +448,7 @@ end
 
 function P.make_function(py)
   return function(...)
+    room_check()
     if needs_sanitize(...) then return checked(py(sanitize_args(...))) end
     return checked(py(...))
   end
@@ -441,12 +456,14 @@ end
 
 function P.make_async(binding_id)
   return function(...)
+    room_check()
     if needs_sanitize(...) then return checked(yield(TAG, CALL, binding_id, sanitize_args(...))) end
     return checked(yield(TAG, CALL, binding_id, ...))
   end
 end
 
 function P.sleep_ms(ms)
+  room_check()
   return yield(TAG, SLEEP, ms)
 end
 
@@ -455,6 +472,7 @@ function P.sleep(ms)
   if type(ms) ~= "number" then
     error("sleep: expected a number of milliseconds, got " .. type(ms), 2)
   end
+  room_check()
   yield(TAG, SLEEP, ms)
 end
 

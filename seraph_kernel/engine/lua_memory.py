@@ -22,6 +22,9 @@ from seraph_kernel.engine.contract import LuaArgumentError
 #: Bytes kept free below the cap for what a push costs besides the value (stack slots,
 #: short strings, the error message Lua may have to make).
 SLACK = 64 << 10
+#: Bytes a script must leave free whenever it hands control to Python (loader.lua's
+#: ``room_check``): room for lupa's own conversions and for the pushes that :data:`SLACK` guards.
+RESERVE = 256 << 10
 STRING_OVERHEAD = 40
 TABLE_OVERHEAD = 96
 #: A slot of an array or hash part, with the power-of-two growth of both.

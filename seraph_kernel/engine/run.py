@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from seraph_kernel.engine.lua_memory import NO_ROOM, string_size
 from seraph_kernel.engine.records import RunRecord, epoch_ms
 from seraph_kernel.vocab import CANCELLED, DEADLINE_EXCEEDED, FAILED, INTERNAL_ERROR, SCRIPT_ERROR
 
@@ -43,7 +44,15 @@ class TaskGroup:
         budget = run.engine.limits.budget_ms
         self.budget_s = None if budget is None else budget / 1000
         self.slice_started = time.monotonic()
-        self.hook = run.vm.privileged.make_hook(self.check)
+        self.hook = run.vm.privileged.make_hook(self._message_for_lua)
+
+    def _message_for_lua(self) -> str | int | None:
+        """``check()`` as the hook hands it to Lua: a message that no longer fits in a full VM
+        becomes ``NO_ROOM`` (loader.lua raises its preallocated "not enough memory")."""
+        message = self.check()
+        if message is not None and not self.run.vm.memory.fits(string_size(message)):
+            return NO_ROOM
+        return message
 
     def check(self) -> str | None:
         """Called by the instruction hook: the message to kill the running coroutine with."""

@@ -23,6 +23,8 @@ from typing import Any
 
 import lupa.lua54 as lupa
 
+from seraph_kernel.engine.lua_memory import RESERVE
+
 log = logging.getLogger(__name__)
 
 HOOK_COUNT = 1000
@@ -131,6 +133,7 @@ def create_runtime(
         attribute_filter=deny_attributes,
     )
     load_binary = runtime.eval("function(code) return assert(load(code, '=loader', 'b')) end")
+    ceiling = runtime.get_max_memory(True) - RESERVE if memory_bytes else None
     table = load_binary(bytecode(loader_source(), "loader"))(
         HOOK_COUNT,
         MAX_ERROR_BYTES,
@@ -139,6 +142,7 @@ def create_runtime(
         register,
         forget,
         tag,
+        ceiling,
     )
     privileged = Privileged(table)
     privileged.tag = tag

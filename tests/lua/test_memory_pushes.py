@@ -97,3 +97,31 @@ async def test_setting_a_big_global_into_a_full_vm_is_refused(engine):
         vm.set_global("text", "w" * 200_000)
     record, _ = await run_chunk(engine, "return big == nil and text == nil", vm)
     assert record.results == [True]
+
+
+async def test_cleanups_of_a_full_vm_start_and_can_free_it(engine):
+    """The end phase hands Lua new coroutines, hooks and cleanups: in a VM the script filled,
+    each cleanup still starts (failing cleanly if it allocates) and one that frees runs on."""
+    source = (
+        "for i = 1, 3 do cleanup(function() local t = {} for j = 1, 1000 do t[j] = {} end end) end\n"
+        + FILL
+        + "\ncleanup(function() hog = nil end)\nerror('x')"
+    )
+    vm = new_vm(engine)
+    record = await finish(engine.run(vm, vm.compile(source)))
+    assert record.state == "FAILED"
+    texts = [line["text"] for line in vm.console.lines()]
+    assert texts[0].endswith("x") or "not enough memory" in texts[0], texts
+    assert all(text.startswith("cleanup: not enough memory") for text in texts[1:]), texts
+    await assert_engine_alive(engine)
+
+
+async def test_a_hook_kill_in_a_full_vm_still_ends_the_run(engine):
+    vm = new_vm(engine)
+    run = engine.run(vm, vm.compile(FILL + "\nwhile true do end"))
+    import asyncio
+
+    await asyncio.sleep(0.3)
+    record = await asyncio.wait_for(run.stop(), 10)
+    assert record.state == "CANCELLED"
+    await assert_engine_alive(engine)
