@@ -23,6 +23,7 @@ class Limits:
     cleanup_deadline_ms: int = 5000
     output_limit_bytes: int = 1 << 20
     console_lines: int = 5000
+    console_bytes: int = 1 << 20
 
 
 def epoch_ms() -> int:
