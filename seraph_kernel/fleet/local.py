@@ -28,6 +28,7 @@ from seraph_kernel.store import (
     Database,
     KeyValueStore,
     RunHistory,
+    StorageQuotas,
     StoreError,
     encode_value,
 )
@@ -64,7 +65,14 @@ class LocalFleet(Fleet):
         self._bus.bind()
         self._db = Database(self.config.resolved_db_path)
         self._bot_store = BotStore(self._db)
-        self._kv = KeyValueStore(self._db)
+        config = self.config
+        quotas = StorageQuotas(
+            entry_bytes=config.storage_entry_bytes,
+            bot_bytes=config.storage_bot_bytes,
+            global_bytes=config.storage_global_bytes,
+            total_bytes=config.storage_total_bytes,
+        )
+        self._kv = KeyValueStore(self._db, quotas)
         self._history = RunHistory(self._db)
         try:
             if self._sim_address is None:
