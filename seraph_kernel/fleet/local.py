@@ -17,7 +17,7 @@ from typing import Any
 
 from seraph_kernel.backends.base import Backend, BotSession, load_backend
 from seraph_kernel.commands import BOT, get_command
-from seraph_kernel.config import FleetConfig
+from seraph_kernel.config import QUOTA_FIELDS, FleetConfig
 from seraph_kernel.errors import BotExists, InvalidArgument, UnknownBot
 from seraph_kernel.fleet.base import JSON, Fleet, FleetEvent, Subscription, WorldView
 from seraph_kernel.fleet.events import EventBus
@@ -166,6 +166,7 @@ class LocalFleet(Fleet):
                 "output_limit_bytes": self.config.output_limit_bytes,
                 "reconnect_initial_ms": self.config.reconnect_initial_ms,
                 "reconnect_max_ms": self.config.reconnect_max_ms,
+                **{name: getattr(self.config, name) for name in QUOTA_FIELDS},
             },
         }
 
