@@ -60,7 +60,9 @@ class ConsoleBudget:
 
     def __init__(self, limit_bytes: int = DEFAULT_TOTAL_BYTES) -> None:
         self.limit_bytes = limit_bytes
-        self._lock = threading.Lock()
+        # Reentrant: a buffer's finalizer takes it, and the garbage collector may run one on a
+        # thread that already holds it (an allocation inside ``_largest``).
+        self._lock = threading.RLock()
         self._used = 0
         self._buffers: weakref.WeakSet[ConsoleBuffer] = weakref.WeakSet()
 

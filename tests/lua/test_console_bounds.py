@@ -93,6 +93,24 @@ def test_dropped_and_cleared_buffers_give_their_bytes_back():
     assert budget.used_bytes == 0 and kept.append("info", "after")["seq"] == 11
 
 
+def test_a_buffer_collected_while_its_budget_is_busy_does_not_deadlock():
+    budget = ConsoleBudget()
+    cyclic = ConsoleBuffer(budget=budget)
+    cyclic.append("info", "held by a reference cycle")
+    cyclic.cycle = cyclic  # VMs, contexts and consoles refer to each other the same way
+    del cyclic
+
+    def collect_inside_the_budget() -> None:
+        with budget._lock:  # as when an allocation inside the budget runs the collector
+            gc.collect()
+
+    thread = threading.Thread(target=collect_inside_the_budget, daemon=True)
+    thread.start()
+    thread.join(timeout=10)
+    assert not thread.is_alive(), "the finalizer deadlocked on the budget's lock"
+    assert budget.used_bytes == 0
+
+
 def test_buffers_use_the_process_budget_by_default():
     before = process_budget().used_bytes
     console = ConsoleBuffer()
