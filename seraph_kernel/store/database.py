@@ -16,8 +16,8 @@ from typing import Any
 
 from seraph_kernel.errors import SeraphError
 
-#: 1: bots, storage, runs. 2: ``storage_usage``, the bytes of each storage scope, kept by
-#: triggers so a quota check never scans the storage table.
+#: 1: bots, storage, runs. 2: ``storage_usage`` (the bytes of each storage scope) and
+#: ``storage_total`` (of all scopes), kept by triggers so a quota check reads two rows.
 SCHEMA_VERSION = 2
 
 SCHEMA = """
@@ -72,11 +72,27 @@ CREATE TRIGGER IF NOT EXISTS storage_usage_delete AFTER DELETE ON storage BEGIN
     WHERE scope = OLD.scope;
     DELETE FROM storage_usage WHERE scope = OLD.scope AND bytes <= 0;
 END;
+CREATE TABLE IF NOT EXISTS storage_total (
+    id INTEGER PRIMARY KEY CHECK (id = 0),
+    bytes INTEGER NOT NULL
+);
+INSERT OR IGNORE INTO storage_total (id, bytes) VALUES (0, 0);
+CREATE TRIGGER IF NOT EXISTS storage_total_insert AFTER INSERT ON storage_usage BEGIN
+    UPDATE storage_total SET bytes = bytes + NEW.bytes WHERE id = 0;
+END;
+CREATE TRIGGER IF NOT EXISTS storage_total_update AFTER UPDATE ON storage_usage BEGIN
+    UPDATE storage_total SET bytes = bytes + NEW.bytes - OLD.bytes WHERE id = 0;
+END;
+CREATE TRIGGER IF NOT EXISTS storage_total_delete AFTER DELETE ON storage_usage BEGIN
+    UPDATE storage_total SET bytes = bytes - OLD.bytes WHERE id = 0;
+END;
 """
 
-#: Recount ``storage_usage`` from the stored rows (once, when an older file is upgraded).
+#: Recount ``storage_usage`` and ``storage_total`` from the stored rows (once, when an older
+#: file is upgraded).
 RECOUNT_USAGE = """
 DELETE FROM storage_usage;
+UPDATE storage_total SET bytes = 0 WHERE id = 0;
 INSERT INTO storage_usage (scope, bytes)
 SELECT scope, SUM(length(CAST(key AS BLOB)) + length(CAST(value AS BLOB))) FROM storage GROUP BY scope;
 """

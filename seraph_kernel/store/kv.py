@@ -2,11 +2,11 @@
 by key, surviving restarts, within quotas.
 
 An entry counts for the UTF-8 bytes of its key plus those of its JSON text. The bytes of each
-scope are kept in ``storage_usage`` by triggers (see :mod:`seraph_kernel.store.database`), so a
-quota check reads two small rows instead of scanning the stored values, and the count is right
-after a restart. A write that would pass a quota is refused and changes nothing; a write that
-does not grow its scope (a smaller value, a delete) is always accepted, even over a quota that
-was lowered since.
+scope are kept in ``storage_usage`` and their sum in ``storage_total`` by triggers (see
+:mod:`seraph_kernel.store.database`), so a quota check reads two rows instead of scanning the
+stored values, and the count is right after a restart. A write that would pass a quota is
+refused and changes nothing; a write that does not grow its scope (a smaller value, a delete)
+is always accepted, even over a quota that was lowered since.
 """
 
 from __future__ import annotations
@@ -92,7 +92,7 @@ class KeyValueStore:
             raise StorageQuotaExceeded(
                 f"{scope} would hold {used + growth} bytes, more than {what} ({limit} bytes)", setting
             )
-        total = conn.execute("SELECT COALESCE(SUM(bytes), 0) FROM storage_usage").fetchone()[0]
+        total = conn.execute("SELECT bytes FROM storage_total WHERE id = 0").fetchone()[0]
         if total + growth > quotas.total_bytes:
             raise StorageQuotaExceeded(
                 f"all storage would hold {total + growth} bytes, more than the total quota "
@@ -106,9 +106,9 @@ class KeyValueStore:
         return row[0] if row else 0
 
     def usage(self, scope: str | None = None) -> int:
-        """Bytes held by ``scope``, or by every scope when ``None`` (read from the usage table)."""
+        """Bytes held by ``scope``, or by every scope when ``None`` (read from the usage tables)."""
         if scope is None:
-            return self._db.query("SELECT COALESCE(SUM(bytes), 0) FROM storage_usage")[0][0]
+            return self._db.query("SELECT bytes FROM storage_total WHERE id = 0")[0][0]
         rows = self._db.query("SELECT bytes FROM storage_usage WHERE scope = ?", (scope,))
         return rows[0][0] if rows else 0
 

@@ -4,6 +4,7 @@ reopen and is recounted when a file of the previous schema is upgraded."""
 
 from __future__ import annotations
 
+import random
 import sqlite3
 
 import pytest
@@ -100,6 +101,29 @@ def test_a_lowered_quota_still_lets_a_scope_shrink(db):
     assert small.delete("bot:b", "k")
 
 
+def test_the_kept_usage_matches_a_recount_after_mixed_writes(db):
+    kv = KeyValueStore(db)
+    rng = random.Random(7)
+    scopes = ["global", "bot:a", "bot:b", "bot:ü"]
+    for _ in range(500):
+        scope, key = rng.choice(scopes), rng.choice(["k", "kk", "clé", "x" * 20])
+        action = rng.random()
+        if action < 0.6:
+            kv.set(scope, key, rng.choice([1, "é" * rng.randint(0, 50), [True, None], {"a": "b" * 10}]))
+        elif action < 0.9:
+            kv.delete(scope, key)
+        else:
+            kv.clear(scope)
+    counted = dict(
+        db.query(
+            "SELECT scope, SUM(length(CAST(key AS BLOB)) + length(CAST(value AS BLOB)))"
+            " FROM storage GROUP BY scope"
+        )
+    )
+    assert {scope: kv.usage(scope) for scope in scopes if kv.usage(scope)} == counted
+    assert kv.usage() == sum(counted.values())
+
+
 def test_usage_is_right_after_a_reopen(tmp_path):
     path = tmp_path / "seraph.sqlite"
     db = Database(path)
@@ -131,8 +155,8 @@ def test_a_file_of_the_previous_schema_gets_its_usage_counted(tmp_path):
     conn.close()
     db = Database(path)
     kv = KeyValueStore(db, QUOTAS)
-    assert kv.usage("bot:b") == 7 + 4 and kv.usage("global") == 5
+    assert kv.usage("bot:b") == 7 + 4 and kv.usage("global") == 5 and kv.usage() == 16
     assert kv.get("bot:b", "a") == "xxxx"
     kv.set("bot:b", "a", 1)
-    assert kv.usage("bot:b") == 2 + 4
+    assert kv.usage("bot:b") == 2 + 4 and kv.usage() == 11
     db.close()
