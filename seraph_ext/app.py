@@ -52,6 +52,9 @@ class SeraphExtension(ExtensionApp):
     cleanup_deadline_ms = Int(None, allow_none=True, help="Deadline of each cleanup block on stop.").tag(
         config=True
     )
+    end_phase_deadline_ms = Int(
+        None, allow_none=True, help="Deadline of a script's whole end: every cleanup and __close handler."
+    ).tag(config=True)
     output_limit_bytes = Int(None, allow_none=True, help="Largest JSON of a script's returned values.").tag(
         config=True
     )
@@ -167,7 +170,13 @@ class SeraphExtension(ExtensionApp):
             overrides["sim_address"] = self.sim_address
         if self.db_path:
             overrides["db_path"] = os.path.expanduser(self.db_path)
-        for name in ("script_memory_bytes", "cleanup_deadline_ms", "output_limit_bytes", *QUOTA_FIELDS):
+        for name in (
+            "script_memory_bytes",
+            "cleanup_deadline_ms",
+            "end_phase_deadline_ms",
+            "output_limit_bytes",
+            *QUOTA_FIELDS,
+        ):
             if getattr(self, name) is not None:
                 overrides[name] = getattr(self, name)
         if self.script_budget_ms is not None:

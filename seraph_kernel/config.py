@@ -40,6 +40,7 @@ class FleetConfig:
     script_memory_bytes: int = 64 * 1024 * 1024
     script_budget_ms: int | None = 5000
     cleanup_deadline_ms: int = 5000
+    end_phase_deadline_ms: int = 15000
     output_limit_bytes: int = 1024 * 1024
     console_bytes: int = 1024 * 1024
     console_total_bytes: int = 64 * 1024 * 1024
@@ -60,6 +61,7 @@ class FleetConfig:
         for name in (
             "script_memory_bytes",
             "cleanup_deadline_ms",
+            "end_phase_deadline_ms",
             "output_limit_bytes",
             *QUOTA_FIELDS,
             "reconnect_initial_ms",

@@ -8,10 +8,12 @@ Bodies are parsed as JSON whatever their ``Content-Type`` (``curl -d`` sends a f
 from __future__ import annotations
 
 import json
+import math
+import re
 from collections.abc import Mapping
 from typing import Any
 
-from seraph_kernel.commands.spec import json_type
+from seraph_kernel.commands.spec import json_type, shown
 from seraph_kernel.errors import InvalidArgument
 
 #: Upper bound of ``?timeout_ms`` on the world queries; larger values are clamped to it.
@@ -20,13 +22,23 @@ MAX_QUERY_TIMEOUT_MS = 60_000
 MAX_RUN_TIMEOUT_MS = 86_400_000
 #: Ids (bots, clients, scripts) and storage keys longer than this are refused.
 MAX_ID_LENGTH = 256
+#: Deepest nesting of arrays and objects in a request body (400 beyond), so no later step
+#: (storage, the answer's encoding, Lua tables) recurses without bound. Room for the deepest
+#: table a script can store (about 100 levels) inside ``/invoke``'s ``{"args": {"value": …}}``.
+MAX_JSON_DEPTH = 128
+
+#: A ``\u`` escape of a UTF-16 surrogate: the only way a JSON text can hold a string that is
+#: not valid Unicode (checked only when one appears).
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 _TRUE = {"1", "true", "yes"}
 _FALSE = {"0", "false", "no", ""}
 
 
 def parse_body(raw: bytes, required: bool = True) -> dict[str, Any]:
-    """The request body as a JSON object; an empty body is ``{}`` unless ``required``."""
+    """The request body as a JSON object; an empty body is ``{}`` unless ``required``. Bodies
+    nested deeper than :data:`MAX_JSON_DEPTH` or holding strings that are not valid Unicode
+    (lone surrogates such as ``"\\ud800"``) are refused like malformed ones."""
     if not raw.strip():
         if required:
             raise InvalidArgument("body", "expected a JSON object, got an empty body")
@@ -36,12 +48,52 @@ def parse_body(raw: bytes, required: bool = True) -> dict[str, Any]:
     except UnicodeDecodeError:
         raise InvalidArgument("body", "not UTF-8 text") from None
     try:
-        data = json.loads(text)
+        data = json.loads(text, parse_float=_finite_float, parse_constant=_no_constant)
     except ValueError as err:
         raise InvalidArgument("body", f"malformed JSON ({err})") from None
+    except RecursionError:
+        raise InvalidArgument("body", _too_deep()) from None
+    if text.count("[") + text.count("{") > MAX_JSON_DEPTH and nested_deeper_than(data, MAX_JSON_DEPTH):
+        raise InvalidArgument("body", _too_deep())
+    if _SURROGATE_ESCAPE.search(text):
+        try:
+            json.dumps(data, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError as err:
+            bad = err.object[err.start : err.end].encode("unicode_escape").decode("ascii")
+            problem = f"a string holds {bad}, a lone surrogate (not Unicode text)"
+            raise InvalidArgument("body", problem) from None
     if not isinstance(data, dict):
         raise InvalidArgument("body", f"expected a JSON object, got {type(data).__name__}")
     return data
+
+
+def nested_deeper_than(value: Any, limit: int) -> bool:
+    """Whether arrays and objects in ``value`` nest more than ``limit`` levels (a scalar is 0,
+    ``[]`` is 1). Iterative, so any depth is measured without recursion."""
+    stack = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if not isinstance(node, (dict, list)):
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in (node.values() if isinstance(node, dict) else node))
+    return False
+
+
+def _finite_float(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError(f"the number {shown(text)} is out of range")
+    return number
+
+
+def _no_constant(name: str) -> float:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _too_deep() -> str:
+    return f"arrays and objects nested deeper than {MAX_JSON_DEPTH} levels"
 
 
 def require_str(data: Mapping[str, Any], name: str, max_length: int | None = MAX_ID_LENGTH) -> str:
@@ -92,7 +144,7 @@ def query_int(value: str | None, name: str, low: int | None = None, high: int | 
     try:
         number = int(text)
     except ValueError:
-        raise InvalidArgument(name, f"expected an integer, got {value!r}") from None
+        raise InvalidArgument(name, f"expected an integer, got {shown(value)}") from None
     return _check_int(name, number, low, high)
 
 
@@ -120,7 +172,7 @@ def query_bool(value: str | None, name: str) -> bool:
         return True
     if text in _FALSE:
         return False
-    raise InvalidArgument(name, f"expected true or false, got {value!r}")
+    raise InvalidArgument(name, f"expected true or false, got {shown(value)}")
 
 
 def require_query_str(value: str | None, name: str) -> str:
@@ -157,7 +209,7 @@ def query_value(arg: Any, text: str) -> Any:
         try:
             return int(text.strip())
         except ValueError:
-            raise InvalidArgument(arg.name, f"expected an integer, got {text!r}") from None
+            raise InvalidArgument(arg.name, f"expected an integer, got {shown(text)}") from None
     if arg.kind is bool:
         return query_bool(text, arg.name)
     return text

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from seraph_kernel.commands.ids import BOT_ID_RULE, MAX_BOT_ID_LENGTH, new_bot_id
 from seraph_kernel.commands.spec import (
     BOT,
     FLEET,
@@ -74,7 +75,15 @@ COMMANDS = (
         "Create (not connect) a bot; ids bot-1, bot-2, … unless given.",
         FLEET,
         (
-            Arg("id", str, "the new bot's id", False),
+            Arg(
+                "id",
+                str,
+                "the new bot's id",
+                False,
+                max_length=MAX_BOT_ID_LENGTH,
+                check=new_bot_id,
+                rule=BOT_ID_RULE,
+            ),
             Arg("username", str, "the account name", False),
             Arg("backend", str, "the backend plugin", False, "sim"),
             Arg("settings", dict, "backend settings stored with the bot", False),

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from seraph_kernel.commands.ids import MAX_SCRIPT_ID_LENGTH, SCRIPT_ID_RULE, new_script_id
 from seraph_kernel.commands.spec import FLEET, Arg, Command, Route, keyed, ok
 
 #: Upper bound of a script's run timeout (``timeout_ms`` of execute): 24 h.
@@ -18,7 +19,15 @@ COMMANDS = (
         "Compile and start a detached script; returns once the runtime accepted the source.",
         FLEET,
         (
-            *KEY,
+            CLIENT_ID,
+            Arg(
+                "script_id",
+                str,
+                SCRIPT_ID.doc,
+                max_length=MAX_SCRIPT_ID_LENGTH,
+                check=new_script_id,
+                rule=SCRIPT_ID_RULE,
+            ),
             Arg("source", str, "Lua source", max_length=None),
             Arg("timeout_ms", int, "the run's deadline", False, low=1, high=MAX_RUN_TIMEOUT_MS),
         ),

@@ -52,7 +52,8 @@ class Arg:
     """One named argument. ``kind`` is ``int``, ``str``, ``bool``, ``dict`` or ``object`` (any
     JSON value). ``low``/``high`` bound ints (``clamp`` lowers values above ``high`` to it
     instead of refusing them); ``max_length`` bounds strings (``None``: unbounded);
-    ``check`` refines a value after the type check (it raises ``InvalidArgument``)."""
+    ``check`` refines a value after the type check (it raises ``InvalidArgument``); ``rule``
+    says what is allowed, and every refusal of the argument ends with it."""
 
     name: str
     kind: type
@@ -69,9 +70,19 @@ class Arg:
     #: Where a REST sugar route reads it when not from the path: ``body`` for POST/PUT,
     #: ``query`` for GET/DELETE; ``"query"`` here forces the query string (``?wait=true``).
     rest_in: str | None = None
+    rule: str | None = None
 
     def validate(self, value: Any) -> Any:
         """The checked value (``InvalidArgument`` naming this argument otherwise)."""
+        if self.rule is None:
+            return self._validate(value)
+        try:
+            return self._validate(value)
+        except InvalidArgument as err:
+            problem = str(err).partition(": ")[2]
+            raise InvalidArgument(self.name, f"{problem} (allowed: {self.rule})") from None
+
+    def _validate(self, value: Any) -> Any:
         if value is None:
             if self.required:
                 raise InvalidArgument(self.name, "required")
@@ -244,6 +255,17 @@ class Command:
             "rest": [f"{r.method} {r.openapi_path}" for r in self.rest],
             "lua": f"client:{self.lua.name}" if self.lua else None,
         }
+
+
+#: How much of a refused value an error message quotes.
+SHOWN_CHARS = 60
+
+
+def shown(value: Any) -> str:
+    """A refused value as an error message quotes it: its ``repr``, cut after
+    :data:`SHOWN_CHARS` characters (a client may send megabytes)."""
+    text = repr(value)
+    return text if len(text) <= SHOWN_CHARS else text[:SHOWN_CHARS] + "…"
 
 
 def json_type(value: Any) -> str:

@@ -3,7 +3,8 @@
 It is the only place Python values cross into Lua: callables become Lua closures built in the
 privileged loader (the Python object stays an unreachable upvalue), data is copied into Lua
 tables. Conversions keep plain numbers and strings untouched, so a binding call costs about a
-microsecond.
+microsecond. Every value of a size the script controls is measured against the VM's memory
+first (``lua_memory``): one that does not fit is the script's "not enough memory" error.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import lupa.lua54 as lupa
 
 from seraph_kernel.engine.console_buffer import ConsoleBuffer
 from seraph_kernel.engine.contract import LuaArgumentError, ScriptServices
+from seraph_kernel.engine.lua_memory import NO_ROOM, NotEnoughLuaMemory, string_size
 from seraph_kernel.engine.sandbox import bytecode
 from seraph_kernel.engine.values import VALUE_TYPES, Vec2, Vec2i
 from seraph_kernel.errors import SeraphError
@@ -52,6 +54,7 @@ class VmContext:
         self.console = console
         self._own_console = own_console
         self._runtime = vm.runtime
+        self.memory = vm.memory
         self._privileged = vm.privileged
         self.env = vm.privileged.env
         self._closers: list[Callable[[], Any]] = []
@@ -59,7 +62,7 @@ class VmContext:
 
     # -- callables -----------------------------------------------------------------------
     def function(self, name: str, fn: Callable[..., Any]) -> Any:
-        from_lua, to_lua = self.from_lua, self._to_lua_results
+        from_lua, to_lua, fits, failure = self.from_lua, self.results_for_lua, self.memory.fits, self.failure
 
         def call(*args: Any) -> Any:
             try:
@@ -69,12 +72,21 @@ class VmContext:
                         break
                 result = fn(*args)
                 if isinstance(result, PLAIN):
+                    if type(result) is str and not fits(string_size(result)):
+                        raise NotEnoughLuaMemory()
                     return True, result
                 return to_lua(result)
             except BaseException as exc:  # every failure becomes a Lua error, never a Python object
-                return False, binding_error(name, exc)
+                return failure(binding_error(name, exc))
 
         return self._privileged.make_function(call)
+
+    def failure(self, message: str) -> tuple[bool, Any]:
+        """What a failed binding hands Lua: its message, or (when even that does not fit)
+        the number loader.lua turns into "not enough memory"."""
+        if self.memory.fits(string_size(message)):
+            return False, message
+        return False, NO_ROOM
 
     def async_function(self, name: str, fn: Callable[..., Awaitable[Any]]) -> Any:
         binding_id = self.vm.add_binding(name, fn)
@@ -106,12 +118,18 @@ class VmContext:
     def to_lua(self, value: Any) -> Any:
         if isinstance(value, PLAIN) or lupa.lua_type(value) is not None:
             return value
-        return self._convert(value, 0)
+        memory = self.memory
+        memory.require(value)
+        with memory.lifted():
+            return self._convert(value, 0)
 
-    def _to_lua_results(self, result: Any) -> tuple[Any, ...]:
-        if type(result) is tuple:
-            return (True, *(self._convert(v, 1) if not isinstance(v, PLAIN) else v for v in result))
-        return True, self._convert(result, 1)
+    def results_for_lua(self, result: Any) -> tuple[Any, ...]:
+        """``(True, values...)`` for Lua; raises :class:`NotEnoughLuaMemory` when they do not fit."""
+        values = result if type(result) is tuple else (result,)
+        memory = self.memory
+        memory.require(values)
+        with memory.lifted():
+            return (True, *(v if isinstance(v, PLAIN) else self._convert(v, 1) for v in values))
 
     def _convert(self, value: Any, depth: int) -> Any:
         if value is None:

@@ -48,6 +48,7 @@ class ModuleContext(Protocol):
 
     env: Any  # the Lua table that is the script's globals (``_ENV``)
     services: ScriptServices
+    memory: Any  # lua_memory.LuaMemory: ``room()`` before making something big for Lua
 
     def function(self, name: str, fn: Callable[..., Any]) -> Any:
         """A Lua function calling ``fn`` synchronously. Lua arguments arrive converted to plain

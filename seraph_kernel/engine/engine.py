@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import math
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterable
@@ -22,6 +23,7 @@ import lupa.lua54 as lupa
 from seraph_kernel.engine.console_buffer import ConsoleBuffer
 from seraph_kernel.engine.context import binding_error
 from seraph_kernel.engine.contract import LuaArgumentError, ScriptServices
+from seraph_kernel.engine.lua_memory import SLACK, args_size
 from seraph_kernel.engine.records import Limits, RunRecord, epoch_ms
 from seraph_kernel.engine.run import (
     KILL_STOP,
@@ -48,6 +50,18 @@ log = logging.getLogger(__name__)
 
 # scheduler requests a task yields (loader.lua): (tag, kind, ...)
 SLEEP, CALL, TICK, TASK_DONE, TASK_FAILED = 1, 2, 3, 4, 5
+
+
+def finite(value: Any) -> Any:
+    """``value`` with every non-finite number (``math.huge``, NaN) as ``None``: results are
+    JSON, and JSON has no ``Infinity`` (strings are left exactly as they are)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, list):
+        return [finite(v) for v in value]
+    if isinstance(value, dict):
+        return {k: finite(v) for k, v in value.items()}
+    return value
 
 
 class LuaEngine:
@@ -114,14 +128,13 @@ class LuaEngine:
         return run
 
     def _check_driving(self) -> None:
-        """Watchdog tick: arm the hooks of a run past its no-yield budget, its timeout or a
-        cleanup's deadline (the hooks are off while a script behaves)."""
+        """Watchdog tick: arm the hooks of a run past its no-yield budget, its timeout or the
+        deadline of its end phase (the hooks are off while a script behaves)."""
         now = time.monotonic()
         budget = self.limits.budget_ms
         for run, since in list(self._driving.items()):
-            group = run.current_group
-            if group is not None and group.cleanup:
-                if now > group.deadline:
+            if run.phase != "main":
+                if run.end_phase_over() is not None:
                     run.vm.arm_hooks()
             elif budget is not None and now - since > budget / 1000:
                 run.request_kill("error", budget_message(budget), SCRIPT_ERROR)
@@ -163,15 +176,27 @@ class LuaEngine:
 
     def _on_spawn(self, run: Run, lua_fn: Any, args: tuple[Any, ...]) -> None:
         if run.phase == "main" and run.kill_message is None:
+            if not run.vm.memory.fits(args_size(args)):
+                run.vm.context.emit("error", "event handler not started: not enough memory")
+                return
             task_id, thread = run.vm.privileged.new_task(lua_fn, run.main_group.hook, False, *args)
             self._adopt(run, task_id, run.main_group, thread=thread)
 
     def _on_cleanup_deadline(self, run: Run, task_id: int) -> None:
         if run.phase == "cleanup" and run.cleanup_task == task_id:
             self._drop_task(run, task_id)
-            limit = self.limits.cleanup_deadline_ms
-            run.vm.context.emit("error", f"cleanup: exceeded its deadline of {limit} ms")
+            limits = self.limits
+            if time.monotonic() >= run.end_deadline:
+                text = f"the script's end exceeded its deadline of {limits.end_phase_deadline_ms} ms"
+            else:
+                text = f"exceeded its deadline of {limits.cleanup_deadline_ms} ms"
+            run.vm.context.emit("error", f"cleanup: {text}")
             self._next_cleanup(run)
+
+    def _on_end_if_idle(self, run: Run) -> None:
+        """A task cancelled itself: if it was the last one, the run is over."""
+        if run.phase == "main" and not run.live:
+            self._end_main(run)
 
     def _internal_error(self, run: Run, exc: BaseException) -> None:
         if run.phase == "done":
@@ -190,6 +215,11 @@ class LuaEngine:
         self._finalize(run)
 
     def _start(self, run: Run, fn: Any) -> None:
+        vm = run.vm
+        with vm.memory.lifted(SLACK):  # a VM its last run filled can still start `hog = nil`
+            self._start_tasks(run, fn)
+
+    def _start_tasks(self, run: Run, fn: Any) -> None:
         vm = run.vm
         vm.privileged.start_run()
         record = run.record
@@ -268,13 +298,13 @@ class LuaEngine:
     def _call(self, run: Run, task_id: int, binding_id: Any, lua_args: tuple[Any, ...]) -> None:
         vm = run.vm
         if not isinstance(binding_id, int) or not 1 <= binding_id <= len(vm.bindings):
-            self.scheduler.post(vm, ("drive", run, task_id, (False, "invalid scheduler request")))
+            self.scheduler.post(vm, ("drive", run, task_id, vm.context.failure("invalid scheduler request")))
             return
         name, fn = vm.bindings[binding_id - 1]
         try:
             args = [vm.context.from_lua(a) for a in lua_args]
         except Exception as exc:
-            self.scheduler.post(vm, ("drive", run, task_id, (False, binding_error(name, exc))))
+            self.scheduler.post(vm, ("drive", run, task_id, vm.context.failure(binding_error(name, exc))))
             return
         call = Call(run, task_id, name)
         run.calls[id(call)] = call
@@ -288,13 +318,14 @@ class LuaEngine:
         if run.calls.pop(id(call), None) is None or call.cancelled:
             return
         ok, value = outcome
+        context = run.vm.context
         if ok:
             try:
-                args = run.vm.context._to_lua_results(value)
+                args = context.results_for_lua(value)
             except Exception as exc:
-                args = (False, binding_error(call.name, exc))
+                args = context.failure(binding_error(call.name, exc))
         else:
-            args = (False, value)
+            args = context.failure(value)
         self._drive(run, call.task_id, args)
 
     def _task_ended(self, run: Run, task_id: int) -> None:
@@ -336,12 +367,15 @@ class LuaEngine:
         self._cancel_calls(run, task_id)
 
     def cancel_task(self, run: Run, task_id: int) -> bool:
-        """``task.cancel``: drop a task of the run (called on the worker inside Lua)."""
+        """``task.cancel``: drop a task of the run (called on the worker inside Lua). When that
+        was the last task (it may be the one calling), the run ends once the caller yields."""
         alive = run.vm.privileged.cancel_task(task_id)
         run.threads.pop(task_id, None)
         run.live.discard(task_id)
         run.groups.pop(task_id, None)
         self._cancel_calls(run, task_id)
+        if alive and not run.live:
+            self.scheduler.post(run.vm, ("end_if_idle", run))
         return bool(alive)
 
     def _end_main(self, run: Run) -> None:
@@ -355,10 +389,23 @@ class LuaEngine:
         run.live.clear()
         run.groups.clear()
         run.threads.clear()
-        with run.vm.memory_headroom():
-            run.vm.privileged.reset_tasks()
-            run.vm.privileged.collect()
+        self._close_coroutines(run)
         self._next_cleanup(run)
+
+    def _close_coroutines(self, run: Run) -> None:
+        """Close the run's suspended coroutines: their ``__close`` handlers run hooked, under
+        the watchdog, and die at once past the end phase's deadline."""
+        vm = run.vm
+        run.begin_step()
+        if run.end_phase_over() is not None:
+            vm.arm_hooks()
+        self._driving[run] = time.monotonic()
+        try:
+            with vm.memory_headroom():
+                vm.privileged.reset_tasks()
+                vm.privileged.collect()
+        finally:
+            self._driving.pop(run, None)
 
     def _next_cleanup(self, run: Run) -> None:
         vm = run.vm
@@ -366,12 +413,20 @@ class LuaEngine:
         if fn is None:
             self._finalize(run)
             return
-        deadline = time.monotonic() + self.limits.cleanup_deadline_ms / 1000
-        group = TaskGroup(run, cleanup=True, deadline=deadline)
+        if self.closing or time.monotonic() > run.end_deadline:
+            skipped = 1
+            while vm.privileged.take_cleanup() is not None:
+                skipped += 1
+            limit = self.limits.end_phase_deadline_ms
+            text = f"cleanup: {skipped} not run: the script's end exceeded its deadline of {limit} ms"
+            vm.context.emit("error", text)
+            self._finalize(run)
+            return
+        group = TaskGroup(run, cleanup=True)
         task_id, thread = vm.privileged.new_task(fn, group.hook, False)
         run.cleanup_task = task_id
         self._adopt(run, task_id, group, thread=thread)
-        self.scheduler.post_at(deadline, vm, ("cleanup_deadline", run, task_id))
+        self.scheduler.post_at(run.begin_step(), vm, ("cleanup_deadline", run, task_id))
 
     def _finalize(self, run: Run) -> None:
         vm = run.vm
@@ -379,8 +434,8 @@ class LuaEngine:
         run.threads.clear()
         run.phase = "done"
         try:
+            self._close_coroutines(run)
             with vm.memory_headroom():
-                vm.privileged.reset_tasks()
                 if run.kill_reason is None:
                     returned = vm.privileged.results()
                     run.lua_results = returned[1:] if isinstance(returned, tuple) else ()
@@ -410,11 +465,8 @@ class LuaEngine:
                 results.append(context.from_lua(value))
             except LuaArgumentError:
                 results.append(f"<{lupa.lua_type(value) or 'value'}>")
-        try:
-            size = len(json.dumps(results, allow_nan=False, default=str))
-        except ValueError:
-            results = json.loads(json.dumps(results, default=str).replace("NaN", "null"))
-            size = len(json.dumps(results))
+        results = finite(results)
+        size = len(json.dumps(results, allow_nan=False, default=str))
         limit = self.limits.output_limit_bytes
         if size > limit:
             message = f"results are {size} bytes as JSON, over the limit of {limit} bytes"
@@ -441,7 +493,10 @@ class LuaEngine:
             task.add_done_callback(lambda t, c=call: self._call_done(c, t))
 
     def _call_done(self, call: Call, task: asyncio.Task[Any]) -> None:
-        if task.cancelled() or call.cancelled:
+        if call.cancelled:
+            return
+        if task.cancelled():  # cancelled from inside (not by the run): the caller must not hang
+            self._post_result(call, (False, f"{call.name}: cancelled"))
             return
         exc = task.exception()
         if exc is not None:

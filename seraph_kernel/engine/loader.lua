@@ -421,9 +421,15 @@ function P.collect() collectgarbage("collect") end
 ---------------------------------------------------------------------------------------------
 -- Bindings.
 ---------------------------------------------------------------------------------------------
+-- A binding that failed hands back its message, or NO_ROOM (lua_memory.NO_ROOM, a number so
+-- that Python pushes nothing that allocates) when the message itself did not fit.
+local NO_ROOM, NO_ROOM_MESSAGE = 0, "not enough memory"
+
 local function checked(ok, ...)
   if ok then return ... end
-  error((...), 2)
+  local e = ...
+  if e == NO_ROOM then error(NO_ROOM_MESSAGE, 2) end
+  error(e, 2)
 end
 
 function P.make_function(py)

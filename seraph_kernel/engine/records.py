@@ -21,6 +21,7 @@ class Limits:
     memory_bytes: int = 64 << 20
     budget_ms: int | None = 5000
     cleanup_deadline_ms: int = 5000
+    end_phase_deadline_ms: int = 15000
     output_limit_bytes: int = 1 << 20
     console_lines: int = 5000
     console_bytes: int = 1 << 20

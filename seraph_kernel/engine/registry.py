@@ -171,3 +171,10 @@ class RunRegistry:
     async def stop_client(self, client_id: str) -> int:
         """Stop the scripts of one bot (it is being deleted); the number stopped."""
         return await self._stop_where(lambda cid: cid == client_id)
+
+    def forget_client(self, client_id: str) -> None:
+        """Drop every key of one bot (it was deleted): statuses, records and consoles. Its
+        runs must have ended (:meth:`stop_client`); one still running keeps its key."""
+        ended = [k for k, entry in self._entries.items() if k[0] == client_id and not entry.record.running]
+        for key in ended:
+            del self._entries[key]

@@ -35,12 +35,11 @@ def budget_message(budget_ms: int) -> str:
 class TaskGroup:
     """The coroutines sharing one hook: the run's user tasks, or one cleanup."""
 
-    __slots__ = ("budget_s", "cleanup", "deadline", "hook", "run", "slice_started")
+    __slots__ = ("budget_s", "cleanup", "hook", "run", "slice_started")
 
-    def __init__(self, run: Run, cleanup: bool = False, deadline: float | None = None):
+    def __init__(self, run: Run, cleanup: bool = False):
         self.run = run
         self.cleanup = cleanup
-        self.deadline = deadline
         budget = run.engine.limits.budget_ms
         self.budget_s = None if budget is None else budget / 1000
         self.slice_started = time.monotonic()
@@ -49,10 +48,8 @@ class TaskGroup:
     def check(self) -> str | None:
         """Called by the instruction hook: the message to kill the running coroutine with."""
         run = self.run
-        if self.cleanup:
-            if run.engine.closing or time.monotonic() > self.deadline:
-                return f"cleanup exceeded its deadline of {run.engine.limits.cleanup_deadline_ms} ms"
-            return None
+        if self.cleanup or run.phase != "main":
+            return run.end_phase_over()
         message = run.kill_message
         if message is not None:
             return message
@@ -88,6 +85,7 @@ class Run:
         "cleanup_task",
         "current_group",
         "deadline",
+        "end_deadline",
         "engine",
         "groups",
         "kill_message",
@@ -98,6 +96,7 @@ class Run:
         "on_done",
         "phase",
         "record",
+        "step_deadline",
         "tag",
         "threads",
         "timeout_message",
@@ -110,6 +109,8 @@ class Run:
         self.tag = vm.privileged.tag
         self.record = RunRecord(timeout_ms=timeout_ms)
         self.deadline: float | None = None
+        self.end_deadline: float | None = None  # one deadline for the whole end phase
+        self.step_deadline: float | None = None  # the current cleanup's (or closing's) deadline
         self.timeout_message = f"script exceeded its timeout of {timeout_ms} ms"
         self.kill_reason: str | None = None
         self.kill_message: str | None = None
@@ -180,10 +181,32 @@ class Run:
             if self.phase != "main":
                 return None
             self.phase = "cleanup"
+            self.end_deadline = time.monotonic() + self.engine.limits.end_phase_deadline_ms / 1000
+            self.begin_step()
             if self.kill_message is None:
                 self.kill_message = ENDED_MESSAGE
         if self.kill_reason == "error" and self._final_error is not None:
             return self._final_error["message"]
+        return None
+
+    def begin_step(self) -> float:
+        """A new step of the end phase (one cleanup, or closing the coroutines): its deadline is
+        ``cleanup_deadline_ms`` away, never past the end phase's own deadline."""
+        now = time.monotonic()
+        if self.end_deadline is None:  # ended without an end phase (a runtime failure): no grace
+            self.end_deadline = now
+        self.step_deadline = min(now + self.engine.limits.cleanup_deadline_ms / 1000, self.end_deadline)
+        return self.step_deadline
+
+    def end_phase_over(self) -> str | None:
+        """Past the current step's deadline (or the engine is closing): the message that ends
+        whatever Lua still runs (cleanups, cleanups they registered, ``__close`` handlers)."""
+        limits = self.engine.limits
+        now = time.monotonic()
+        if self.engine.closing or (self.end_deadline is not None and now > self.end_deadline):
+            return f"the script's end exceeded its deadline of {limits.end_phase_deadline_ms} ms"
+        if self.step_deadline is not None and now > self.step_deadline:
+            return f"cleanup exceeded its deadline of {limits.cleanup_deadline_ms} ms"
         return None
 
     def fail_internal(self, exc: BaseException) -> None:

@@ -9,8 +9,8 @@ from __future__ import annotations
 import logging
 import threading
 from collections import deque
-from collections.abc import Awaitable, Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable, Iterable
+from contextlib import AbstractContextManager
 from functools import cache, lru_cache
 from importlib import import_module
 from importlib.metadata import entry_points
@@ -21,6 +21,7 @@ import lupa.lua54 as lupa
 from seraph_kernel.engine.console_buffer import ConsoleBuffer
 from seraph_kernel.engine.context import VmContext
 from seraph_kernel.engine.contract import LuaArgumentError, ScriptServices
+from seraph_kernel.engine.lua_memory import SLACK, LuaMemory, string_size
 from seraph_kernel.engine.sandbox import create_runtime, hook_armer
 from seraph_kernel.errors import LuaCompileError
 
@@ -90,6 +91,7 @@ class LuaVM:
         self.runtime, self.privileged = create_runtime(
             engine.limits.memory_bytes, self._register_state, self._forget_states
         )
+        self.memory = LuaMemory(self.runtime)
         self.services = services
         own_console = console is None
         self.console = console if console is not None else ConsoleBuffer(engine.limits.console_lines)
@@ -132,18 +134,10 @@ class LuaVM:
             self._states.clear()
         self.privileged.release_coroutines()
 
-    @contextmanager
-    def memory_headroom(self) -> Iterator[None]:
-        """Lift the memory cap while the runtime tears a run down: a script that died of
-        "not enough memory" leaves the VM full, and closing its coroutines needs a little."""
-        limit = self.runtime.get_max_memory()
-        if limit:
-            self.runtime.set_max_memory(limit + TEARDOWN_HEADROOM)
-        try:
-            yield
-        finally:
-            if limit:
-                self.runtime.set_max_memory(limit)
+    def memory_headroom(self) -> AbstractContextManager[None]:
+        """Lift the memory cap a little while the runtime tears a run down: a script that died
+        of "not enough memory" leaves the VM full, and closing its coroutines needs a little."""
+        return self.memory.lifted(TEARDOWN_HEADROOM)
 
     def add_binding(self, name: str, fn: Callable[..., Awaitable[Any]]) -> int:
         self.bindings.append((name, fn))
@@ -154,7 +148,10 @@ class LuaVM:
         if not isinstance(source, str):
             raise LuaCompileError("lua compile: source must be a string")
         try:
-            result = self.privileged.compile(source, chunkname)
+            # pushing the text is not protected: room for it, even in a VM the script filled
+            # (parsing is protected and fails cleanly)
+            with self.memory.lifted(string_size(source) + SLACK):
+                result = self.privileged.compile(source, chunkname)
         except lupa.LuaMemoryError as exc:
             raise LuaCompileError("lua compile: not enough memory") from exc
         except UnicodeDecodeError as exc:
@@ -182,6 +179,7 @@ class LuaVM:
         return out
 
     def set_global(self, name: str, value: Any) -> None:
+        self.memory.require(value)
         self.privileged.env[name] = self.context.to_lua(value)
 
     def close(self) -> None:

@@ -17,6 +17,7 @@ from typing import Any
 
 from seraph_kernel.backends.base import Backend, BotSession, load_backend
 from seraph_kernel.commands import BOT, get_command
+from seraph_kernel.commands.ids import bot_id_problem, new_bot_id
 from seraph_kernel.config import QUOTA_FIELDS, FleetConfig
 from seraph_kernel.errors import BotExists, InvalidArgument, UnknownBot
 from seraph_kernel.fleet.base import JSON, Fleet, FleetEvent, Subscription, WorldView
@@ -34,7 +35,6 @@ from seraph_kernel.store import (
 )
 
 logger = logging.getLogger(__name__)
-BOT_ID_PATTERN = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 AUTO_ID_PATTERN = re.compile(r"bot-(\d+)")
 RESTORE_WAIT_S = 10.0
 PRESENCE_EVENTS = frozenset({"status", "world", "connect", "disconnect"})
@@ -48,6 +48,7 @@ class LocalFleet(Fleet):
         self._bus = EventBus()
         self._bots: dict[str, BotSession] = {}
         self._unloaded: set[str] = set()
+        self._deleting: set[str] = set()
         self._backends: dict[str, Backend] = {}
         self._saved_presence: dict[str, tuple[bool, str | None]] = {}
         self._server: Any = None
@@ -163,6 +164,7 @@ class LocalFleet(Fleet):
                 "script_memory_bytes": self.config.script_memory_bytes,
                 "script_budget_ms": self.config.script_budget_ms,
                 "cleanup_deadline_ms": self.config.cleanup_deadline_ms,
+                "end_phase_deadline_ms": self.config.end_phase_deadline_ms,
                 "output_limit_bytes": self.config.output_limit_bytes,
                 "reconnect_initial_ms": self.config.reconnect_initial_ms,
                 "reconnect_max_ms": self.config.reconnect_max_ms,
@@ -182,7 +184,7 @@ class LocalFleet(Fleet):
         encode_value(settings, "settings")
         async with self._create_lock:
             bot_id = self._next_bot_id() if id is None else id
-            _check_bot_id(bot_id)
+            new_bot_id(bot_id)
             if bot_id in self._bots or bot_id in self._unloaded:
                 raise BotExists(bot_id)
             bot = self._new_session(bot_id, username or self._default_username(bot_id), backend, settings)
@@ -194,14 +196,24 @@ class LocalFleet(Fleet):
         return snapshot
 
     async def do_delete_bot(self, id: str) -> None:
+        """Stop the bot's scripts (their cleanups may still use the bot; no new run starts),
+        then forget the bot, its storage and every run of it: a new bot with the same id
+        starts with no status, results, console or jobs."""
         bot = self._bot(id)
-        await self._require_scripts().stop_client(id)
-        self._bots.pop(id, None)
-        self._saved_presence.pop(id, None)
-        await bot.close()
-        self._bot_store.delete(id)
-        self._kv.clear(f"bot:{id}")
-        self._history.forget_client(id)
+        if id in self._deleting:
+            raise UnknownBot(id)
+        self._deleting.add(id)
+        try:
+            scripts = self._require_scripts()
+            await scripts.stop_client(id)
+            self._bots.pop(id, None)
+            self._saved_presence.pop(id, None)
+            await bot.close()
+            self._bot_store.delete(id)
+            self._kv.clear(f"bot:{id}")
+            scripts.forget_client(id)
+        finally:
+            self._deleting.discard(id)
         snapshot = bot.snapshot()
         snapshot["deleted"] = True
         self._bus.publish(FleetEvent("session", id, {"snapshot": snapshot}))
@@ -235,6 +247,8 @@ class LocalFleet(Fleet):
     async def do_seraph_execute(
         self, client_id: str, script_id: str, source: str, timeout_ms: int | None
     ) -> None:
+        if client_id in self._deleting:
+            raise UnknownBot(client_id)
         self._bot(client_id)
         await self._require_scripts().execute(client_id, script_id, source, timeout_ms)
 
@@ -345,6 +359,14 @@ class LocalFleet(Fleet):
                 continue
             self._register(record, bot)
             restored.append(record)
+            problem = bot_id_problem(record.id)
+            if problem is not None:
+                logger.warning(
+                    "bot %r (stored before ids were checked) has an id URLs cannot carry (%s): "
+                    "reach it through /invoke, or delete it with delete_bot",
+                    record.id,
+                    problem,
+                )
         for record in restored:
             if record.was_connected:
                 hint = {"connected": True, "world": record.world}
@@ -371,11 +393,6 @@ class LocalFleet(Fleet):
     def _default_username(self, bot_id: str) -> str:
         digest = hashlib.sha256(f"{self.config.seed}:{bot_id}".encode()).hexdigest()
         return "P" + str(int(digest[:12], 16) % 10**8).zfill(8)
-
-
-def _check_bot_id(bot_id: object) -> None:
-    if not isinstance(bot_id, str) or not BOT_ID_PATTERN.fullmatch(bot_id):
-        raise InvalidArgument("id", f"expected 1-64 characters of A-Z a-z 0-9 _ . -, got {bot_id!r}")
 
 
 def _natural_key(bot_id: str) -> list[Any]:

@@ -45,6 +45,7 @@ class ScriptHost:
             memory_bytes=config.script_memory_bytes,
             budget_ms=config.script_budget_ms,
             cleanup_deadline_ms=config.cleanup_deadline_ms,
+            end_phase_deadline_ms=config.end_phase_deadline_ms,
             output_limit_bytes=config.output_limit_bytes,
             console_bytes=config.console_bytes,
         )
@@ -112,6 +113,12 @@ class ScriptHost:
     async def stop_client(self, client_id: str) -> None:
         """Stop a bot's scripts and record how they ended (the bot is being deleted)."""
         await self._registry.stop_client(client_id)
+
+    def forget_client(self, client_id: str) -> None:
+        """Forget every run of a deleted bot: its registry entries (status, console) and its
+        history, so a new bot with the same id starts with none."""
+        self._registry.forget_client(client_id)
+        self._history.forget_client(client_id)
 
     async def close(self) -> None:
         """Stop every script (cleanups run and every run's end is recorded), stop the engine."""

@@ -173,10 +173,12 @@ class RemoteFleet(Fleet):
             response = await self._http().request(method, path, json=json, params=params, timeout=timeout)
         except httpx.TransportError as err:
             raise RemoteError(503, f"cannot reach {self.url}: {err!r}") from err
-        payload = _json_or_text(response)
         if response.status_code >= 400:
-            raise error_from_response(response.status_code, payload)
-        return payload
+            raise error_from_response(response.status_code, _json_or_text(response))
+        try:
+            return _decoded(response)
+        except ValueError as err:
+            raise RemoteError(502, f"{method} {path}: the server's answer is not JSON ({err})") from None
 
     # -- event stream --------------------------------------------------------------------------
     def _open_stream(self) -> None:
@@ -216,9 +218,19 @@ class RemoteFleet(Fleet):
             delay = min(delay * 2, RECONNECT_MAX_S)
 
 
-def _json_or_text(response: httpx.Response) -> Any:
+def _decoded(response: httpx.Response) -> Any:
+    """The answer's JSON; ``ValueError`` saying what is wrong otherwise (a server, or whatever
+    answers at its address, may send anything: HTML, or JSON nested too deeply to decode)."""
     try:
         return response.json()
+    except RecursionError:
+        raise ValueError("nested too deeply to decode") from None
+
+
+def _json_or_text(response: httpx.Response) -> Any:
+    """An error answer's JSON, or its text as ``{"error": ...}``."""
+    try:
+        return _decoded(response)
     except ValueError:
         return {"error": response.text[:200] or response.reason_phrase}
 
@@ -234,8 +246,13 @@ async def _sse_frames(lines: Any) -> Any:
         elif line.startswith("data:"):
             data_lines.append(line[5:].lstrip())
         elif line == "" and data_lines:
-            with contextlib.suppress(ValueError):
-                yield kind, json.loads("\n".join(data_lines))
+            try:
+                data = json.loads("\n".join(data_lines))
+            except (ValueError, RecursionError) as err:
+                log.warning("skipped an event frame that is not JSON (%s)", type(err).__name__)
+            else:
+                if isinstance(data, dict):
+                    yield kind, data
             kind, data_lines = "message", []
 
 
@@ -264,5 +281,3 @@ def error_from_response(status: int, payload: Any) -> Exception:
     if prefix == "lua compile":
         return LuaCompileError(message)
     return RemoteError(status, message)
-
-

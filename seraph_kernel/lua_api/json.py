@@ -11,7 +11,12 @@ import math
 from typing import Any
 
 from seraph_kernel.engine.contract import LuaArgumentError
+from seraph_kernel.engine.lua_memory import NotEnoughLuaMemory
 from seraph_kernel.engine.values import Vec2, Vec2i
+
+#: What every Lua table costs at least (its ``Table`` header): a document with more arrays and
+#: objects than the script has room for is refused before it is parsed.
+MIN_TABLE_BYTES = 56
 
 NULL_LUA = r"""
 local error, setmetatable = error, setmetatable
@@ -45,6 +50,8 @@ def decode_with(ctx: Any) -> Any:
     def decode(text: Any = None) -> Any:
         if not isinstance(text, str):
             raise LuaArgumentError(f"expected a string, got {type(text).__name__}")
+        if (text.count("[") + text.count("{")) * MIN_TABLE_BYTES > ctx.memory.room():
+            raise NotEnoughLuaMemory()  # refused before Python builds what Lua has no room for
         try:
             data = _json.loads(text)
         except _json.JSONDecodeError as exc:

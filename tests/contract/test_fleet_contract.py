@@ -131,3 +131,34 @@ async def test_scripts_execute_status_console_stop_jobs(contract_fleet):
     assert (await fleet.console("bot-1", "once"))["lines"] == []
     assert await fleet.stop_all() == 0
     logs.close()
+
+
+@pytest.mark.parametrize("bad_id", [".", "..", "a/b", "a?b", "a%2F", "a\x01", " a"])
+async def test_ids_urls_cannot_carry_are_refused_and_not_listed(contract_fleet, bad_id):
+    with pytest.raises(InvalidArgument, match=r"^id: .*\(allowed: 1-64 characters") as refused:
+        await contract_fleet.create_bot(bad_id)
+    assert refused.value.field == "id"
+    assert await contract_fleet.list_bots() == []
+    with pytest.raises(UnknownBot):
+        await contract_fleet.get_bot(bad_id)
+
+
+async def test_a_bot_made_again_after_deletion_has_no_runs(contract_fleet):
+    """Deleting a bot forgets every run of it (status, results, console, jobs): a new bot with
+    the same id starts with none, and its own runs start clean."""
+    fleet = contract_fleet
+    await fleet.create_bot("heir")
+    await fleet.execute("heir", "done", 'print("old line")\nreturn "old result"')
+    await wait_ended(fleet, "heir", "done")
+    await fleet.execute("heir", "spin", 'print("spinning")\nwhile true do sleep(10) end')
+    await fleet.delete_bot("heir")
+    await fleet.create_bot("heir")
+    for script_id in ("done", "spin"):
+        with pytest.raises(UnknownScript):
+            await fleet.status("heir", script_id)
+        with pytest.raises(UnknownScript):
+            await fleet.console("heir", script_id)
+    assert await fleet.jobs() == [] and await fleet.jobs("heir") == []
+    await fleet.execute("heir", "done", "return 2")
+    assert (await wait_ended(fleet, "heir", "done"))["results"] == [2]
+    assert (await fleet.console("heir", "done"))["lines"] == []

@@ -5,9 +5,12 @@ routes and methods. Each gets a JSON error naming what is wrong."""
 from __future__ import annotations
 
 import asyncio
+import json
 
 import httpx
 import pytest
+
+from seraph_ext.handlers.params import MAX_JSON_DEPTH
 
 
 async def test_oversized_body_is_413_and_starts_nothing(api, make_bot):
@@ -52,6 +55,79 @@ async def test_json_sent_with_a_form_content_type_is_accepted(api, make_bot):
         headers={"Content-Type": "application/x-www-form-urlencoded"},
     )
     assert response.json() == {"ok": True}
+
+
+def nested(depth: int, opening: str = "[", closing: str = "]") -> str:
+    """JSON text of ``depth`` arrays (or objects, with ``'{"a":'`` and ``"}"``) inside each other."""
+    return opening * depth + ("1" if opening != "[" else "") + closing * depth
+
+
+TOO_DEEP = {"error": f"body: arrays and objects nested deeper than {MAX_JSON_DEPTH} levels", "field": "body"}
+DEEP_BODIES = [
+    ("POST", "invoke", '{"cmd": "list_bots", "args": {"x": %s}}'),
+    ("POST", "api/bots", '{"id": "deep", "settings": {"a": %s}}'),
+    ("PUT", "api/storage/global/deep", '{"value": %s}'),
+    ("POST", "api/scripts/execute", '{"client_id": "deep", "script_id": "deep", "source": "x", "y": %s}'),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "template"), DEEP_BODIES, ids=[p for _, p, _ in DEEP_BODIES])
+@pytest.mark.parametrize("shape", [("[", "]"), ('{"a":', "}")], ids=["arrays", "objects"])
+@pytest.mark.parametrize("depth", [MAX_JSON_DEPTH + 1, 10_000])
+async def test_bodies_nested_too_deep_are_400_and_the_server_keeps_answering(
+    api, server, method, path, template, shape, depth
+):
+    """Past the limit (and far past what Python's decoder can recurse) a body is refused as
+    malformed: nothing is created or stored, the server answers the next request."""
+    response = await api.request(method, path, content=(template % nested(depth, *shape)).encode())
+    assert (response.status_code, response.json()) == (400, TOO_DEEP)
+    assert (await api.get("api/storage/global/deep")).json() == {"value": None}
+    assert "deep" not in [b["id"] for b in (await api.get("api/bots")).json()["bots"]]
+    assert "RecursionError" not in server.log()
+
+
+async def test_values_nested_up_to_the_limit_are_stored_and_read_back(api):
+    """The limit leaves room for what scripts store (tables about 100 levels deep)."""
+    value = json.loads(nested(MAX_JSON_DEPTH - 1))
+    response = await api.put("api/storage/global/nest", content=f'{{"value": {nested(MAX_JSON_DEPTH - 1)}}}')
+    assert response.json() == {"ok": True}
+    assert (await api.get("api/storage/global/nest")).json() == {"value": value}
+    assert (await api.delete("api/storage/global/nest")).json() == {"deleted": True}
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        (b'{"value": NaN}', "NaN is not a JSON number"),
+        (b'{"value": -Infinity}', "-Infinity is not a JSON number"),
+        (b'{"value": [1e999]}', "the number '1e999' is out of range"),
+        (b'{"value": "\\ud800 alone"}', "a string holds \\ud800, a lone surrogate"),
+        (b'{"value": {"\\udfff": 1}}', "a string holds \\udfff, a lone surrogate"),
+    ],
+)
+async def test_bodies_json_cannot_round_trip_are_400_and_store_nothing(api, server, content, problem):
+    """Values that would come back as invalid JSON (``NaN``) or break the store (a lone
+    surrogate is not UTF-8) are refused when they arrive."""
+    response = await api.put("api/storage/global/odd", content=content)
+    assert response.status_code == 400
+    assert response.json()["field"] == "body" and problem in response.json()["error"]
+    assert (await api.get("api/storage/global/odd")).json() == {"value": None}
+    assert "UnicodeEncodeError" not in server.log()
+
+
+async def test_a_surrogate_pair_is_one_character_and_accepted(api):
+    response = await api.put("api/storage/global/emoji", content=b'{"value": "\\ud83d\\ude00"}')
+    assert response.json() == {"ok": True}
+    assert (await api.get("api/storage/global/emoji")).json() == {"value": "\U0001f600"}
+    await api.delete("api/storage/global/emoji")
+
+
+async def test_refused_query_values_are_quoted_briefly(api, make_bot):
+    bot_id = await make_bot()
+    params = {"client_id": bot_id, "script_id": "s", "after": "9" * 5000 + "x"}
+    response = await api.get("api/scripts/console", params=params)
+    assert (response.status_code, response.json()["field"]) == (400, "after")
+    assert len(response.json()["error"]) < 200
 
 
 @pytest.mark.parametrize(

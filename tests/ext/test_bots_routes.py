@@ -6,6 +6,8 @@ from __future__ import annotations
 import pytest
 from rest_helpers import wait_snapshot
 
+from seraph_kernel.commands.ids import BOT_ID_RULE
+
 LITE_FIELDS = {
     "id", "status", "device_id", "current_host", "current_port", "current_world", "pending_world",
     "username", "user_id", "player_position", "inventory_count", "gems", "byte_coins", "xp_amount",
@@ -81,6 +83,34 @@ async def test_create_with_bad_fields_is_400_naming_the_field(api, body, field):
     assert response.status_code == 400
     assert response.json()["field"] == field
     assert response.json()["error"].startswith(f"{field}: ")
+
+
+UNADDRESSABLE_IDS = [
+    ".", "..", "", "a/b", "a\\b", "a?b", "a#b", "a%2Fb", "a\x01b", "a\x7f", " a", "a ", "x" * 65,
+]  # fmt: skip
+
+
+async def bot_ids(api) -> list[str]:
+    return [b["id"] for b in (await api.get("api/bots")).json()["bots"]]
+
+
+@pytest.mark.parametrize("bad_id", UNADDRESSABLE_IDS)
+@pytest.mark.parametrize("door", ["POST /api/bots", "/invoke"])
+async def test_ids_urls_cannot_carry_are_refused_at_creation(api, bad_id, door):
+    """``..`` would make ``/api/bots/..`` Jupyter's own ``/api/``; each refusal says what is
+    allowed, creates nothing, and the id never lists."""
+    before = await bot_ids(api)
+    if door == "/invoke":
+        response = await api.post("invoke", json={"cmd": "create_bot", "args": {"id": bad_id}})
+    else:
+        response = await api.post("api/bots", json={"id": bad_id})
+    assert response.status_code == 400, response.text
+    body = response.json()
+    assert body["field"] == "id" and body["error"].startswith("id: ")
+    assert body["error"].endswith(f"(allowed: {BOT_ID_RULE})")
+    assert await bot_ids(api) == before
+    lookup = await api.post("invoke", json={"cmd": "get_bot", "args": {"id": bad_id}})
+    assert lookup.status_code == 404
 
 
 async def test_delete_stops_scripts_disconnects_and_forgets(api, make_bot):

@@ -7,6 +7,7 @@ import pytest
 from seraph_ext.handlers.errors import ACTION_STATUS, error_body
 from seraph_ext.handlers.params import (
     MAX_QUERY_TIMEOUT_MS,
+    nested_deeper_than,
     optional_int,
     parse_body,
     query_bool,
@@ -27,12 +28,27 @@ from seraph_kernel.vocab import ERROR_CODES
         (b"[1, 2]", "expected a JSON object, got list"),
         (b'"text"', "expected a JSON object, got str"),
         (b"\xff\xfe{}", "not UTF-8 text"),
+        (b'{"a": ' + b"[" * 10_000 + b"]" * 10_000 + b"}", "nested deeper than 128 levels"),
+        (b'{"a": ' + b"[" * 128 + b"]" * 128 + b"}", "nested deeper than 128 levels"),
+        (b'{"a": NaN}', "NaN is not a JSON number"),
+        (b'{"a": 1e400}', "out of range"),
+        (b'{"a": "\\udbff"}', "lone surrogate"),
     ],
 )
 def test_bad_bodies_name_the_body(raw, message):
     with pytest.raises(InvalidArgument, match=message) as err:
         parse_body(raw)
     assert err.value.field == "body"
+
+
+def test_depth_counts_arrays_and_objects_without_recursion():
+    assert parse_body(b'{"a": ' + b"[" * 127 + b"]" * 127 + b"}")["a"] is not None
+    assert not nested_deeper_than(5, 0)
+    assert nested_deeper_than({"a": [{"b": []}]}, 3) and not nested_deeper_than({"a": [{"b": []}]}, 4)
+    deep: list = []
+    for _ in range(50_000):
+        deep = [deep]
+    assert nested_deeper_than(deep, 49_999) and not nested_deeper_than(deep, 50_001)
 
 
 def test_optional_body_may_be_empty_but_not_malformed():

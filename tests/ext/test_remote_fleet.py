@@ -20,6 +20,7 @@ from seraph_kernel.errors import (
     UnknownScript,
 )
 from seraph_kernel.fleet.remote import RemoteFleet
+from seraph_kernel.store import BotRecord, BotStore, Database
 
 
 @pytest.fixture
@@ -191,3 +192,23 @@ async def test_an_unreachable_server_is_a_clear_error():
     with pytest.raises(RemoteError, match="cannot reach"):
         await fleet.list_bots()
     await fleet.close()
+
+
+async def test_bots_stored_with_ids_urls_cannot_carry_list_and_delete_through_invoke(sim_server, db_path):
+    """A ``..`` bot from before the id rules: a RemoteFleet lists it, reads it (not Jupyter's
+    ``/api/`` document) and deletes it, because it speaks ``/invoke``; a new one is refused."""
+    db = Database(db_path)
+    BotStore(db).save(BotRecord(id="..", username="Climber"))
+    db.close()
+    async with serve(sim_address=sim_server.address, db_path=db_path) as running:
+        remote = RemoteFleet(running.url, running.token)
+        try:
+            assert [b["id"] for b in await remote.list_bots()] == [".."]
+            assert (await remote.get_bot(".."))["username"] == "Climber"
+            await remote.delete_bot("..")
+            assert await remote.list_bots() == []
+            with pytest.raises(InvalidArgument, match=r"^id: '\.\.' is a path step"):
+                await remote.create_bot("..")
+            assert await remote.list_bots() == []
+        finally:
+            await remote.close()

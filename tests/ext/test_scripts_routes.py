@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from rest_helpers import wait_run_ended
+
+from seraph_kernel.commands.ids import SCRIPT_ID_RULE
 
 
 def key(bot_id: str, script_id: str) -> dict[str, str]:
@@ -140,3 +143,34 @@ async def test_concurrent_execute_and_stop_of_one_key_leave_a_consistent_run(api
     assert [j for j in jobs if j["client_id"] == bot_id and j["running"]] == []
     assert (await execute(api, bot_id, "race", "return 5")).status_code == 200
     assert (await wait_run_ended(api, bot_id, "race"))["results"] == [5]
+
+
+async def test_a_bot_made_again_after_deletion_has_no_status_results_console_or_jobs(api, make_bot):
+    """Delete a bot with a finished and a running script, create one with the same id: the
+    old keys are unknown (404) and no job of the old bot is listed."""
+    bot_id = await make_bot()
+    await execute(api, bot_id, "done", 'print("old line") return "old result"')
+    await wait_run_ended(api, bot_id, "done")
+    await execute(api, bot_id, "spin", 'print("spinning") while true do sleep(10) end')
+    assert (await api.delete(f"api/bots/{bot_id}")).json() == {"ok": True}
+    assert (await api.post("api/bots", json={"id": bot_id})).status_code == 201
+    for script_id in ("done", "spin"):
+        for route in ("api/scripts/status", "api/scripts/console"):
+            response = await api.get(route, params=key(bot_id, script_id))
+            assert response.status_code == 404, (route, response.text)
+            assert response.json() == {"error": f"unknown script: {bot_id}/{script_id}"}
+        cleared = await api.post("api/scripts/console/clear", json=key(bot_id, script_id))
+        assert cleared.status_code == 404
+    assert (await api.get("api/jobs/by_client", params={"client_id": bot_id})).json() == {"jobs": []}
+    assert bot_id not in [job["client_id"] for job in (await api.get("api/jobs")).json()["jobs"]]
+
+
+@pytest.mark.parametrize("script_id", [".", "..", "a/b", "a\\b", "a?b", "a#b", "50%", "a\tb", " s", "s\n"])
+async def test_script_ids_urls_cannot_carry_are_refused_and_start_nothing(api, make_bot, script_id):
+    bot_id = await make_bot()
+    response = await execute(api, bot_id, script_id, "return 1")
+    assert response.status_code == 400, response.text
+    assert response.json()["field"] == "script_id"
+    assert response.json()["error"].endswith(f"(allowed: {SCRIPT_ID_RULE})")
+    assert (await api.get("api/jobs/by_client", params={"client_id": bot_id})).json() == {"jobs": []}
+    assert (await api.get("api/scripts/status", params=key(bot_id, script_id))).status_code == 404

@@ -2,6 +2,7 @@
 
 import pytest
 
+from seraph_kernel.commands.ids import BOT_ID_RULE
 from seraph_kernel.errors import BotExists, InvalidArgument, UnknownBot
 
 
@@ -41,11 +42,22 @@ async def test_duplicate_id_is_refused_and_the_first_bot_kept(fleet):
     assert (await fleet.get_bot("bot-1"))["username"] == original["username"]
 
 
-@pytest.mark.parametrize("bad_id", ["", "x" * 65, "has space", "a/b", "bot:1", "ünï", 7])
+BAD_IDS = [
+    "", "x" * 65, "has space", "a/b", "bot:1", "ünï", 7,
+    ".", "..", "a\\b", "a?", "a#", "a%2F", "a\x00", " a", "a\n",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("bad_id", BAD_IDS)
 async def test_bad_ids_are_refused_and_nothing_is_created(fleet, bad_id):
-    with pytest.raises(InvalidArgument, match=r"^id: "):
+    with pytest.raises(InvalidArgument, match=r"^id: ") as refused:
         await fleet.create_bot(bad_id)
+    assert str(refused.value).endswith(f"(allowed: {BOT_ID_RULE})")
     assert await fleet.list_bots() == []
+
+
+async def test_ids_made_only_of_dots_beyond_two_are_names(fleet):
+    assert (await fleet.create_bot("..."))["id"] == "..."
 
 
 async def test_the_longest_allowed_id_works(fleet):

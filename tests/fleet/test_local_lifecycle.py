@@ -2,13 +2,16 @@
 it cannot restore."""
 
 import asyncio
+import logging
 
 import pytest
 
 from seraph_kernel.config import FleetConfig, parse_address
-from seraph_kernel.errors import BotExists
+from seraph_kernel.errors import BotExists, InvalidArgument
 from seraph_kernel.fleet.local import LocalFleet
 from seraph_kernel.store import BotRecord, BotStore, Database, StoreError
+
+from .helpers import wait_ended
 
 
 async def test_without_an_address_the_fleet_runs_its_own_world(db_path):
@@ -62,6 +65,25 @@ async def test_a_bot_whose_backend_is_gone_is_kept_but_not_loaded(make_fleet, db
         ("bot-3", "sim"),
     ]
     db.close()
+
+
+async def test_stored_ids_that_urls_cannot_carry_still_load_list_and_delete(make_fleet, db_path, caplog):
+    """Ids stored before the rules (``..`` would climb out of ``/api/bots/``) are kept: they
+    list, answer through the dispatcher and can be deleted; a warning says how to reach them."""
+    db = Database(db_path)
+    BotStore(db).save(BotRecord(id="..", username="Climber"))
+    db.close()
+    with caplog.at_level(logging.WARNING, logger="seraph_kernel.fleet.local"):
+        fleet = await make_fleet()
+    assert any("'..'" in r.getMessage() and "/invoke" in r.getMessage() for r in caplog.records)
+    assert [b["id"] for b in await fleet.list_bots()] == [".."]
+    assert (await fleet.invoke("get_bot", {"id": ".."}))["username"] == "Climber"
+    await fleet.execute("..", "old", "return 1")
+    assert (await wait_ended(fleet, "..", "old"))["state"] == "COMPLETE"
+    assert await fleet.invoke("delete_bot", {"id": ".."}) == {"ok": True}
+    assert await fleet.list_bots() == []
+    with pytest.raises(InvalidArgument, match=r"^id: '\.\.' is a path step"):
+        await fleet.create_bot("..")
 
 
 async def test_close_twice_is_harmless(make_fleet):

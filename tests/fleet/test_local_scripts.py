@@ -107,6 +107,31 @@ async def test_deleting_a_bot_stops_its_scripts(fleet, bot):
     assert [(j["client_id"], j["running"]) for j in await fleet.jobs()] == [(keep, True)]
 
 
+async def test_no_script_starts_on_a_bot_while_it_is_being_deleted(fleet, bot):
+    """A cleanup keeps the deletion waiting; a start in that window is refused, so no run
+    outlives the bot."""
+    await fleet.execute(bot, "slow", "cleanup(function() sleep(300) end)\n" + SPIN)
+    await asyncio.sleep(0.05)
+    deleting = asyncio.create_task(fleet.delete_bot(bot))
+    await asyncio.sleep(0.1)
+    assert not deleting.done()
+    with pytest.raises(UnknownBot):
+        await fleet.execute(bot, "late", SPIN)
+    with pytest.raises(UnknownBot):
+        await fleet.delete_bot(bot)
+    await asyncio.wait_for(deleting, 10)
+    assert await fleet.jobs() == []
+
+
+@pytest.mark.parametrize(
+    "script_id", [".", "..", "a/b", "a\\b", "a?b", "a#b", "100%", "a\x00", "\ud800", " s", "s\n"]
+)
+async def test_script_ids_urls_cannot_carry_are_refused_at_start(fleet, bot, script_id):
+    with pytest.raises(InvalidArgument, match=r"^script_id: .*\(allowed: "):
+        await fleet.execute(bot, script_id, "return 1")
+    assert await fleet.jobs() == []
+
+
 @pytest.mark.parametrize(
     ("args", "field"),
     [

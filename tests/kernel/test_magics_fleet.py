@@ -6,6 +6,8 @@ import time
 
 import pytest
 
+from seraph_kernel.commands.ids import BOT_ID_RULE
+
 FIND_NEAR_TILE = """
 local here = getClient():point()
 for dx = -4, 4 do
@@ -127,6 +129,12 @@ def test_leave_and_disconnect(kernel, in_world):
     [
         ("%use nobody", "UnknownBot", "unknown bot: nobody"),
         ("%create_bot bot-1", "BotExists", "bot already exists: bot-1"),
+        (
+            "%create_bot ..",
+            "InvalidArgument",
+            f"id: '..' is a path step, not a name (allowed: {BOT_ID_RULE})",
+        ),
+        ("%create_bot a%2F", "InvalidArgument", f"id: contains '%' (allowed: {BOT_ID_RULE})"),
         (
             "%walk_to 1",
             "UsageError",

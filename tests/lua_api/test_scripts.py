@@ -4,6 +4,10 @@ the world and the inventory afterwards."""
 import asyncio
 import time
 
+import pytest
+
+from seraph_kernel.errors import UnknownScript
+
 from .conftest import bot_in, run_lua, wait_ended, wait_for
 from .mining import MINING_LUA
 
@@ -211,9 +215,10 @@ async def test_deleting_the_bound_bot_cancels_its_script_and_runs_cleanup(fleet)
     await fleet.execute(walker, "walk", LONG_WALK)
     await walking_started(fleet, walker)
     await fleet.delete_bot(walker)
-    status = await wait_ended(fleet, walker, "walk", 5)
-    assert status["state"] == "CANCELLED"
     assert await fleet.storage_get("global", "cleaned") is True
+    assert await fleet.jobs() == []  # stopped, then forgotten with the bot
+    with pytest.raises(UnknownScript):
+        await fleet.status(walker, "walk")
 
 
 async def test_stopping_a_script_mid_walk_ends_the_walk(fleet):

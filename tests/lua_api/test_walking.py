@@ -2,6 +2,7 @@
 ``movePoint`` in LUAWALK (open floor around the spawn at 66,35), at the sim's fast test pace
 and once at the default pace of 250 ms per tile."""
 
+import asyncio
 import time
 
 import pytest
@@ -10,7 +11,7 @@ from seraph_kernel.config import FleetConfig
 from seraph_kernel.fleet.local import LocalFleet
 from seraph_kernel.sim.server import SimWorldServer
 
-from .conftest import SEED, bot_in, run_lua
+from .conftest import SEED, bot_in, run_lua, wait_ended
 
 SPAWN = (66, 35)
 SOLID = (60, 38)  # a dirt block near the spawn
@@ -154,3 +155,28 @@ return c:setPoint(Vector2i.new(69, 35)) == nil, c:point().x, c:status()
     finally:
         await fleet.close()
         await server.stop()
+
+
+TWO_WALKERS = """
+local c = getClient()
+local out = {}
+for i = 1, 6 do
+  local target = (i %% 2 == 0) and Vector2i.new(%d, 35) or Vector2i.new(%d, 35)
+  out[#out + 1] = tostring(c:setPoint(target))
+end
+return table.concat(out, ",")
+"""
+
+
+async def test_two_scripts_walking_one_bot_never_hang(fleet, walker):
+    """The newest walk wins: the older script's setPoint returns CANCELLED (documented in
+    lua-api.md), even when its walk is replaced before it took a step."""
+    await fleet.execute(walker, "walker-a", TWO_WALKERS % (62, 72))
+    await asyncio.sleep(0.05)
+    await fleet.execute(walker, "walker-b", TWO_WALKERS % (64, 70))
+    first = await wait_ended(fleet, walker, "walker-a", 30)
+    second = await wait_ended(fleet, walker, "walker-b", 30)
+    assert first["state"] == second["state"] == "COMPLETE"
+    outcomes = first["results"][0].split(",") + second["results"][0].split(",")
+    assert set(outcomes) <= {"nil", "CANCELLED"}
+    assert "CANCELLED" in outcomes

@@ -37,8 +37,6 @@ MAX_REDIRECTS = 3
 WALK_REPLANS = 4
 
 
-
-
 class SimBotCore(BotSession):
     """The state of one sim bot and what every part needs."""
 
@@ -267,7 +265,6 @@ class SimBotCore(BotSession):
         if reply["t"] == "error":
             return self._fail(reply["code"], reply["message"])
         return reply
-
 
 
 def as_ints(what: str, *values: Any) -> tuple[int, ...]:

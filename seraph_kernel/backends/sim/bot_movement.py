@@ -79,8 +79,11 @@ class SimBotMovement(SimBotCore):
         walk = self._walk_task = self._spawn(self._walk(*state, x, y))
         try:
             return await asyncio.shield(walk)
-        except asyncio.CancelledError:  # our caller was cancelled: stop the bot, keep cancelling
-            walk.cancel()
+        except asyncio.CancelledError:
+            cancelling = getattr(asyncio.current_task(), "cancelling", None)  # Python >= 3.11
+            if walk.cancelled() and (cancelling is None or not cancelling()):
+                return "CANCELLED"  # a newer walk replaced ours before its first step
+            walk.cancel()  # our caller was cancelled: stop the bot, keep cancelling
             raise
 
     async def _walk(self, link: SimLink, world: ClientWorld, x: int, y: int) -> str | None:

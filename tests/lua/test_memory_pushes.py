@@ -1,0 +1,99 @@
+"""Python -> Lua pushes in a VM at its memory cap (issue 16): a value that does not fit is the
+script's own "not enough memory" error, which ``pcall`` catches; never a ``PANIC`` of the
+process or an unwind through Python frames. Each test fills its VM to the cap first, then
+makes the host push something big, then checks the engine still runs the next script."""
+
+from __future__ import annotations
+
+import pytest
+
+from seraph_kernel.errors import LuaCompileError
+
+from .conftest import finish, new_vm
+
+# Fills the VM until an allocation fails: afterwards less than ~64 KiB are left.
+FILL = """
+hog = {}
+local n = 0
+local function big() n = n + 1; hog[n] = string.rep("x", 65536 + n) end
+local function small() n = n + 1; hog[n] = tostring(n) .. "." end
+while pcall(big) do end
+while pcall(small) do end
+"""
+
+
+async def run_chunk(engine, source: str, vm=None):
+    vm = vm or new_vm(engine)
+    run = engine.run(vm, vm.compile(source))
+    return await finish(run), vm
+
+
+async def assert_engine_alive(engine) -> None:
+    record, _ = await run_chunk(engine, "return 1 + 1")
+    assert record.state == "COMPLETE" and record.results == [2]
+
+
+@pytest.mark.parametrize(
+    ("prepare", "attack"),
+    [
+        # a synchronous binding builds a big table ...
+        ("local text = '[' .. string.rep('1,', 400000) .. '1]'", "json.decode(text)"),
+        # ... or many small ones
+        ("local text = string.rep('[', 3000) .. string.rep(']', 3000)", "json.decode(text)"),
+        # ... or a big string (json.encode escapes each control byte as six)
+        ("local text = string.rep('\\0', 2000000)", "json.encode(text)"),
+    ],
+)
+async def test_a_synchronous_binding_result_that_does_not_fit_is_a_lua_error(engine, prepare, attack):
+    source = f"""
+{prepare}
+local attack = function() return {attack} end
+{FILL}
+local ok, err = pcall(attack)
+hog = nil
+return ok, err
+"""
+    record, _ = await run_chunk(engine, source)
+    assert record.state == "COMPLETE", record.error
+    ok, err = record.results
+    assert ok is False
+    assert "not enough memory" in err
+    await assert_engine_alive(engine)
+
+
+async def test_console_entries_of_a_full_vm_is_a_lua_error(engine):
+    source = (
+        "for i = 1, 3000 do print(string.rep('y', 4000) .. i) end\n"
+        "local attack = function() return getConsole().entries end\n"
+        + FILL
+        + "\nlocal ok, err = pcall(attack)\nhog = nil\nreturn ok, err"
+    )
+    record, _ = await run_chunk(engine, source)
+    assert record.state == "COMPLETE", record.error
+    assert record.results[0] is False and "not enough memory" in record.results[1]
+    await assert_engine_alive(engine)
+
+
+async def test_compiling_into_a_full_vm_is_a_compile_error(engine):
+    vm = new_vm(engine)
+    record, _ = await run_chunk(engine, FILL + "\nreturn #hog", vm)
+    assert record.state == "COMPLETE"
+    with pytest.raises(LuaCompileError, match="not enough memory"):
+        vm.compile("local t = {" + "{}," * 200_000 + "}")
+    # a small chunk still compiles and runs, so the script can free its memory
+    record, _ = await run_chunk(engine, "hog = nil return 'freed'", vm)
+    assert record.results == ["freed"]
+
+
+async def test_setting_a_big_global_into_a_full_vm_is_refused(engine):
+    from seraph_kernel.engine.lua_memory import NotEnoughLuaMemory
+
+    vm = new_vm(engine)
+    record, _ = await run_chunk(engine, FILL + "\nreturn #hog", vm)
+    assert record.state == "COMPLETE"
+    with pytest.raises(NotEnoughLuaMemory):
+        vm.set_global("big", list(range(200_000)))
+    with pytest.raises(NotEnoughLuaMemory):
+        vm.set_global("text", "w" * 200_000)
+    record, _ = await run_chunk(engine, "return big == nil and text == nil", vm)
+    assert record.results == [True]
