@@ -167,3 +167,20 @@ async def test_a_script_printing_huge_lines_stays_within_its_console_bytes(engin
     assert 0 < len(lines) < 20
     assert sum(line_cost(line["text"]) for line in lines) <= 256 * 1024
     assert lines[-1]["text"].startswith("2000\t")
+
+
+async def test_forgetting_a_bot_gives_its_console_bytes_back(engine):
+    registry = RunRegistry(engine, lambda bot: bot == "bot-1")
+    gc.collect()  # the consoles earlier tests dropped
+    before = process_budget().used_bytes
+    await registry.execute("bot-1", "chatty", "for i = 1, 50 do print(string.rep('y', 1000)) end")
+
+    async def ended() -> None:
+        while registry.status("bot-1", "chatty")["running"]:
+            await asyncio.sleep(0.02)
+
+    await asyncio.wait_for(ended(), 30)
+    assert process_budget().used_bytes >= before + 50 * line_cost("y" * 1000)
+    registry.forget_client("bot-1")
+    gc.collect()
+    assert process_budget().used_bytes == before
