@@ -1,0 +1,346 @@
+"""Soak: 200 scripts, mixing ordinary work and the attacks of issue 16, against one server.
+
+Starts a real ``jupyter server`` with only ``seraph_ext`` (see ``rest_load.start_server``),
+creates ``--bots`` bots (half of them standing in a world), then keeps ``--scripts`` script
+slots busy for ``--minutes``: whenever a slot's run ends, the slot executes a new script
+picked at random (seeded) from ``KINDS``, and now and then the soak stops a running one.
+Meanwhile a probe reads ``GET /api/status`` every 100 ms.
+
+Figures: ``/api/status`` p50/p99 under load against the same probe on the idle server first
+(the baseline, measured in the same run: quote the ratio), the server's RSS growth from the
+end of warm-up to the end (and its peak), runs started/ended per kind, and runs that failed to
+end (still running 60 s after the soak stopped launching, or any run that outlived its kind's
+bound).
+
+Targets: p99 ≤ 100 ms, RSS growth ≤ 100 MB, zero unended runs.
+
+    python bench/soak.py [--minutes 10] [--scripts 200] [--bots 10] [--seed 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import collections
+import random
+import statistics
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+from rest_load import start_server
+
+WORLD = "LUAWALK"
+#: Fills the VM until allocations fail (the memory attacks start from a full VM).
+FILL = """
+hog = {}
+local n = 0
+local function big() n = n + 1; hog[n] = string.rep("x", 65536 + n) end
+local function small() n = n + 1; hog[n] = tostring(n) .. "." end
+while pcall(big) do end
+while pcall(small) do end
+"""
+
+#: name -> (Lua source, in_world, longest it may take in seconds)
+KINDS: dict[str, tuple[str, bool, float]] = {
+    # ordinary work
+    "sleeper": ("for i = 1, 20 do sleep(100) print('tick', i) end return 'slept'", False, 30),
+    "compute": ("local s = 0 for i = 1, 2e6 do s = s + i % 7 end return s", False, 30),
+    "yielding": (
+        """
+        local s = 0
+        for r = 1, 20 do for i = 1, 1e5 do s = s + i end sleep(0) end
+        return s""",
+        False,
+        30,
+    ),
+    "storage": (
+        """
+        for i = 1, 20 do storage:set('k' .. i, {i = i, s = string.rep('v', 100)}) end
+        local n = 0
+        for i = 1, 20 do n = n + storage:get('k' .. i).i end
+        return n""",
+        False,
+        30,
+    ),
+    "json": (
+        """
+        local t = {}
+        for i = 1, 1000 do t[i] = {i, tostring(i)} end
+        return #json.decode(json.encode(t))""",
+        False,
+        30,
+    ),
+    "walker": (
+        """
+        local c = getClient()
+        for i = 1, 4 do c:setPoint(Vector2i.new(i % 2 == 0 and 62 or 70, 35)) end
+        return c:point().x""",
+        True,
+        60,
+    ),
+    "snapshot": (
+        """
+        local c, n = getClient(), 0
+        for i = 1, 50 do n = n + #c:getWorld().name sleep(20) end
+        return n""",
+        True,
+        30,
+    ),
+    # attacks
+    "memory_fill": (FILL + "local keep = {} for i = 1, 1e9 do keep[i] = {} end", False, 30),
+    "json_bomb": (
+        """
+        local text = '[' .. string.rep('[1,2],', 300000) .. '1]'
+        local f = function() return json.decode(text) end"""
+        + FILL
+        + "local ok, err = pcall(f) hog = nil return ok, err",
+        False,
+        30,
+    ),
+    "console_flood": ("for i = 1, 20000 do print(string.rep('c', 16000) .. i) end return 1", False, 60),
+    "console_read": (
+        """
+        for i = 1, 2000 do print(string.rep('r', 8000)) end
+        local n = 0
+        for i = 1, 5 do n = n + #getConsole().entries end
+        return n""",
+        False,
+        60,
+    ),
+    "storage_flood": (
+        """
+        local v = string.rep('s', 60000)
+        for i = 1, 5000 do
+          if not pcall(function() storage:set('f' .. i, v) end) then return 'refused at ' .. i end
+        end
+        for i = 1, 5000 do storage:set('f' .. i, nil) end
+        return 'kept'""",
+        False,
+        60,
+    ),
+    "close_loop": (
+        """
+        co = coroutine.create(function()
+          local g <close> = setmetatable({}, {__close = function() while true do end end})
+          coroutine.yield()
+        end)
+        coroutine.resume(co)
+        return 1""",
+        False,
+        60,
+    ),
+    "cleanup_chain": (
+        "local function again() cleanup(again) sleep(200) end cleanup(again) return 1",
+        False,
+        60,
+    ),
+    "self_cancel": ("me = task.defer(function() sleep(10) task.cancel(me) sleep(10) end)", False, 30),
+    "spinner": ("while true do end", False, 30),
+    "rep_empty": ("return #string.rep('', math.maxinteger)", False, 30),
+    "move_huge": ("table.move({}, 1, math.maxinteger - 1, 2) return 1", False, 30),
+    "pattern": ("local s = string.rep('a', 300000) return string.find(s, '.-b')", False, 30),
+    "len_shift": (
+        """
+        local t = setmetatable({}, {__len = function() return math.maxinteger end})
+        table.insert(t, 1, 'x')
+        return 1""",
+        False,
+        30,
+    ),
+    "nonfinite": ("return 'BaNaNa', math.huge, 0/0", False, 30),
+}
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
+
+
+async def probe(client: httpx.AsyncClient, stop: asyncio.Event, out: list[float], errors: list[int]) -> None:
+    """``GET /api/status`` every 100 ms; latencies in ms (a failure counts as an error)."""
+    while not stop.is_set():
+        began = time.perf_counter()
+        try:
+            response = await client.get("api/status")
+            if response.status_code != 200:
+                errors.append(response.status_code)
+        except httpx.HTTPError:
+            errors.append(0)
+        out.append((time.perf_counter() - began) * 1000)
+        await asyncio.sleep(0.1)
+
+
+async def baseline(client: httpx.AsyncClient, seconds: float) -> list[float]:
+    stop, out, errors = asyncio.Event(), [], []
+    task = asyncio.create_task(probe(client, stop, out, errors))
+    await asyncio.sleep(seconds)
+    stop.set()
+    await task
+    return out
+
+
+async def setup_bots(client: httpx.AsyncClient, count: int) -> tuple[list[str], list[str]]:
+    idle, walking = [], []
+    for i in range(count):
+        bot_id = f"soak-{i}"
+        (await client.post("api/bots", json={"id": bot_id})).raise_for_status()
+        (await client.post(f"api/bots/{bot_id}/connect", params={"wait": "true"})).raise_for_status()
+        if i % 2:
+            response = await client.post(
+                f"api/bots/{bot_id}/warp", params={"wait": "true"}, json={"world": WORLD}
+            )
+            response.raise_for_status()
+            walking.append(bot_id)
+        else:
+            idle.append(bot_id)
+    return idle, walking
+
+
+class Soak:
+    """The slots, what runs in each, and what the soak saw."""
+
+    def __init__(self, client: httpx.AsyncClient, bots: tuple[list[str], list[str]], seed: int) -> None:
+        self.client = client
+        self.idle, self.walking = bots
+        self.random = random.Random(seed)
+        self.started: collections.Counter[str] = collections.Counter()
+        self.ended: collections.Counter[str] = collections.Counter()
+        self.states: collections.Counter[str] = collections.Counter()
+        self.overdue: list[str] = []
+        self.errors: collections.Counter[str] = collections.Counter()
+
+    async def slot(self, index: int, until: float) -> None:
+        script_id = f"slot-{index}"
+        while time.monotonic() < until:
+            kind = self.random.choice(list(KINDS))
+            source, in_world, bound = KINDS[kind]
+            bot = self.random.choice(self.walking if in_world else self.idle)
+            key = {"client_id": bot, "script_id": script_id}
+            try:
+                response = await self.client.post("api/scripts/execute", json={**key, "source": source})
+            except httpx.HTTPError as exc:
+                self.errors[f"execute: {type(exc).__name__}"] += 1
+                await asyncio.sleep(1)
+                continue
+            if response.status_code >= 300:
+                self.errors[f"execute {response.status_code}"] += 1
+                await asyncio.sleep(1)
+                continue
+            self.started[kind] += 1
+            began = time.monotonic()
+            stop_after = began + self.random.uniform(0.5, 5) if self.random.random() < 0.1 else None
+            while True:
+                await asyncio.sleep(0.25)
+                if stop_after is not None and time.monotonic() > stop_after:
+                    await self.client.post("api/scripts/stop", json=key)
+                    stop_after = None
+                try:
+                    status = (await self.client.get("api/scripts/status", params=key)).json()
+                except (httpx.HTTPError, ValueError) as exc:
+                    self.errors[f"status: {type(exc).__name__}"] += 1
+                    continue
+                if not status.get("running", False):
+                    self.ended[kind] += 1
+                    self.states[status.get("state", "?")] += 1
+                    break
+                if time.monotonic() - began > bound + 30:
+                    self.overdue.append(f"{bot}/{script_id} ({kind}) ran {time.monotonic() - began:.0f} s")
+                    break
+
+    async def unended(self, count: int) -> list[str]:
+        """Slots whose run still runs once launching has stopped and 60 s have passed."""
+        deadline = time.monotonic() + 60
+        while True:
+            jobs = (await self.client.get("api/jobs")).json()
+            running = [job for job in jobs.get("jobs", jobs) if isinstance(job, dict) and job.get("running")]
+            if not running or time.monotonic() > deadline:
+                return [f"{job.get('client_id')}/{job.get('script_id')}" for job in running]
+            await asyncio.sleep(1)
+
+
+async def main(args: argparse.Namespace) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        process, url, headers = start_server(Path(tmp))
+        try:
+            limits = httpx.Limits(
+                max_connections=args.scripts + 20, max_keepalive_connections=args.scripts + 20
+            )
+            async with (
+                httpx.AsyncClient(base_url=url, headers=headers, timeout=60, limits=limits) as client,
+                httpx.AsyncClient(base_url=url, headers=headers, timeout=60) as prober,
+            ):
+                bots = await setup_bots(client, args.bots)
+                idle = await baseline(prober, args.baseline_seconds)
+                soak = Soak(client, bots, args.seed)
+                until = time.monotonic() + args.minutes * 60
+                stop, loaded, probe_errors = asyncio.Event(), [], []
+                probing = asyncio.create_task(probe(prober, stop, loaded, probe_errors))
+                slots = [asyncio.create_task(soak.slot(i, until)) for i in range(args.scripts)]
+                await asyncio.sleep(min(60, args.minutes * 60 / 5))
+                rss_start, rss_peak, last_report = rss_mb(process.pid), 0.0, time.monotonic()
+                warm = len(loaded)
+                while time.monotonic() < until:
+                    await asyncio.sleep(5)
+                    rss_peak = max(rss_peak, rss_mb(process.pid))
+                    if time.monotonic() - last_report > 60:
+                        last_report = time.monotonic()
+                        recent = loaded[-600:]
+                        print(
+                            f"  {sum(soak.started.values())} runs started, RSS {rss_mb(process.pid):.0f} MB, "
+                            f"/api/status p99 (last minute) {percentile(recent, 0.99):.1f} ms",
+                            flush=True,
+                        )
+                await asyncio.gather(*slots)
+                unended = await soak.unended(args.scripts)
+                stop.set()
+                await probing
+                rss_end = rss_mb(process.pid)
+        finally:
+            process.terminate()
+            try:
+                process.wait(30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+    under_load = loaded[warm:]
+    p99_idle, p99_load = percentile(idle, 0.99), percentile(under_load, 0.99)
+    print(f"\nsoak: {args.scripts} script slots, {args.minutes} min, {args.bots} bots, seed {args.seed}")
+    print(
+        f"runs started {sum(soak.started.values())}, ended {sum(soak.ended.values())};"
+        f" states {dict(soak.states)}"
+    )
+    for kind in KINDS:
+        print(f"  {kind:14s} started {soak.started[kind]:5d} ended {soak.ended[kind]:5d}")
+    print(
+        f"/api/status idle:  p50 {statistics.median(idle):.1f} ms, p99 {p99_idle:.1f} ms"
+        f" ({len(idle)} probes)\n"
+        f"/api/status load:  p50 {statistics.median(under_load):.1f} ms, p99 {p99_load:.1f} ms "
+        f"({len(under_load)} probes, {len(probe_errors)} errors)\n"
+        f"p99 ratio load/idle: {p99_load / p99_idle:.2f}  (target: p99 under load <= 100 ms)"
+    )
+    print(f"RSS after warm-up {rss_start:.0f} MB, at the end {rss_end:.0f} MB, peak {rss_peak:.0f} MB")
+    print(f"RSS growth: {rss_end - rss_start:+.0f} MB  (target <= 100 MB)")
+    print(f"runs that failed to end: {len(unended) + len(soak.overdue)}  (target 0)")
+    for line in soak.overdue[:20] + unended[:20]:
+        print(f"  {line}")
+    if soak.errors:
+        print(f"request errors: {dict(soak.errors)}")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--minutes", type=float, default=10)
+    parser.add_argument("--scripts", type=int, default=200)
+    parser.add_argument("--bots", type=int, default=10)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--baseline-seconds", type=float, default=20)
+    asyncio.run(main(parser.parse_args()))
