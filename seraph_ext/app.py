@@ -19,7 +19,7 @@ from traitlets import Bool, Float, Int, Unicode
 
 from seraph_ext.bot_list_cache import BotListCache
 from seraph_ext.handlers import routes
-from seraph_kernel.config import FleetConfig
+from seraph_kernel.config import QUOTA_FIELDS, FleetConfig
 from seraph_kernel.fleet.base import Fleet, Subscription
 
 ENV_SERVER_URL = "SERAPH_SERVER_URL"
@@ -58,6 +58,24 @@ class SeraphExtension(ExtensionApp):
     output_limit_bytes = Int(None, allow_none=True, help="Largest JSON of a script's returned values.").tag(
         config=True
     )
+    console_bytes = Int(None, allow_none=True, help="Bytes of console lines kept per script (1 MiB).").tag(
+        config=True
+    )
+    console_total_bytes = Int(
+        None, allow_none=True, help="Bytes of console lines kept by all scripts of the process (64 MiB)."
+    ).tag(config=True)
+    storage_entry_bytes = Int(
+        None, allow_none=True, help="Largest storage entry, key plus JSON value (1 MiB)."
+    ).tag(config=True)
+    storage_bot_bytes = Int(None, allow_none=True, help="Storage quota of each bot's scope (16 MiB).").tag(
+        config=True
+    )
+    storage_global_bytes = Int(None, allow_none=True, help="Storage quota of globalStorage (64 MiB).").tag(
+        config=True
+    )
+    storage_total_bytes = Int(
+        None, allow_none=True, help="Storage quota of every scope together (1 GiB)."
+    ).tag(config=True)
     max_body_bytes = Int(2 * 1024 * 1024, help="Largest request body accepted (413 above).").tag(config=True)
     sse_heartbeat_seconds = Float(15.0, help="Idle time before the event stream sends a heartbeat.").tag(
         config=True
@@ -157,6 +175,7 @@ class SeraphExtension(ExtensionApp):
             "cleanup_deadline_ms",
             "end_phase_deadline_ms",
             "output_limit_bytes",
+            *QUOTA_FIELDS,
         ):
             if getattr(self, name) is not None:
                 overrides[name] = getattr(self, name)

@@ -18,6 +18,15 @@ from seraph_kernel.errors import InvalidArgument
 ENV_SEED = "SERAPH_SIM_SEED"
 ENV_ADDRESS = "SERAPH_SIM_ADDRESS"
 ENV_DB = "SERAPH_DB"
+#: The byte limits on consoles and storage (positive integers, documented in configuration.md).
+QUOTA_FIELDS = (
+    "console_bytes",
+    "console_total_bytes",
+    "storage_entry_bytes",
+    "storage_bot_bytes",
+    "storage_global_bytes",
+    "storage_total_bytes",
+)
 
 
 @dataclass
@@ -33,6 +42,12 @@ class FleetConfig:
     cleanup_deadline_ms: int = 5000
     end_phase_deadline_ms: int = 15000
     output_limit_bytes: int = 1024 * 1024
+    console_bytes: int = 1024 * 1024
+    console_total_bytes: int = 64 * 1024 * 1024
+    storage_entry_bytes: int = 1024 * 1024
+    storage_bot_bytes: int = 16 * 1024 * 1024
+    storage_global_bytes: int = 64 * 1024 * 1024
+    storage_total_bytes: int = 1024 * 1024 * 1024
     reconnect_initial_ms: int = 250
     reconnect_max_ms: int = 10_000
 
@@ -48,6 +63,7 @@ class FleetConfig:
             "cleanup_deadline_ms",
             "end_phase_deadline_ms",
             "output_limit_bytes",
+            *QUOTA_FIELDS,
             "reconnect_initial_ms",
             "reconnect_max_ms",
         ):

@@ -64,6 +64,21 @@ class ScriptAlreadyRunning(SeraphError):
         super().__init__(f"script already running: {client_id}/{script_id}")
 
 
+class StorageQuotaExceeded(SeraphError):
+    """A ``storage``/``globalStorage`` write that would pass a quota; nothing was written.
+    413 like a body that is too large: the request is refused for its size."""
+
+    http_status = 413
+
+    def __init__(self, message: str, setting: str) -> None:
+        super().__init__(
+            f"storage quota exceeded: {message}; raise it with c.SeraphExtension.{setting} "
+            f"(FleetConfig.{setting})"
+        )
+        #: The FleetConfig field / ``c.SeraphExtension`` trait that raises this quota.
+        self.setting = setting
+
+
 class LuaCompileError(SeraphError):
     """A syntax error; the message is ``lua compile: <line>: <message>`` as 001 documents."""
 

@@ -1,18 +1,32 @@
 """ConsoleBuffer: the captured output of one script (001 ``GET /api/scripts/console``).
 
-Bounded (newest lines win) so a chatty script cannot grow the host's memory, thread-safe
-because Lua prints from scheduler worker threads while REST handlers read on the event loop.
+Bounded so a chatty script cannot grow the host's memory: each buffer keeps its newest lines
+within a line count *and* a byte size, and every buffer of the process shares one
+:class:`ConsoleBudget`, a total byte cap across all consoles. Thread-safe because Lua prints
+from scheduler worker threads while REST handlers read on the event loop.
+
+When the total is over its cap, the appending buffer gives up its own oldest lines if it holds
+at least an equal share of the cap (``cap / number of buffers``); otherwise the buffer holding
+the most bytes gives up its oldest lines. A chatty script so pays for its own output, and a new
+script's first lines are never refused because older consoles filled the process.
 """
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
+import weakref
 from collections import deque
 from collections.abc import Callable
 from typing import Any
 
 MAX_LINE_BYTES = 16 * 1024
+DEFAULT_MAX_LINES = 5000
+DEFAULT_MAX_BYTES = 1 << 20
+DEFAULT_TOTAL_BYTES = 64 << 20
+#: What a kept line costs besides its text: the line's dict and its numbers.
+LINE_OVERHEAD = 240
 LEVELS = ("info", "warn", "error")
 
 
@@ -26,27 +40,147 @@ def clip_line(text: str, limit: int = MAX_LINE_BYTES) -> str:
     return data[:limit].decode("utf-8", "ignore") + f"… [truncated {len(data) - limit} bytes]"
 
 
-class ConsoleBuffer:
-    """The newest ``max_lines`` lines ``{ts_ms, level, text, seq}``; ``seq`` only grows."""
+def line_cost(text: str) -> int:
+    """The bytes a kept line counts for: the memory its text takes plus a fixed overhead."""
+    return sys.getsizeof(text) + LINE_OVERHEAD
 
-    def __init__(self, max_lines: int = 5000, listener: Callable[[dict[str, Any]], None] | None = None):
-        self._lines: deque[dict[str, Any]] = deque(maxlen=max_lines)
+
+class _Held:
+    """The bytes one buffer holds, kept apart from the buffer so its finalizer can read them."""
+
+    __slots__ = ("bytes",)
+
+    def __init__(self) -> None:
+        self.bytes = 0
+
+
+class ConsoleBudget:
+    """The total bytes the console buffers sharing it may hold together (one per process:
+    :func:`process_budget`). A buffer that is garbage-collected gives its bytes back."""
+
+    def __init__(self, limit_bytes: int = DEFAULT_TOTAL_BYTES) -> None:
+        self.limit_bytes = limit_bytes
+        # Reentrant: a buffer's finalizer takes it, and the garbage collector may run one on a
+        # thread that already holds it (an allocation inside ``_largest``).
+        self._lock = threading.RLock()
+        self._used = 0
+        self._buffers: weakref.WeakSet[ConsoleBuffer] = weakref.WeakSet()
+
+    @property
+    def used_bytes(self) -> int:
+        """Bytes held by every buffer of this budget."""
+        return self._used
+
+    @property
+    def over(self) -> bool:
+        return self._used > self.limit_bytes
+
+    def __len__(self) -> int:
+        """How many live buffers share this budget."""
+        with self._lock:
+            return len(self._buffers)
+
+    def _register(self, buffer: ConsoleBuffer, held: _Held) -> None:
+        with self._lock:
+            self._buffers.add(buffer)
+        weakref.finalize(buffer, self._change, held, None)
+
+    def _change(self, held: _Held, delta: int | None) -> None:
+        """Add ``delta`` bytes to ``held`` and the total; ``None`` gives all of ``held`` back."""
+        with self._lock:
+            if delta is None:
+                delta = -held.bytes
+            held.bytes += delta
+            self._used += delta
+
+    def _fair_share(self) -> int:
+        with self._lock:
+            return self.limit_bytes // max(1, len(self._buffers))
+
+    def _largest(self, exclude: ConsoleBuffer) -> ConsoleBuffer | None:
+        with self._lock:
+            buffers = list(self._buffers)
+        others = [b for b in buffers if b is not exclude and b.bytes > 0]
+        return max(others, key=lambda b: b.bytes, default=None)
+
+
+_PROCESS_BUDGET = ConsoleBudget()
+
+
+def process_budget() -> ConsoleBudget:
+    """The budget every buffer uses unless given another; a fleet sets its ``limit_bytes``
+    from ``FleetConfig.console_total_bytes``."""
+    return _PROCESS_BUDGET
+
+
+class ConsoleBuffer:
+    """The newest lines ``{ts_ms, level, text, seq}`` within ``max_lines`` and ``max_bytes``
+    (the newest line is always kept); ``seq`` only grows."""
+
+    def __init__(
+        self,
+        max_lines: int = DEFAULT_MAX_LINES,
+        listener: Callable[[dict[str, Any]], None] | None = None,
+        *,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        budget: ConsoleBudget | None = None,
+    ):
+        self.max_lines = max_lines
+        self.max_bytes = max_bytes
+        self.budget = budget if budget is not None else _PROCESS_BUDGET
+        self._lines: deque[dict[str, Any]] = deque()
         self._lock = threading.Lock()
         self._seq = 0
+        self._held = _Held()
         self.listener = listener
+        self.budget._register(self, self._held)
+
+    @property
+    def bytes(self) -> int:
+        """The bytes the kept lines count for (see :func:`line_cost`)."""
+        return self._held.bytes
 
     def append(self, level: str, text: str) -> dict[str, Any]:
         """Add a line; ``listener`` (if any) is called with it on this thread."""
         if level not in LEVELS:
             level = "info"
         text = clip_line(str(text))
+        budget = self.budget
         with self._lock:
             self._seq += 1
             line = {"ts_ms": int(time.time() * 1000), "level": level, "text": text, "seq": self._seq}
             self._lines.append(line)
+            budget._change(self._held, line_cost(text))
+            while len(self._lines) > 1 and (
+                len(self._lines) > self.max_lines or self._held.bytes > self.max_bytes
+            ):
+                self._drop_oldest()
+            if budget.over and self._held.bytes >= budget._fair_share():
+                while len(self._lines) > 1 and budget.over:
+                    self._drop_oldest()
+        if budget.over:
+            self._reclaim()
         if self.listener is not None:
             self.listener(line)
         return line
+
+    def _drop_oldest(self) -> None:
+        """Forget the oldest line; the caller holds ``self._lock``."""
+        self.budget._change(self._held, -line_cost(self._lines.popleft()["text"]))
+
+    def _reclaim(self) -> None:
+        """The total is over: the buffers holding the most bytes give up their oldest lines.
+        Only one buffer lock is held at a time, so two appenders cannot deadlock."""
+        budget = self.budget
+        while budget.over:
+            victim = budget._largest(exclude=self)
+            if victim is None:
+                return
+            with victim._lock:
+                if not victim._lines:
+                    continue
+                while victim._lines and budget.over:
+                    victim._drop_oldest()
 
     def lines(self, after: int | None = None) -> list[dict[str, Any]]:
         """Copies of the kept lines, only those with ``seq > after`` when given."""
@@ -56,8 +190,10 @@ class ConsoleBuffer:
             return [dict(line) for line in self._lines if line["seq"] > after]
 
     def clear(self) -> None:
+        """Forget every line (their bytes go back to the budget); ``seq`` keeps growing."""
         with self._lock:
             self._lines.clear()
+            self.budget._change(self._held, None)
 
     @property
     def last_seq(self) -> int:

@@ -24,6 +24,7 @@ class Limits:
     end_phase_deadline_ms: int = 15000
     output_limit_bytes: int = 1 << 20
     console_lines: int = 5000
+    console_bytes: int = 1 << 20
 
 
 def epoch_ms() -> int:

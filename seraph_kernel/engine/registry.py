@@ -105,7 +105,8 @@ class RunRegistry:
             self._on_end(*key, record)
 
     def _new_console(self, client_id: str, script_id: str) -> ConsoleBuffer:
-        console = ConsoleBuffer(self.engine.limits.console_lines)
+        limits = self.engine.limits
+        console = ConsoleBuffer(limits.console_lines, max_bytes=limits.console_bytes)
         if self._on_line is not None:
             on_line = self._on_line
             console.listener = lambda line: on_line(client_id, script_id, line)

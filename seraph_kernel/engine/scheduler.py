@@ -197,6 +197,9 @@ class Scheduler:
                     slot.queued = True
                     self._ready.append(slot)
                     self._wake_leader_locked()
+                # Drop them before waiting: an idle worker must not keep the last VM it ran (and
+                # its console and Lua state) alive after that VM was closed and forgotten.
+                slot = items = None
         finally:
             lock.release()
 

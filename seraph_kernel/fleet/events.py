@@ -2,8 +2,9 @@
 
 Bots publish on the event loop; the script runtime's console callback may run on worker
 threads, so :meth:`EventBus.publish` hops onto the loop with ``call_soon_threadsafe``. Each
-subscriber has its own bounded queue: a slow reader loses its oldest events (and can see how
-many in ``dropped``) instead of growing memory.
+subscriber has its own queue, bounded in events and in bytes (script console lines can be
+16 KiB each): a slow reader loses its oldest events (and can see how many in ``dropped``)
+instead of growing memory.
 """
 
 from __future__ import annotations
@@ -15,15 +16,29 @@ from collections import deque
 from seraph_kernel.fleet.base import FleetEvent, Subscription
 
 DEFAULT_QUEUE_SIZE = 2000
+DEFAULT_QUEUE_BYTES = 4 << 20
+#: What a queued event counts for besides its text fields.
+EVENT_OVERHEAD = 200
+
+
+def event_bytes(event: FleetEvent) -> int:
+    """Roughly what a queued event holds: its top-level text fields (a console line's message
+    dominates) plus a fixed overhead."""
+    return EVENT_OVERHEAD + sum(len(value) for value in event.data.values() if isinstance(value, str))
 
 
 class BusSubscription(Subscription):
     """One reader of an :class:`EventBus`; events of every bot, or of one ``client_id``."""
 
-    def __init__(self, bus: EventBus, client_id: str | None, maxsize: int) -> None:
+    def __init__(
+        self, bus: EventBus, client_id: str | None, maxsize: int, max_bytes: int = DEFAULT_QUEUE_BYTES
+    ) -> None:
         self._bus = bus
         self.client_id = client_id
-        self._queue: deque[FleetEvent] = deque(maxlen=maxsize)
+        self._queue: deque[FleetEvent] = deque()
+        self._maxsize = maxsize
+        self._max_bytes = max_bytes
+        self._bytes = 0
         self._wakeup = asyncio.Event()
         self.closed = False
         self.dropped = 0
@@ -37,11 +52,16 @@ class BusSubscription(Subscription):
                 raise StopAsyncIteration
             self._wakeup.clear()
             await self._wakeup.wait()
-        return self._queue.popleft()
+        return self._pop()
 
     def get_nowait(self) -> FleetEvent | None:
         """The next queued event, or ``None`` when there is none yet."""
-        return self._queue.popleft() if self._queue else None
+        return self._pop() if self._queue else None
+
+    def _pop(self) -> FleetEvent:
+        event = self._queue.popleft()
+        self._bytes -= event_bytes(event)
+        return event
 
     def close(self) -> None:
         """End the iteration (events already queued are still delivered) and unsubscribe."""
@@ -53,19 +73,27 @@ class BusSubscription(Subscription):
     def _deliver(self, event: FleetEvent) -> None:
         if self.client_id is not None and event.client_id != self.client_id:
             return
-        if len(self._queue) == self._queue.maxlen:
-            self.dropped += 1
         self._queue.append(event)
+        self._bytes += event_bytes(event)
+        while len(self._queue) > 1 and (len(self._queue) > self._maxsize or self._bytes > self._max_bytes):
+            self._pop()
+            self.dropped += 1
         self._wakeup.set()
 
 
 class EventBus:
     """Fan-out of :class:`FleetEvent` to subscriptions, bound to one event loop."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop | None = None, queue_size: int = DEFAULT_QUEUE_SIZE):
+    def __init__(
+        self,
+        loop: asyncio.AbstractEventLoop | None = None,
+        queue_size: int = DEFAULT_QUEUE_SIZE,
+        queue_bytes: int = DEFAULT_QUEUE_BYTES,
+    ):
         self._loop = loop
         self._loop_thread: int | None = None
         self._queue_size = queue_size
+        self._queue_bytes = queue_bytes
         self._subscribers: list[BusSubscription] = []
         self._closed = False
 
@@ -78,7 +106,7 @@ class EventBus:
         """A new reader; call on the loop."""
         if self._loop is None:
             self.bind()
-        sub = BusSubscription(self, client_id, self._queue_size)
+        sub = BusSubscription(self, client_id, self._queue_size, self._queue_bytes)
         if self._closed:
             sub.closed = True  # the fleet is closing: the reader ends at once
         else:

@@ -18,7 +18,7 @@ from typing import Any
 from seraph_kernel.backends.base import Backend, BotSession, load_backend
 from seraph_kernel.commands import BOT, get_command
 from seraph_kernel.commands.ids import bot_id_problem, new_bot_id
-from seraph_kernel.config import FleetConfig
+from seraph_kernel.config import QUOTA_FIELDS, FleetConfig
 from seraph_kernel.errors import BotExists, InvalidArgument, UnknownBot
 from seraph_kernel.fleet.base import JSON, Fleet, FleetEvent, Subscription, WorldView
 from seraph_kernel.fleet.events import EventBus
@@ -29,6 +29,7 @@ from seraph_kernel.store import (
     Database,
     KeyValueStore,
     RunHistory,
+    StorageQuotas,
     StoreError,
     encode_value,
 )
@@ -65,7 +66,14 @@ class LocalFleet(Fleet):
         self._bus.bind()
         self._db = Database(self.config.resolved_db_path)
         self._bot_store = BotStore(self._db)
-        self._kv = KeyValueStore(self._db)
+        config = self.config
+        quotas = StorageQuotas(
+            entry_bytes=config.storage_entry_bytes,
+            bot_bytes=config.storage_bot_bytes,
+            global_bytes=config.storage_global_bytes,
+            total_bytes=config.storage_total_bytes,
+        )
+        self._kv = KeyValueStore(self._db, quotas)
         self._history = RunHistory(self._db)
         try:
             if self._sim_address is None:
@@ -160,6 +168,7 @@ class LocalFleet(Fleet):
                 "output_limit_bytes": self.config.output_limit_bytes,
                 "reconnect_initial_ms": self.config.reconnect_initial_ms,
                 "reconnect_max_ms": self.config.reconnect_max_ms,
+                **{name: getattr(self.config, name) for name in QUOTA_FIELDS},
             },
         }
 

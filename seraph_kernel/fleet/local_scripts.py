@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 
 from seraph_kernel.config import FleetConfig
+from seraph_kernel.engine.console_buffer import process_budget
 from seraph_kernel.engine.contract import ScriptServices
 from seraph_kernel.engine.records import RunRecord
 from seraph_kernel.errors import UnknownScript
@@ -46,7 +47,9 @@ class ScriptHost:
             cleanup_deadline_ms=config.cleanup_deadline_ms,
             end_phase_deadline_ms=config.end_phase_deadline_ms,
             output_limit_bytes=config.output_limit_bytes,
+            console_bytes=config.console_bytes,
         )
+        process_budget().limit_bytes = config.console_total_bytes
         self._engine = LuaEngine(limits=limits)
         self._registry = RunRegistry(
             self._engine,

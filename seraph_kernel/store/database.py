@@ -16,7 +16,9 @@ from typing import Any
 
 from seraph_kernel.errors import SeraphError
 
-SCHEMA_VERSION = 1
+#: 1: bots, storage, runs. 2: ``storage_usage`` (the bytes of each storage scope) and
+#: ``storage_total`` (of all scopes), kept by triggers so a quota check reads two rows.
+SCHEMA_VERSION = 2
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS bots (
@@ -46,6 +48,53 @@ CREATE TABLE IF NOT EXISTS runs (
     timeout_ms INTEGER
 );
 CREATE INDEX IF NOT EXISTS runs_by_key ON runs (client_id, script_id, id);
+CREATE TABLE IF NOT EXISTS storage_usage (
+    scope TEXT PRIMARY KEY,
+    bytes INTEGER NOT NULL
+);
+CREATE TRIGGER IF NOT EXISTS storage_usage_insert AFTER INSERT ON storage BEGIN
+    INSERT INTO storage_usage (scope, bytes)
+    VALUES (NEW.scope, length(CAST(NEW.key AS BLOB)) + length(CAST(NEW.value AS BLOB)))
+    ON CONFLICT (scope) DO UPDATE SET bytes = bytes + excluded.bytes;
+END;
+CREATE TRIGGER IF NOT EXISTS storage_usage_update AFTER UPDATE ON storage BEGIN
+    UPDATE storage_usage
+    SET bytes = bytes - length(CAST(OLD.key AS BLOB)) - length(CAST(OLD.value AS BLOB))
+    WHERE scope = OLD.scope;
+    INSERT INTO storage_usage (scope, bytes)
+    VALUES (NEW.scope, length(CAST(NEW.key AS BLOB)) + length(CAST(NEW.value AS BLOB)))
+    ON CONFLICT (scope) DO UPDATE SET bytes = bytes + excluded.bytes;
+    DELETE FROM storage_usage WHERE scope = OLD.scope AND bytes <= 0;
+END;
+CREATE TRIGGER IF NOT EXISTS storage_usage_delete AFTER DELETE ON storage BEGIN
+    UPDATE storage_usage
+    SET bytes = bytes - length(CAST(OLD.key AS BLOB)) - length(CAST(OLD.value AS BLOB))
+    WHERE scope = OLD.scope;
+    DELETE FROM storage_usage WHERE scope = OLD.scope AND bytes <= 0;
+END;
+CREATE TABLE IF NOT EXISTS storage_total (
+    id INTEGER PRIMARY KEY CHECK (id = 0),
+    bytes INTEGER NOT NULL
+);
+INSERT OR IGNORE INTO storage_total (id, bytes) VALUES (0, 0);
+CREATE TRIGGER IF NOT EXISTS storage_total_insert AFTER INSERT ON storage_usage BEGIN
+    UPDATE storage_total SET bytes = bytes + NEW.bytes WHERE id = 0;
+END;
+CREATE TRIGGER IF NOT EXISTS storage_total_update AFTER UPDATE ON storage_usage BEGIN
+    UPDATE storage_total SET bytes = bytes + NEW.bytes - OLD.bytes WHERE id = 0;
+END;
+CREATE TRIGGER IF NOT EXISTS storage_total_delete AFTER DELETE ON storage_usage BEGIN
+    UPDATE storage_total SET bytes = bytes - OLD.bytes WHERE id = 0;
+END;
+"""
+
+#: Recount ``storage_usage`` and ``storage_total`` from the stored rows (once, when an older
+#: file is upgraded).
+RECOUNT_USAGE = """
+DELETE FROM storage_usage;
+UPDATE storage_total SET bytes = 0 WHERE id = 0;
+INSERT INTO storage_usage (scope, bytes)
+SELECT scope, SUM(length(CAST(key AS BLOB)) + length(CAST(value AS BLOB))) FROM storage GROUP BY scope;
 """
 
 BUSY_TIMEOUT_MS = 2000
@@ -84,10 +133,20 @@ class Database:
                         f"version of seraph understands ({SCHEMA_VERSION})"
                     )
                 if version < SCHEMA_VERSION:
-                    self._conn.executescript(SCHEMA)
-                    self._conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+                    self._upgrade()
         except StoreError:
             self._conn.close()
+            raise
+
+    def _upgrade(self) -> None:
+        """Create what is missing and recount storage usage, in one transaction."""
+        try:
+            self._conn.executescript(
+                f"BEGIN IMMEDIATE;{SCHEMA}{RECOUNT_USAGE}PRAGMA user_version={SCHEMA_VERSION};COMMIT;"
+            )
+        except BaseException:
+            if self._conn.in_transaction:
+                self._conn.execute("ROLLBACK")
             raise
 
     @contextmanager

@@ -59,7 +59,18 @@ def test_empty_variables_mean_unset():
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("seed", "1"), ("script_memory_bytes", 0), ("script_budget_ms", -1), ("sim_address", "nohost")],
+    [
+        ("seed", "1"),
+        ("script_memory_bytes", 0),
+        ("script_budget_ms", -1),
+        ("sim_address", "nohost"),
+        ("console_bytes", 0),
+        ("console_total_bytes", "64"),
+        ("storage_entry_bytes", -1),
+        ("storage_bot_bytes", 0),
+        ("storage_global_bytes", 1.5),
+        ("storage_total_bytes", True),
+    ],
 )
 def test_bad_constructor_values_name_the_field(field, value):
     with pytest.raises(InvalidArgument, match=f"^{field}: "):

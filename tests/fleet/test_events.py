@@ -49,6 +49,19 @@ async def test_a_slow_subscriber_keeps_only_the_newest_events():
     assert slow.dropped == 15
 
 
+async def test_a_slow_subscriber_keeps_only_the_newest_bytes_of_console_lines():
+    bus = EventBus(queue_bytes=100_000)
+    slow = bus.subscribe()
+    line = "x" * 16_000
+    for n in range(200):
+        bus.publish(FleetEvent(kind="log", client_id="bot-1", data={"n": n, "message": line}))
+    got = []
+    while (e := slow.get_nowait()) is not None:
+        got.append(e.data["n"])
+    assert got == list(range(194, 200))
+    assert slow.dropped == 194
+
+
 async def test_close_ends_iteration_and_unsubscribes():
     bus = EventBus()
     sub = bus.subscribe()
