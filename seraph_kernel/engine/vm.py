@@ -94,7 +94,9 @@ class LuaVM:
         self.memory = LuaMemory(self.runtime)
         self.services = services
         own_console = console is None
-        self.console = console if console is not None else ConsoleBuffer(engine.limits.console_lines)
+        if console is None:
+            console = ConsoleBuffer(engine.limits.console_lines, max_bytes=engine.limits.console_bytes)
+        self.console = console
         self.bindings: list[tuple[str, Callable[..., Awaitable[Any]]]] = []
         self.json_null: Any = None
         self.active_run: Run | None = None
