@@ -41,6 +41,37 @@ async def fleet(sim_server, db_path):
 
 
 @pytest.fixture
+async def make_fleet(sim_server, db_path):
+    """``await make_fleet(**config)``: another started LocalFleet on ``sim_server`` and
+    ``db_path`` (unless overridden), e.g. to restart on the same SQLite file. Every fleet made
+    is closed at the end (closing twice is harmless)."""
+    from seraph_kernel.config import FleetConfig
+    from seraph_kernel.fleet.local import LocalFleet
+
+    made: list[LocalFleet] = []
+
+    async def make(**overrides) -> LocalFleet:
+        options = {"sim_address": sim_server.address, "db_path": db_path, "seed": SEED, **overrides}
+        fleet = LocalFleet(FleetConfig(**options))
+        made.append(fleet)
+        await fleet.start()
+        return fleet
+
+    yield make
+    for fleet in reversed(made):
+        await fleet.close()
+
+
+@pytest.fixture
+async def in_world(fleet):
+    """``bot-1`` standing in MINEWORLD."""
+    await fleet.create_bot()
+    assert await fleet.connect("bot-1", wait=True) is None
+    assert await fleet.warp("bot-1", "MINEWORLD", wait=True) is None
+    return "bot-1"
+
+
+@pytest.fixture
 async def remote_fleet(sim_server, db_path):
     """A RemoteFleet on a real Jupyter server (in this process, seraph_ext only) whose
     LocalFleet plays on ``sim_server`` and stores in ``db_path``."""

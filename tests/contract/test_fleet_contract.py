@@ -2,7 +2,7 @@
 interface only, against the real sim server."""
 
 import pytest
-from fleet.helpers import next_event, wait_ended
+from waiting import next_event, wait_ended
 
 from seraph_kernel.errors import (
     ActionError,

@@ -1,7 +1,7 @@
 """The LocalFleet event stream: session snapshots on status changes, log lines for bot events
 and script prints, fine-grained bot events, per-bot subscriptions."""
 
-from .helpers import next_event, wait_ended
+from waiting import next_event, wait_ended
 
 
 def session_status(status):

@@ -5,13 +5,12 @@ import asyncio
 import logging
 
 import pytest
+from waiting import wait_ended
 
 from seraph_kernel.config import FleetConfig, parse_address
 from seraph_kernel.errors import BotExists, InvalidArgument
 from seraph_kernel.fleet.local import LocalFleet
 from seraph_kernel.store import BotRecord, BotStore, Database, StoreError
-
-from .helpers import wait_ended
 
 
 async def test_without_an_address_the_fleet_runs_its_own_world(db_path):

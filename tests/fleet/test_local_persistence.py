@@ -3,11 +3,11 @@ worlds, storage, run history."""
 
 import asyncio
 
+from waiting import wait_ended
+
 from seraph_kernel.config import FleetConfig
 from seraph_kernel.fleet.local import LocalFleet
 from seraph_kernel.store import BotStore, Database, RunHistory
-
-from .helpers import wait_ended
 
 
 async def test_restart_restores_bots_worlds_storage_and_runs(make_fleet):

@@ -4,6 +4,7 @@ stop with cleanups, jobs, and run records kept in the store."""
 import asyncio
 
 import pytest
+from waiting import wait_ended
 
 from seraph_kernel.errors import (
     InvalidArgument,
@@ -12,8 +13,6 @@ from seraph_kernel.errors import (
     UnknownBot,
     UnknownScript,
 )
-
-from .helpers import wait_ended
 
 SPIN = "while true do sleep(10) end"
 

@@ -4,15 +4,13 @@ script through the fleet and returns how it ended."""
 
 from __future__ import annotations
 
-import asyncio
 import itertools
-import time
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from waiting import wait_ended
 
-from seraph_kernel.config import FleetConfig
 from seraph_kernel.fleet.local import LocalFleet
 from seraph_kernel.sim.server import SimWorldServer
 
@@ -30,22 +28,6 @@ async def sim_server():
         yield server
     finally:
         await server.stop()
-
-
-@pytest.fixture
-async def make_fleet(sim_server, db_path):
-    """``await make_fleet()``: another LocalFleet on the same sim server and SQLite file."""
-    made: list[LocalFleet] = []
-
-    async def make() -> LocalFleet:
-        fleet = LocalFleet(FleetConfig(sim_address=sim_server.address, db_path=db_path, seed=SEED))
-        made.append(fleet)
-        await fleet.start()
-        return fleet
-
-    yield make
-    for fleet in reversed(made):
-        await fleet.close()
 
 
 async def bot_in(fleet: LocalFleet, world: str | None, bot_id: str = "bot-1") -> str:
@@ -108,34 +90,3 @@ async def run_lua(fleet: Any, source: str, client_id: str = "bot-1", timeout_s: 
     status = await wait_ended(fleet, client_id, script_id, timeout_s)
     lines = (await fleet.console(client_id, script_id))["lines"]
     return Outcome(status["state"], status["results"], status["last_error"], [line["text"] for line in lines])
-
-
-async def wait_ended(fleet: Any, client_id: str, script_id: str, timeout_s: float = 20.0) -> dict[str, Any]:
-    """The status of a run once it has ended."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        status = await fleet.status(client_id, script_id)
-        if not status["running"]:
-            return status
-        assert time.monotonic() < deadline, f"{client_id}/{script_id} still running: {status}"
-        await asyncio.sleep(0.01)
-
-
-async def wait_for(predicate, timeout_s: float = 10.0, what: str = "condition") -> None:
-    """Poll an async ``predicate()`` until it is true."""
-    deadline = time.monotonic() + timeout_s
-    while not await predicate():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        await asyncio.sleep(0.01)
-
-
-async def next_event(subscription: Any, match: Any, timeout_s: float = 10.0) -> Any:
-    """The first event of a fleet subscription for which ``match(event)`` is true."""
-
-    async def scan() -> Any:
-        async for event in subscription:
-            if match(event):
-                return event
-        raise AssertionError("subscription ended")
-
-    return await asyncio.wait_for(scan(), timeout_s)

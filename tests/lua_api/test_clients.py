@@ -1,9 +1,11 @@
 """``getClient``, ``getClients``, the client fields and its state reads, connect/disconnect,
 against the real sim server through detached scripts."""
 
+from waiting import wait_for
+
 from seraph_kernel.engine.engine import LuaEngine
 
-from .conftest import KernelServices, bot_in, run_lua, wait_for
+from .conftest import KernelServices, bot_in, run_lua
 
 
 async def test_get_client_is_the_bound_bot_with_its_fields(fleet, bot):

@@ -3,7 +3,9 @@
 
 import asyncio
 
-from .conftest import bot_in, run_lua, wait_ended
+from waiting import wait_ended
+
+from .conftest import bot_in, run_lua
 
 WAIT_FOR_SEEN = """
 local deadline = now() + 5000

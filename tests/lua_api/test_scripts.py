@@ -5,10 +5,11 @@ import asyncio
 import time
 
 import pytest
+from waiting import wait_ended, wait_for
 
 from seraph_kernel.errors import UnknownScript
 
-from .conftest import bot_in, run_lua, wait_ended, wait_for
+from .conftest import bot_in, run_lua
 from .mining import MINING_LUA
 
 COPPER_ORE = 20

@@ -6,12 +6,13 @@ import asyncio
 import time
 
 import pytest
+from waiting import wait_ended
 
 from seraph_kernel.config import FleetConfig
 from seraph_kernel.fleet.local import LocalFleet
 from seraph_kernel.sim.server import SimWorldServer
 
-from .conftest import SEED, bot_in, run_lua, wait_ended
+from .conftest import SEED, bot_in, run_lua
 
 SPAWN = (66, 35)
 SOLID = (60, 38)  # a dirt block near the spawn

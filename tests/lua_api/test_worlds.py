@@ -1,7 +1,9 @@
 """Moving between worlds and talking: ``warp`` (with its errors and redirects), ``leave``,
 ``recentWorlds``, ``activeWorlds``, ``worldInfo``, ``enterTutorial``, ``say``."""
 
-from .conftest import bot_in, next_event, run_lua
+from waiting import next_event
+
+from .conftest import bot_in, run_lua
 
 
 async def test_warp_joins_a_world_and_follows_redirects_between_hosts(fleet, bot, sim_server):
