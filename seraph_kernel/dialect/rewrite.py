@@ -244,6 +244,11 @@ class Rewriter:
                 break
             loop = loop.parent
         if loop is None:
+            if self.root.has_error:
+                # an unfinished loop (`while x do continue`) is not a loop to tree-sitter:
+                # a jump that compiles lets Lua report the real error ('end' expected)
+                self.replace(node, lambda: b"goto __continue_0")
+                return
             raise LuauSyntaxError(_line(node), "continue statement must be inside a loop")
         label = self.loops.get(loop.id)
         if label is None:
