@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import lupa.lua54 as lupa
 
-from seraph_kernel.dialect import LuauSyntaxError, translate_chunk
+from seraph_kernel.dialect import LuauSyntaxError, Translation, translate_chunk
 from seraph_kernel.engine.console_buffer import ConsoleBuffer
 from seraph_kernel.engine.context import VmContext
 from seraph_kernel.engine.contract import LuaArgumentError, ScriptServices
@@ -155,14 +155,18 @@ class LuaVM:
         self.bindings.append((name, fn))
         return len(self.bindings)
 
-    def compile(self, source: str, chunkname: str = "executor") -> Any:
+    def compile(
+        self, source: str, chunkname: str = "executor", translation: Translation | None = None
+    ) -> Any:
         """Compile a Luau or Lua 5.4 text chunk in the sandbox env (``seraph_kernel.dialect``
         translates it, keeping every line) for the next run; raises ``LuaCompileError`` with
-        the user's line. Tells ``dialect_listeners`` which dialect the chunk is."""
+        the user's line. Tells ``dialect_listeners`` which dialect the chunk is.
+        ``translation``: ``translate_chunk(source, chunkname)`` already done (off the event
+        loop, see ``registry.translate_off_loop``)."""
         if not isinstance(source, str):
             raise LuaCompileError("lua compile: source must be a string")
         try:
-            chunk = translate_chunk(source, chunkname)
+            chunk = translation or translate_chunk(source, chunkname)
         except LuauSyntaxError as exc:
             raise LuaCompileError(f"lua compile: {exc}") from None
         try:
