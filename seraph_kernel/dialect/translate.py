@@ -11,7 +11,10 @@ returned, so a source that ``translate`` accepts compiles.
 
 from __future__ import annotations
 
+import gc
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import NamedTuple
 
 from seraph_kernel.dialect.erase import prepare
@@ -99,7 +102,27 @@ def _lua54(source: str, chunk_name: str) -> str:
     return source if compile_error(out, chunk_name) is not None else out
 
 
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection while translating: the pass allocates tens of thousands
+    of short-lived objects (tokens, nodes, edits), and the collections they trigger would
+    walk every object of the process (~15% of the time here, more in a big server). The one
+    cycle it makes (edits whose closures refer to their rewriter) is broken when done."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def _luau(source: str, chunk_name: str) -> str:
+    with _gc_paused():
+        return _luau_text(source, chunk_name)
+
+
+def _luau_text(source: str, chunk_name: str) -> str:
     text = source.replace("\r\n", "\n").replace("\r", "\n")
     try:
         prepared = prepare(text.encode())
@@ -107,6 +130,7 @@ def _luau(source: str, chunk_name: str) -> str:
         rewriter = Rewriter(prepared.work, root, prepared.casts, prepared.strings, prepared.templates)
         rewriter.collect()
         out = rewriter.output().decode()
+        rewriter.edits.clear()  # free the tree now, not at the next collection
     except RecursionError:
         raise LuauSyntaxError(1, "chunk has too many syntax levels") from None
     lua_error = compile_error(out, chunk_name)
