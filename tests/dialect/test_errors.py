@@ -107,3 +107,9 @@ def test_a_lone_surrogate_is_invalid_utf8_at_its_line():
     with pytest.raises(LuauSyntaxError) as info:
         translate("local a = 1\nlocal s = '\ud800'")
     assert (info.value.line, info.value.message) == (2, "invalid UTF-8")
+
+
+def test_a_too_deep_source_says_so_without_a_traceback():
+    with pytest.raises(LuauSyntaxError) as info:
+        translate("return " + "(" * 300 + "1" + ")" * 300)
+    assert info.value.message in ("C stack overflow", "chunk has too many syntax levels")

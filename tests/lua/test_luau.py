@@ -4,6 +4,9 @@ accept Luau inside the sandbox."""
 
 from __future__ import annotations
 
+import asyncio
+import time
+
 import pytest
 
 from seraph_kernel.errors import LuaCompileError
@@ -135,6 +138,19 @@ async def test_load_compiles_large_chunks_as_lua_only(run_lua):
     assert out.record.results[:2] == [1, None]
     assert "syntax error near '+'" in out.record.results[2]
     assert out.record.results[3] == 2
+
+
+async def test_a_huge_loadstring_does_not_hold_up_stop(start_lua):
+    """Translating a megabyte of dense Luau takes seconds of Python the hook cannot stop;
+    such a chunk is only compiled as Lua 5.4, so stop stays prompt."""
+    run, _ = start_lua(
+        "local s = 'local s = 1\\n' .. string.rep('s = `{s}{s}{`{s}`}`\\n', 50000)"
+        " while true do loadstring(s) end"
+    )
+    await asyncio.sleep(0.3)
+    started = time.monotonic()
+    await asyncio.wait_for(run.stop(), 10)
+    assert time.monotonic() - started < 1.5
 
 
 async def test_load_of_invalid_utf8_text_is_plain_lua(run_lua):
