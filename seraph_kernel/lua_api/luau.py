@@ -6,7 +6,7 @@ engine translates every chunk it compiles (``LuaVM.compile``) and tells this mod
 the chunk was Luau: ``print``/``warn``/``tostring``/``string.format`` then print numbers as
 Luau does (``print(10/2)`` shows ``5``), and as Lua 5.4 does (``5.0``) for a Lua 5.4 chunk.
 The switch only replaces the functions it installed: a script's own ``print`` stays.
-See docs/luau.md ("In the engine").
+See docs/luau.md ("In Seraph").
 """
 
 from __future__ import annotations
