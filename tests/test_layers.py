@@ -34,6 +34,11 @@ def test_the_layers_hold():
         ("seraph_kernel/engine/sandbox.py", "import seraph_kernel.fleet.local", "the Lua engine is a leaf"),
         ("seraph_kernel/fleet/events.py", "import seraph_kernel.kernel.display", "nothing imports"),
         ("seraph_kernel/lua_api/json.py", "import seraph_kernel.fleet.remote", "the Lua API sits on"),
+        (
+            "seraph_kernel/dialect/translate.py",
+            "import seraph_kernel.errors",
+            "the Luau dialect imports nothing",
+        ),
     ],
 )
 def test_a_wrong_import_breaks_a_contract(tmp_path, module, wrong_import, contract):

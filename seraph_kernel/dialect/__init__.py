@@ -7,6 +7,6 @@ translated code calls. See docs/luau.md.
 """
 
 from seraph_kernel.dialect.errors import LuauSyntaxError
-from seraph_kernel.dialect.translate import is_luau, translate
+from seraph_kernel.dialect.translate import Translation, is_luau, syntax_error, translate, translate_chunk
 
-__all__ = ["LuauSyntaxError", "is_luau", "translate"]
+__all__ = ["LuauSyntaxError", "Translation", "is_luau", "syntax_error", "translate", "translate_chunk"]

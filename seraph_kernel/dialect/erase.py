@@ -59,11 +59,25 @@ class Prepared:
     """Where the interpolated strings are."""
 
 
-# Fast paths: the common shapes after ``local``, ``for`` and ``function`` (names with no
-# type or a plain named type, a parameter list of such names, an optional plain return
-# type) are matched by one regex and their annotations blanked without lexing tokens. Any
-# other shape (generics, table or function types, attributes...) goes token by token.
-_SIMPLE_TYPE = rb"[A-Za-z_][A-Za-z0-9_.]*(?![A-Za-z0-9_.])\??"
+# Fast paths: the common shapes after ``local``, ``for``, ``function`` and ``::`` (names with
+# no type or a simple type, a parameter list of such names, simple generics, an optional
+# simple return type) are matched by one regex and their annotations blanked without
+# lexing tokens. A simple type is a name, a one-level table type (``{string}``,
+# ``{[K]: V}``), a one-level function type (``(T) -> R``) or ``typeof(...)`` with one level
+# of parentheses inside; none may hold a string, a comment, a line break, ``=`` or ``-``
+# (other than ``->``). Any other shape (nested or generic types, unions, attributes...) goes
+# token by token. tests/dialect/test_prepass.py checks both paths erase the same bytes.
+_NAME_TYPE = rb"[A-Za-z_][A-Za-z0-9_.]*(?![A-Za-z0-9_.])"
+_FLAT = rb"[^{}()<>\"'`\r\n=-]"
+_ARGS = rb"[^()\"'`\r\n=-]"
+_SIMPLE_TYPE = (
+    rb"(?:typeof\((?:" + _ARGS + rb"|\(" + _ARGS + rb"*\))*\)"
+    rb"|" + _NAME_TYPE + rb"|\{" + _FLAT + rb"*\}"
+    rb"|\(" + _FLAT + rb"*\)[ \t]*->[ \t]*(?:" + _NAME_TYPE + rb"|\([ \t]*\))"
+    rb")\??"
+)
+_TYPE_ENDS = rb"(?![ \t\r\n]*[-:<|&?.(\[{])"
+"""After a type, what would continue it (or be read as part of it) sends to the token path."""
 _ANNOTATED = rb"[A-Za-z_][A-Za-z0-9_]*(?![A-Za-z0-9_])(?:[ \t]*:[ \t]*" + _SIMPLE_TYPE + rb")?"
 _ANNOTATED_LIST = rb"(?P<names>(?P<typed>" + _ANNOTATED + rb"(?:[ \t]*,[ \t]*" + _ANNOTATED + rb")*))"
 _PARAMS = rb"(?:(?:" + _ANNOTATED + rb"|\.\.\.(?:[ \t]*:[ \t]*" + _SIMPLE_TYPE + rb")?)[ \t]*,?[ \t]*)*"
@@ -71,12 +85,20 @@ _PLAIN = {
     b"local": re.compile(rb"local[ \t]+(?:" + _ANNOTATED_LIST + rb"[ \t]*=(?!=)|(?=function[^A-Za-z0-9_]))"),
     b"for": re.compile(rb"for[ \t]+" + _ANNOTATED_LIST + rb"[ \t]*(?:=(?!=)|in[ \t])"),
     b"function": re.compile(
-        rb"function(?P<names>(?:[ \t]+[A-Za-z_][A-Za-z0-9_.:]*(?![A-Za-z0-9_.:]))?[ \t]*\((?P<typed>[ \t]*"
-        + _PARAMS
-        + rb")\))"
-        rb"(?:[ \t]*(?P<ret>:[ \t]*" + _SIMPLE_TYPE + rb"))?(?![ \t\r\n]*[-:<|&?.(\[{])"
+        rb"function(?P<names>(?:[ \t]+[A-Za-z_][A-Za-z0-9_.:]*(?![A-Za-z0-9_.:]))?"
+        rb"(?:[ \t]*(?P<gen><[A-Za-z0-9_., \t]*>))?[ \t]*\((?P<typed>[ \t]*" + _PARAMS + rb")\))"
+        rb"(?:[ \t]*(?P<ret>:[ \t]*" + _SIMPLE_TYPE + rb"))?" + _TYPE_ENDS
     ),
+    b"::": re.compile(rb"::[ \t]*" + _SIMPLE_TYPE + _TYPE_ENDS),
 }
+# ``[export] type Name[<A, B>] = {`` (the table type is skipped by ``match_bracket``) or
+# ``= <simple type>``
+_ALIAS = re.compile(
+    rb"(?:export[ \t]+)?type[ \t]+[A-Za-z_][A-Za-z0-9_]*(?![A-Za-z0-9_])(?:[ \t]*<[A-Za-z0-9_., \t]*>)?"
+    rb"[ \t]*=[ \t]*(?:(?P<table>\{)|" + _SIMPLE_TYPE + _TYPE_ENDS + rb")"
+)
+_PLAIN[b"type"] = _PLAIN[b"export"] = _ALIAS
+_TYPE_GOES_ON = re.compile(rb"[ \t\r\n]*[-|&?]")
 _ANNOTATION = re.compile(rb":[ \t]*" + _SIMPLE_TYPE)
 # what makes ``continue`` a name (a call, an index, an assignment target), as Luau decides
 _AS_NAME = re.compile(rb"[ \t\r\n]*(?:[(=.\[:,{\"'`]|[-+*/%^]=|//=)")
@@ -227,29 +249,52 @@ class _Eraser:
         """Handle the trigger at ``start``; returns where the scan goes on."""
         src = self.src
         word = src[start:end]
+        if word == b"continue" or word == b"typeof":
+            if word == b"typeof" or not self.statement_start_at(start) or _AS_NAME.match(src, end):
+                self.renames.append((start, _RENAMES[word]))
+            return end
+        if (word == b"type" or word == b"export") and _AS_NAME.match(src, end):
+            # type(x), t.type = ..., export = ...: plain names
+            self.renames.append((start, _RENAMES[word]))
+            return end
         plain = _PLAIN.get(word)
-        if plain is not None:
-            m = plain.match(src, start)
-            if m is not None and (m.group("names") is None or not _CONTEXTUAL.search(m.group("names"))):
+        m = None if plain is None else plain.match(src, start)
+        if m is not None:
+            if word == b"::":
+                self.casts.append(start)
+                self.blanks.append(m.span())
+                return m.end()
+            if word == b"type" or word == b"export":
+                after = self.plain_alias(m, start)
+                if after is not None:
+                    return after
+            elif m.group("names") is None or not _CONTEXTUAL.search(m.group("names")):
                 typed = m.group("typed")
                 if typed is not None and b":" in typed:
                     self.blanks += [
                         a.span() for a in _ANNOTATION.finditer(src, m.start("typed"), m.end("typed"))
                     ]
-                if word == b"function" and m.group("ret") is not None:
-                    self.blanks.append(m.span("ret"))
+                if word == b"function":
+                    if m.group("ret") is not None:
+                        self.blanks.append(m.span("ret"))
+                    if m.group("gen") is not None:
+                        self.blanks.append(m.span("gen"))
                 return m.end()
-        elif word == b"continue" or word == b"typeof":
-            if word == b"typeof" or not self.statement_start_at(start) or _AS_NAME.match(src, end):
-                self.renames.append((start, _RENAMES[word]))
-            return end
-        elif (word == b"type" or word == b"export") and _AS_NAME.match(src, end):
-            # type(x), t.type = ..., export = ...: plain names
-            self.renames.append((start, _RENAMES[word]))
-            return end
         self.t = Stream(src, start, in_braces=in_braces)
         after = self.dispatch()
         return self.t[after - 1].end
+
+    def plain_alias(self, m: re.Match[bytes], start: int) -> int | None:
+        """The end of a type alias matched by ``_ALIAS`` (blanked), or None for the token path."""
+        if not self.statement_start_at(start):
+            return None
+        end = m.end()
+        if m.group("table") is not None:
+            end = match_bracket(self.src, end, True)
+            if end is None or _TYPE_GOES_ON.match(self.src, end):
+                return None
+        self.blanks.append((start, end))
+        return end
 
     def dispatch(self) -> int:
         tok = self.t[0]

@@ -30,6 +30,7 @@ def compile_error(source: str | bytes, chunk_name: str) -> tuple[int, str] | Non
     if error is None:
         return None
     text = error.decode("utf-8", "replace") if isinstance(error, bytes) else str(error)
+    text = text.split("\nstack traceback:", 1)[0]  # a "C stack overflow" comes with one
     prefix = chunk_name + ":"
     if text.startswith(prefix):
         m = _LINE.match(text[len(prefix) :])

@@ -27,8 +27,11 @@ _FUNCTIONS = frozenset(["function_declaration", "function_definition", "chunk"])
 _TRUTHY = frozenset(["number", "string", "true", "table_constructor", "function_definition"])
 _ITERATOR_FACTORIES = frozenset([b"pairs", b"ipairs"])
 _ITERATOR_METHODS = frozenset([b"gmatch", b"codes", b"wrap", b"lines"])
-# numerals Lua 5.4 reads differently: binary, "_" separators, integers past 2^53
-_ODD_NUMERAL = re.compile(rb"0[bB]|[0-9][0-9A-Za-z.]*_|[0-9]{16,}|0[xX][0-9A-Fa-f]{14,}")
+# numerals Lua 5.4 reads differently: binary, "_" separators, integers past 2^53. One
+# leading character class lets sre skip to the digits at C speed (an alternation of
+# branches would be tried at every byte); a match is only a candidate, the tree says
+# whether a number starts there.
+_ODD_NUMERAL = re.compile(rb"[0-9](?:[bB]|[0-9A-Za-z.]*_|[0-9]{15}|[xX][0-9A-Fa-f]{14})")
 _NEXT = re.compile(rb"[A-Za-z0-9_]+|[^\sA-Za-z0-9_]")
 _CAST_CLIMB = frozenset(["arguments", "function_call", "string", "table_constructor", "vararg_expression"])
 
@@ -244,6 +247,11 @@ class Rewriter:
                 break
             loop = loop.parent
         if loop is None:
+            if self.root.has_error:
+                # an unfinished loop (`while x do continue`) is not a loop to tree-sitter:
+                # a jump that compiles lets Lua report the real error ('end' expected)
+                self.replace(node, lambda: b"goto __continue_0")
+                return
             raise LuauSyntaxError(_line(node), "continue statement must be inside a loop")
         label = self.loops.get(loop.id)
         if label is None:

@@ -6,23 +6,43 @@ the registry keeps the latest run of every key and its console across re-executi
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from seraph_kernel.dialect import LuauSyntaxError, Translation, translate_chunk
 from seraph_kernel.engine.console_buffer import ConsoleBuffer
 from seraph_kernel.engine.contract import ScriptServices
 from seraph_kernel.engine.engine import LuaEngine
 from seraph_kernel.engine.records import RunRecord
 from seraph_kernel.engine.run import Run
-from seraph_kernel.errors import ScriptAlreadyRunning, UnknownBot, UnknownScript
+from seraph_kernel.errors import LuaCompileError, ScriptAlreadyRunning, UnknownBot, UnknownScript
 
 Emit = Callable[[str, str], None]
 ServicesFactory = Callable[[str, str, Emit], ScriptServices]
 LineListener = Callable[[str, str, dict[str, Any]], None]
 #: Told of a run's start and of its end (on the event loop): ``(client_id, script_id, record)``.
 RunListener = Callable[[str, str, RunRecord], None]
+
+
+OFF_LOOP_SOURCE_CHARS = 64 * 1024
+"""Sources longer than this are translated on a worker thread (:func:`translate_off_loop`):
+translating Luau costs ~10-20 ms per 1,000 lines, so a 2 MB source would hold the event loop
+for seconds."""
+
+
+async def translate_off_loop(source: str) -> Translation | LuaCompileError | None:
+    """For a long source, its translation (or its compile error, returned so the caller can
+    check other things first) made on a worker thread; ``None`` for a short one, which
+    ``LuaVM.compile`` translates itself (no await then: the caller does not yield)."""
+    if not isinstance(source, str) or len(source) <= OFF_LOOP_SOURCE_CHARS:
+        return None
+    try:
+        return await asyncio.to_thread(translate_chunk, source)
+    except LuauSyntaxError as exc:
+        return LuaCompileError(f"lua compile: {exc}")
 
 
 class DetachedServices:
@@ -76,17 +96,20 @@ class RunRegistry:
         self, client_id: str, script_id: str, source: str, timeout_ms: int | None = None
     ) -> None:
         """Compile and start; returns once the run is accepted (it runs detached)."""
+        translation = await translate_off_loop(source)  # before the checks: no await after them
         if not self._bot_exists(client_id):
             raise UnknownBot(client_id)
         key = (client_id, script_id)
         entry = self._entries.get(key)
         if entry is not None and entry.record.running:
             raise ScriptAlreadyRunning(client_id, script_id)
+        if isinstance(translation, LuaCompileError):
+            raise translation
         console = entry.console if entry is not None else self._new_console(client_id, script_id)
         services = self._services_factory(client_id, script_id, console.append)
         vm = self.engine.new_vm(services, console=console)
         try:
-            fn = vm.compile(source)
+            fn = vm.compile(source, translation=translation)
             run = self.engine.run(vm, fn, timeout_ms=timeout_ms)
         except BaseException:
             vm.close()

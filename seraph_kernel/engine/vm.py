@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import lupa.lua54 as lupa
 
+from seraph_kernel.dialect import LuauSyntaxError, Translation, translate_chunk
 from seraph_kernel.engine.console_buffer import ConsoleBuffer
 from seraph_kernel.engine.context import VmContext
 from seraph_kernel.engine.contract import LuaArgumentError, ScriptServices
@@ -33,7 +34,9 @@ log = logging.getLogger(__name__)
 
 MODULE_GROUP = "seraph.lua_modules"
 TEARDOWN_HEADROOM = 8 << 20
-CORE_MODULES = ("base", "vector", "json", "enums", "task", "console")
+CORE_MODULES = ("base", "vector", "json", "enums", "task", "console", "luau")
+"""Installed in this order, before any other module; ``luau`` last, so that it wraps the
+``print``/``warn`` that ``base`` made and adds to the ``string``/``table`` of the others."""
 
 
 def _install_order(name: str) -> tuple[int, str]:
@@ -106,6 +109,9 @@ class LuaVM:
         self.busy = False
         self.queued = False
         self.context = VmContext(self, services, self.console, own_console)
+        self.dialect_listeners: list[Callable[[bool], None]] = []
+        """Called by :meth:`compile` with whether the chunk is Luau (the ``luau`` module
+        switches number printing with it)."""
         wanted = None if modules is None else set(modules)
         for name, install in module_installers():
             if wanted is None or name in wanted:
@@ -145,21 +151,34 @@ class LuaVM:
         self.bindings.append((name, fn))
         return len(self.bindings)
 
-    def compile(self, source: str, chunkname: str = "executor") -> Any:
-        """Compile a text chunk in the sandbox env; raises ``LuaCompileError``."""
+    def compile(
+        self, source: str, chunkname: str = "executor", translation: Translation | None = None
+    ) -> Any:
+        """Compile a Luau or Lua 5.4 text chunk in the sandbox env (``seraph_kernel.dialect``
+        translates it, keeping every line) for the next run; raises ``LuaCompileError`` with
+        the user's line. Tells ``dialect_listeners`` which dialect the chunk is.
+        ``translation``: ``translate_chunk(source, chunkname)`` already done (off the event
+        loop, see ``registry.translate_off_loop``)."""
         if not isinstance(source, str):
             raise LuaCompileError("lua compile: source must be a string")
         try:
+            chunk = translation or translate_chunk(source, chunkname)
+        except LuauSyntaxError as exc:
+            raise LuaCompileError(f"lua compile: {exc}") from None
+        try:
             # pushing the text is not protected: room for it, even in a VM the script filled
             # (parsing is protected and fails cleanly)
-            with self.memory.lifted(string_size(source) + SLACK):
-                result = self.privileged.compile(source, chunkname)
+            with self.memory.lifted(string_size(chunk.text) + SLACK):
+                result = self.privileged.compile(chunk.text, chunkname)
         except lupa.LuaMemoryError as exc:
             raise LuaCompileError("lua compile: not enough memory") from exc
-        except UnicodeDecodeError as exc:
+        except UnicodeError as exc:
             raise LuaCompileError("lua compile: invalid UTF-8") from exc
         if isinstance(result, tuple):
             raise LuaCompileError(compile_error_message(str(result[1]), chunkname))
+        with self.memory.lifted(SLACK):  # listeners swap a few Lua functions, also in a full VM
+            for listener in self.dialect_listeners:
+                listener(chunk.luau)
         return result
 
     def spawn(self, lua_fn: Any, args: tuple[Any, ...]) -> bool:

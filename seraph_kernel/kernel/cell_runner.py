@@ -16,6 +16,7 @@ import lupa.lua54 as lupa
 
 from seraph_kernel.engine.context import binding_error
 from seraph_kernel.errors import LuaCompileError, UnknownBot
+from seraph_kernel.kernel.display import NumberFormat, format_luau_number, format_number
 from seraph_kernel.kernel.lazy_fleet import LazyFleet
 from seraph_kernel.kernel.magics.base import MagicError
 
@@ -75,6 +76,8 @@ class CellRunner:
         self._run: Any = None
         self._getmetatable: Any = None
         self._tostring: Any = None
+        self.luau = False
+        """The running (or last) cell is Luau: its values are shown as Luau prints numbers."""
 
     # -- bots ------------------------------------------------------------------------------
     async def use(self, bot_id: str) -> dict[str, Any]:
@@ -107,10 +110,20 @@ class CellRunner:
             vm = engine.new_vm(CellServices(self))
             vm.context.env["clear_output"] = vm.context.function("clear_output", self._clear_output)
             vm.context.env["display"] = vm.privileged.make_function(self._display_raw)
+            vm.dialect_listeners.append(self._dialect)
             pristine = vm.runtime.globals()  # the runtime's own library, not the user's env
             self._getmetatable, self._tostring = pristine.debug.getmetatable, pristine.tostring
             self._engine, self._vm = engine, vm
         return self._vm
+
+    def _dialect(self, luau: bool) -> None:
+        self.luau = luau
+
+    @property
+    def number_format(self) -> NumberFormat:
+        """How the cell's values write numbers: as Luau prints them after a Luau cell
+        (``10/2`` shows ``5``), as Lua 5.4 does otherwise (``5.0``)."""
+        return format_luau_number if self.luau else format_number
 
     def _display_raw(self, *args: Any) -> tuple[bool, Any]:
         """``display(value)`` in cells gets the Lua value itself (functions, vectors, tables

@@ -18,6 +18,10 @@ from seraph_kernel.kernel.inspection import RECEIVER_OF_CALL, api_docs
 BOT_ID_MAGICS = ("use", "connect", "disconnect", "snapshot", "minimap")
 _LUA_TOKEN = re.compile(r"((?:[A-Za-z_]\w*(?:\(\))?[.:])*)([A-Za-z_]\w*)?$")
 _INDEX_DEPTH = 5
+_LUAU_KEYWORDS = ("continue",)
+"""Luau's statement keyword that Lua 5.4 lacks (``type``/``export`` are rarely typed alone)."""
+_TRANSLATION_NAMES = "__luau_"
+"""Globals the Luau translation calls (``__luau_iter``): never offered."""
 
 
 def complete(
@@ -36,7 +40,8 @@ def complete(
         return matches, cursor_pos - len(typed), cursor_pos
     match = _LUA_TOKEN.search(_collapse_calls(line))
     chain, partial = (match.group(1), match.group(2) or "") if match else ("", "")
-    names = _members(chain[:-1], chain[-1], namespace) if chain else _globals(namespace) | set(LUA_KEYWORDS)
+    keywords = {*LUA_KEYWORDS, *_LUAU_KEYWORDS}
+    names = _members(chain[:-1], chain[-1], namespace) if chain else _globals(namespace) | keywords
     matches = sorted(name for name in names if name.startswith(partial))
     return matches, cursor_pos - len(partial), cursor_pos
 
@@ -72,7 +77,9 @@ def _collapse_calls(line: str) -> str:
 def _globals(namespace: Any) -> set[str]:
     names = {doc.name for doc in api_docs().values() if not doc.receiver and "." not in doc.name}
     if namespace is not None:
-        names |= {key for key in _keys(namespace) if isinstance(key, str)}
+        names |= {
+            key for key in _keys(namespace) if isinstance(key, str) and not key.startswith(_TRANSLATION_NAMES)
+        }
     return names
 
 

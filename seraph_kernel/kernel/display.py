@@ -12,6 +12,7 @@ import html
 import math
 import re
 from collections.abc import Callable, Iterable
+from decimal import Decimal
 from typing import Any
 
 import lupa.lua54 as lupa
@@ -31,10 +32,16 @@ LUA_KEYWORDS = (
 ToString = Callable[[Any], str | None]
 """Returns a table's ``__tostring`` text, or ``None`` when it has none."""
 
+NumberFormat = Callable[[int | float], str]
+"""How numbers are written: :func:`format_number` (Lua 5.4) or :func:`format_luau_number`."""
 
-def mimebundle(values: Iterable[Any], tostring: ToString | None = None) -> dict[str, str]:
-    """The display bundle of one or more values (several results are joined by ``, ``)."""
-    budget = _Budget()
+
+def mimebundle(
+    values: Iterable[Any], tostring: ToString | None = None, number_format: NumberFormat | None = None
+) -> dict[str, str]:
+    """The display bundle of one or more values (several results are joined by ``, ``);
+    numbers as ``number_format`` writes them (Lua 5.4's way by default)."""
+    budget = _Budget(number_format or format_number)
     trees = [_tree(value, tostring, budget, 0) for value in values]
     return {
         "text/plain": ", ".join(_plain(tree, 0) for tree in trees),
@@ -42,9 +49,11 @@ def mimebundle(values: Iterable[Any], tostring: ToString | None = None) -> dict[
     }
 
 
-def plain_text(value: Any, tostring: ToString | None = None) -> str:
+def plain_text(
+    value: Any, tostring: ToString | None = None, number_format: NumberFormat | None = None
+) -> str:
     """``text/plain`` of one value (what ``display`` prints in a detached script)."""
-    return _plain(_tree(value, tostring, _Budget(), 0), 0)
+    return _plain(_tree(value, tostring, _Budget(number_format or format_number), 0), 0)
 
 
 def format_number(value: int | float) -> str:
@@ -61,6 +70,34 @@ def format_number(value: int | float) -> str:
     return text if re.search(r"[.eEn]", text) else text + ".0"
 
 
+def format_luau_number(value: int | float) -> str:
+    """Numbers as Luau prints them (a Luau cell's values): integral floats without ``.0``,
+    the shortest digits that read back, fixed notation from 1e-6 up to 1e21
+    (``stdlib.lua``'s ``num2str``)."""
+    if isinstance(value, bool | int):
+        return format_number(value)
+    if math.isnan(value):
+        return "nan"
+    if math.isinf(value):
+        return "inf" if value > 0 else "-inf"
+    if value == 0:
+        return "-0" if math.copysign(1.0, value) < 0 else "0"
+    if value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    _, digit_tuple, exponent = Decimal(repr(value)).as_tuple()
+    digits = "".join(map(str, digit_tuple)).rstrip("0")
+    dot = len(digit_tuple) + int(exponent)
+    sign = "-" if value < 0 else ""
+    if -5 <= dot <= 21:
+        if dot <= 0:
+            return f"{sign}0.{'0' * -dot}{digits}"
+        if dot >= len(digits):
+            return f"{sign}{digits}{'0' * (dot - len(digits))}"
+        return f"{sign}{digits[:dot]}.{digits[dot:]}"
+    mantissa = f"{digits[0]}.{digits[1:]}" if len(digits) > 1 else digits
+    return f"{sign}{mantissa}e{'-' if dot - 1 < 0 else '+'}{abs(dot - 1):02d}"
+
+
 def lua_quote(text: str) -> str:
     """A Lua string literal for ``text``."""
     escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t")
@@ -69,11 +106,13 @@ def lua_quote(text: str) -> str:
 
 
 class _Budget:
-    """Nodes left to render, and the Python containers on the current path (cycles)."""
+    """Nodes left to render, the Python containers on the current path (cycles), and how
+    numbers are written."""
 
-    def __init__(self) -> None:
+    def __init__(self, number_format: NumberFormat) -> None:
         self.left = MAX_NODES
         self.path: set[int] = set()
+        self.number_format = number_format
 
 
 # A tree node is ("leaf", text) or ("table", label, [(key_text | None, node), ...], more).
@@ -87,7 +126,7 @@ def _tree(value: Any, tostring: ToString | None, budget: _Budget, depth: int) ->
     if isinstance(value, bool):
         return ("leaf", "true" if value else "false")
     if isinstance(value, int | float):
-        return ("leaf", format_number(value))
+        return ("leaf", budget.number_format(value))
     if isinstance(value, bytes):
         value = value.decode("utf-8", "replace")
     if isinstance(value, str):
@@ -159,7 +198,7 @@ def _key_text(key: Any, position: int) -> str | None:
         key = key.decode("utf-8", "replace")
     if isinstance(key, str):
         return key if _IDENTIFIER.match(key) and key not in LUA_KEYWORDS else f"[{lua_quote(key)}]"
-    node = _tree(key, None, _Budget(), MAX_DEPTH)
+    node = _tree(key, None, _Budget(format_number), MAX_DEPTH)
     return f"[{node[1] if node[0] == 'leaf' else '{...}'}]"
 
 

@@ -241,7 +241,7 @@ class SeraphKernel(IPythonKernel):
         )
 
     def _bundle(self, values: list[Any]) -> dict[str, str]:
-        return mimebundle(values, self.runner.tostring)
+        return mimebundle(values, self.runner.tostring, self.runner.number_format)
 
     def write_stream(self, name: str, text: str) -> None:
         self.send_iopub("stream", {"name": name, "text": text})
@@ -297,7 +297,7 @@ class SeraphKernel(IPythonKernel):
         if text or self.runner.running:
             return text
         value = self.runner.lookup(name)
-        return plain_text(value, self.runner.tostring) if value is not None else ""
+        return plain_text(value, self.runner.tostring, self.runner.number_format) if value is not None else ""
 
     async def do_is_complete(self, code: str) -> dict[str, Any]:  # type: ignore[override]
         status, indent = is_complete(code)

@@ -1,4 +1,5 @@
-"""The public API: LuauSyntaxError, is_luau, translate from several threads, chunk names."""
+"""The public API: LuauSyntaxError, is_luau, translate (and translate_chunk, syntax_error)
+from several threads, chunk names."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from seraph_kernel.dialect import LuauSyntaxError, is_luau, translate
+from seraph_kernel.dialect import LuauSyntaxError, is_luau, syntax_error, translate, translate_chunk
 
 SOURCES = [
     "local x: number = 1\nx += 1\nreturn x",
@@ -44,3 +45,23 @@ def test_chunk_name_does_not_change_the_output_or_the_error_line():
 def test_is_luau_matches_what_translate_changes():
     for src in SOURCES:
         assert is_luau(src) == (translate(src) != src)
+
+
+def test_translate_chunk_tells_the_dialect():
+    for src in SOURCES:
+        chunk = translate_chunk(src)
+        assert (chunk.text, chunk.luau) == (translate(src), is_luau(src))
+
+
+@pytest.mark.parametrize(
+    "src", ["local x: number = 1\nlocal y = (\n", "x = = 1", "x +=", "local s = `{`", "return 1", SOURCES[0]]
+)
+def test_syntax_error_is_what_translate_raises(src):
+    try:
+        translate(src, "cell")
+    except LuauSyntaxError as err:
+        expected = str(err)
+    else:
+        expected = None
+    found = syntax_error(src, "cell")
+    assert (None if found is None else str(found)) == expected

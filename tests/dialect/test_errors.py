@@ -84,3 +84,32 @@ def test_unfinished_input_says_eof(src, message):
     with pytest.raises(LuauSyntaxError) as info:
         translate(src)
     assert info.value.message == message
+
+
+@pytest.mark.parametrize(
+    "src", ["while ok do continue", "for k, v in t do\n  if v then continue", "repeat continue"]
+)
+def test_continue_in_an_unfinished_loop_is_unfinished_input(src):
+    """A kernel asks for another line on ``near <eof>``: a half-typed loop is not an error
+    about ``continue`` being outside a loop."""
+    with pytest.raises(LuauSyntaxError) as info:
+        translate(src)
+    assert info.value.message.endswith("near <eof>"), str(info.value)
+
+
+def test_continue_outside_any_loop_is_still_refused():
+    with pytest.raises(LuauSyntaxError) as info:
+        translate("local x: number = 1\ncontinue")
+    assert (info.value.line, info.value.message) == (2, "continue statement must be inside a loop")
+
+
+def test_a_lone_surrogate_is_invalid_utf8_at_its_line():
+    with pytest.raises(LuauSyntaxError) as info:
+        translate("local a = 1\nlocal s = '\ud800'")
+    assert (info.value.line, info.value.message) == (2, "invalid UTF-8")
+
+
+def test_a_too_deep_source_says_so_without_a_traceback():
+    with pytest.raises(LuauSyntaxError) as info:
+        translate("return " + "(" * 300 + "1" + ")" * 300)
+    assert info.value.message in ("C stack overflow", "chunk has too many syntax levels")

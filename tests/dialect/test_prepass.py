@@ -25,12 +25,22 @@ TYPES = [
     "nil",
     "T...",
     "...number",
+    "{T}",
+    "{[string]: {number}}",
+    "{ name: string, count: number }?",
+    "(T) -> number",
+    "(a: number, b: string) -> ()?",
+    "(T) -> number | nil",
+    "typeof(setmetatable({}, { __index = mt }))",
+    "typeof(x.y)?",
+    "{string} | number",
+    "{ f: (number) -> () }",
 ]
 AFTER = [" end", "\n  return 1\nend", " -- note\nend", "\n(f)()\nend", " return {} end"]
 
 
 def shapes(rng: random.Random) -> str:
-    kind = rng.randrange(4)
+    kind = rng.randrange(6)
     if kind == 0:
         params = ", ".join(
             rng.choice(NAMES) + (f": {rng.choice(TYPES)}" if rng.random() < 0.6 else "")
@@ -38,7 +48,7 @@ def shapes(rng: random.Random) -> str:
         )
         name = rng.choice(["", " f", " a.b", " a.b:c", " m:type"])
         ret = f": {rng.choice(TYPES)}" if rng.random() < 0.5 else ""
-        generics = "<T>" if rng.random() < 0.2 else ""
+        generics = rng.choice(["", "", "", "<T>", " <T, U...>", "<K = string>"])
         return f"local g = function{name}{generics}({params}){ret}{rng.choice(AFTER)}"
     if kind == 1:
         names = ", ".join(
@@ -52,7 +62,17 @@ def shapes(rng: random.Random) -> str:
             for _ in range(rng.randrange(1, 3))
         )
         return f"for {names} in t do end"
-    return f"local x = (y :: {rng.choice(TYPES)})"
+    if kind == 3:
+        return f"local x = (y :: {rng.choice(TYPES)})"
+    if kind == 5:
+        head = rng.choice(["type", "export type", "export  type"])
+        generics = rng.choice(["", "<K, V>", "<T = string>", " <T...>"])
+        tables = ["{\n  name: string,\n  tags: {string}?,\n}", "{ a: `x` }", "{ -- c\n a: b }"]
+        body = rng.choice([*TYPES, *tables])
+        tail = rng.choice(["", "\nlocal z = 1", "\n| nil", "?", " -- note\nprint(1)", "\n(f)()"])
+        return f"{head} Alias{generics} = {body}{tail}"
+    tail = rng.choice(["", "\nprint(x)", "\n(f)()", " -- note", ", 2", "\n| nil", " == z"])
+    return f"x = y :: {rng.choice(TYPES)}{tail}"
 
 
 def slow_prepare(src: bytes, monkeypatch: pytest.MonkeyPatch) -> erase.Prepared:
@@ -64,7 +84,7 @@ def slow_prepare(src: bytes, monkeypatch: pytest.MonkeyPatch) -> erase.Prepared:
 
 def test_fast_paths_equal_the_token_path(monkeypatch):
     rng = random.Random(11)
-    for _ in range(400):
+    for _ in range(1500):
         src = "\n".join(shapes(rng) for _ in range(3)).encode()
         fast = erase.prepare(src)
         slow = slow_prepare(src, monkeypatch)

@@ -75,6 +75,41 @@ async def test_compile_error_is_500_with_the_documented_prefix(api, make_bot):
     assert set(response.json()) == {"error"}
 
 
+LUAU_FARM = """
+type Drop = { name: string, value: number }
+local drops: {Drop} = {
+  { name = "gem", value = 2.5 }, { name = "rock", value = 0 }, { name = "ore", value = 7.5 },
+}
+local total = 0
+for _, drop in drops do
+  if drop.value == 0 then continue end
+  total += drop.value
+  print(`{drop.name}: {drop.value}`)
+end
+print("total", total)
+return total, if total > 5 then "rich" else "poor"
+"""
+
+
+async def test_a_luau_script_runs_detached_through_rest(api, make_bot):
+    bot_id = await make_bot()
+    assert (await execute(api, bot_id, "luau", LUAU_FARM)).json() == {"ok": True}
+    status = await wait_run_ended(api, bot_id, "luau")
+    assert status["state"] == "COMPLETE", status
+    assert status["results"] == [10, "rich"]
+    lines = (await api.get("api/scripts/console", params=key(bot_id, "luau"))).json()["lines"]
+    assert [line["text"] for line in lines] == ["gem: 2.5", "ore: 7.5", "total\t10"]
+
+
+async def test_a_luau_syntax_error_is_500_with_the_users_line(api, make_bot):
+    bot_id = await make_bot()
+    response = await execute(api, bot_id, "broken-luau", "local n: number = 0\nwhile n < 3 do\n  n += 1\n")
+    assert response.status_code == 500
+    assert response.json() == {
+        "error": "lua compile: 4: 'end' expected (to close 'while' at line 2) near <eof>"
+    }
+
+
 async def test_execute_for_an_unknown_bot_is_404(api):
     response = await execute(api, "bot-99", "x", "print(1)")
     assert (response.status_code, response.json()) == (404, {"error": "unknown bot: bot-99"})

@@ -65,3 +65,33 @@ def test_a_cell_magic_takes_the_whole_body():
 )
 def test_is_complete_uses_the_lua_parser(code, status, indent):
     assert is_complete(code) == (status, indent)
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("local n: number = 1\nn += 1\nn", "local n: number = 1\nn += 1\nreturn n"),
+        ("if ready then 1 else 2", "return if ready then 1 else 2"),
+        ("local n = 2\n`{n} gems`", "local n = 2\nreturn `{n} gems`"),
+        ("(value :: number)", "return (value :: number)"),
+        ("x += 1", "x += 1"),
+    ],
+)
+def test_the_last_luau_expression_is_returned(source, expected):
+    assert plan_lua(source).source == expected
+
+
+@pytest.mark.parametrize(
+    ("code", "status"),
+    [
+        ("local x: number = 1", "complete"),
+        ("for _, v in items do\n  if v then continue", "incomplete"),
+        ("local x = if ready then", "incomplete"),
+        ("x += ", "incomplete"),
+        ("type Point = {", "incomplete"),
+        ("local s = `{}`", "invalid"),
+        ("while ok do end\ncontinue\nx = 1", "invalid"),
+    ],
+)
+def test_is_complete_reads_luau(code, status):
+    assert is_complete(code)[0] == status

@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from seraph_kernel.engine.registry import DetachedServices, RunRegistry
+from seraph_kernel.engine.registry import OFF_LOOP_SOURCE_CHARS, DetachedServices, RunRegistry
 from seraph_kernel.errors import LuaCompileError, ScriptAlreadyRunning, UnknownBot, UnknownScript
 
 BOTS = {"bot-1", "bot-2"}
@@ -171,3 +171,43 @@ async def test_console_keeps_the_newest_lines(engine):
         assert lines[0]["text"] == "151" and lines[-1]["text"] == "250" and lines[-1]["seq"] == 250
     finally:
         await small.close()
+
+
+def long_luau(lines: int, tail: str = "") -> str:
+    """A Luau source past the off-loop threshold: interpolations are the costly part to translate."""
+    body = "local s, n = '', 0\n" + "n += 1 s = `{n}{`{n}`}`\n" * lines
+    return body + tail + "return n, s"
+
+
+async def test_a_long_luau_source_is_translated_off_the_event_loop(registry):
+    """While a long source is translated the loop keeps ticking (the REST API answers), and
+    the script then runs with its lines kept."""
+    source = long_luau(12_000)
+    assert len(source) > OFF_LOOP_SOURCE_CHARS
+    ticks = 0
+
+    async def tick():
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.005)
+            ticks += 1
+
+    ticker = asyncio.create_task(tick())
+    try:
+        await registry.execute("bot-1", "long", source)
+    finally:
+        ticker.cancel()
+    assert ticks >= 2
+    status = await ended(registry, "bot-1", "long")
+    assert status["state"] == "COMPLETE" and status["results"] == [12_000, "1200012000"]
+
+
+async def test_a_long_luau_source_with_a_syntax_error_names_its_line(registry):
+    with pytest.raises(LuaCompileError, match=r"^lua compile: 5002: malformed interpolated string"):
+        await registry.execute("bot-1", "long-bad", long_luau(5_000, "local x = `{}`\n"))
+    with pytest.raises(UnknownBot):
+        await registry.execute("bot-9", "long-bad", long_luau(5_000, "local x = `{}`\n"))
+    await registry.execute("bot-1", "busy", "while true do sleep(10) end")
+    with pytest.raises(ScriptAlreadyRunning):
+        await registry.execute("bot-1", "busy", long_luau(5_000, "local x = `{}`\n"))
+    await registry.stop("bot-1", "busy")

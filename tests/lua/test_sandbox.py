@@ -52,10 +52,70 @@ async def test_no_python_global(attempt):
 
 @pytest.mark.parametrize(
     "name",
-    ["require", "package", "debug", "io", "dofile", "loadfile", "collectgarbage", "loadstring", "module"],
+    ["require", "package", "debug", "io", "dofile", "loadfile", "module"],
 )
 async def test_dangerous_globals_are_absent(attempt, name):
     assert (await attempt(f"return {name} == nil")).results == [True]
+
+
+async def test_luaus_collectgarbage_only_counts(attempt):
+    record = await attempt(
+        "return type(collectgarbage('count')), collectgarbage(), collectgarbage('collect')"
+    )
+    assert record.results == ["number", 0, 0]
+    for option in ("stop", "step", "incremental", "generational", "setpause"):
+        record = await attempt(f"collectgarbage('{option}')")
+        assert failed_with(
+            record, f"collectgarbage must be called with 'count' or 'collect' (got '{option}')"
+        )
+
+
+async def test_luaus_loadstring_is_text_only_in_the_sandbox_env(attempt):
+    record = await attempt(r"return loadstring('\27Lua\84\0\25\147\13\10\26\10')")
+    assert record.results == [None, "attempt to load a binary chunk (mode is 't')"]
+    record = await attempt(
+        "return loadstring('return _ENV, debug, python')() == _G, loadstring('return debug')()"
+    )
+    assert record.results == [True, None]
+
+
+async def test_getfenv_and_setfenv_never_reach_trusted_code(attempt):
+    record = await attempt(
+        "return getfenv(print) == _G, getfenv(table.find) == _G, getfenv(0) == _G, getfenv(1) == _G,"
+        " rawget(getfenv(string.split), 'debug'), setfenv(1, _G) == 1"
+    )
+    assert record.results == [True, True, True, True, None, True]
+    assert failed_with(await attempt("setfenv(print, {})"), "setfenv is not supported here")
+    assert failed_with(await attempt("setfenv(1, {debug = 1})"), "setfenv is not supported here")
+
+
+async def test_luau_helpers_hand_back_no_trusted_values(attempt):
+    record = await attempt(
+        """
+        local seen = {}
+        for _, f in {__luau_iter, __luau_tostring, typeof, newproxy, table.freeze, buffer.create} do
+          local ok, a, b, c = pcall(f, nil)
+          for _, v in {a, b, c} do
+            if type(v) == "function" or type(v) == "userdata" or type(v) == "thread" then
+              seen[#seen + 1] = tostring(v)
+            end
+          end
+        end
+        local proxy = newproxy(true)
+        local frozen = table.freeze({1})
+        return #seen, getmetatable(proxy) ~= nil, getmetatable(frozen), type(buffer.create(4)),
+          pcall(setmetatable, frozen, {})
+        """
+    )
+    assert record.results[:4] == [0, True, False, "table"]
+    assert record.results[4] is False
+
+
+async def test_luau_iteration_runs_metamethods_under_the_hook(attempt):
+    record = await attempt(
+        "local t = setmetatable({}, {__iter = function() while true do end end}) for _ in t do end"
+    )
+    assert failed_with(record, "without yielding")
 
 
 async def test_os_has_only_time_clock_date(attempt):
@@ -214,6 +274,29 @@ async def test_table_and_closure_memory_bombs(attempt):
     assert failed_with(await attempt("local t = {} for i = 1, 1e9 do t[i] = i end"), "not enough memory")
     record = await attempt("local fs = {} for i = 1, 1e9 do fs[i] = function() return i end end")
     assert failed_with(record, "not enough memory")
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ("return table.create(1e9, 0)", "table.create: size 1000000000 is larger than the limit"),
+        ("local t = table.create(5e6, 'x') return #t", "not enough memory"),
+        ("local s = string.rep('a,', 3e6) return #s:split(',')", "not enough memory"),
+        ("return #string.split(string.rep('a', 6e6), '')", "not enough memory"),
+        ("local b = buffer.create(1e9) buffer.fill(b, 0, 1) return 1", "not enough memory"),
+        ("return #buffer.tostring(buffer.create(1e8))", "not enough memory"),
+        ("return buffer.create(2^31)", "block too big"),
+        ("local b = buffer.create(1e9) buffer.copy(b, 0, b, 1, 1e9 - 1)", "not enough memory"),
+        ("return table.move({1}, 1, 1e9, 2)", "table.move: too many elements to move"),
+        ("local t = table.create(1e6, 1) for i = 1, 50 do t = table.clone(t) end", "not enough memory"),
+        ("local p = {} for i = 1, 1e7 do p[i] = newproxy(true) end", "not enough memory"),
+        ("local s = `{string.rep('x', 1e6)}` while true do s = `{s}{s}` end", "not enough memory"),
+    ],
+)
+async def test_luau_library_bombs_end_the_run_cleanly(attempt, source, message):
+    """Each ends the run with a clear error within the test's wait (``finish``), and
+    ``attempt`` checks that another VM still runs."""
+    assert failed_with(await attempt(source), message)
 
 
 async def test_recursion_bombs_are_clean_errors(attempt):
