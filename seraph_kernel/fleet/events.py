@@ -125,6 +125,10 @@ class EventBus:
             except RuntimeError:
                 pass  # the loop closed between the check and the call: nobody is listening
 
+    def has_listener(self, client_id: str) -> bool:
+        """Whether a live subscription would receive events of bot ``client_id``."""
+        return any(not sub.closed and sub.client_id in (None, client_id) for sub in self._subscribers)
+
     def close(self) -> None:
         """End every subscription, and any made later."""
         self._closed = True
