@@ -22,7 +22,16 @@ DEFAULT_FLAGS = {
     "require_sessions": False,
     "enabled": True,
 }
-SCRIPT_COLUMNS = ("id", "project_id", "name", *FLAGS, "version", "total_executions", "created_at")
+SCRIPT_COLUMNS = (
+    "id",
+    "project_id",
+    "name",
+    *FLAGS,
+    "version",
+    "total_executions",
+    "total_sessions",
+    "created_at",
+)
 SESSION_COLUMNS = (
     "id",
     "user_key",
@@ -92,7 +101,7 @@ class LibraryStore:
         with self._db.transaction() as conn:
             conn.execute(
                 f"INSERT INTO library_scripts (id, project_id, name, {', '.join(FLAGS)}, version,"
-                " total_executions, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)",
+                " total_executions, total_sessions, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, ?)",
                 (
                     script_id,
                     project_id,
@@ -122,13 +131,9 @@ class LibraryStore:
     def script(self, script_id: str) -> dict[str, Any]:
         """002's script object: settings and totals (plus ``version`` and ``created_at``)."""
         script = self.script_row(script_id)
-        sessions, instances = self._db.query(
-            "SELECT COUNT(*), COUNT(*) FILTER (WHERE ended_at IS NULL)"
-            " FROM library_sessions WHERE script_id = ?",
-            (script_id,),
-        )[0]
-        script["total_sessions"] = sessions
-        script["total_instances"] = instances
+        script["total_instances"] = self._db.query(
+            "SELECT COUNT(*) FROM library_sessions WHERE script_id = ? AND ended_at IS NULL", (script_id,)
+        )[0][0]
         return script
 
     def scripts(self, project_id: str | None) -> list[dict[str, Any]]:
@@ -138,17 +143,15 @@ class LibraryStore:
             sql += " WHERE project_id = ?"
             params = (project_id,)
         rows = self._db.query(sql + " ORDER BY name, created_at", params)
-        counts = {
-            row[0]: row[1:]
-            for row in self._db.query(
-                "SELECT script_id, COUNT(*), COUNT(*) FILTER (WHERE ended_at IS NULL)"
-                " FROM library_sessions GROUP BY script_id"
+        running = dict(
+            self._db.query(
+                "SELECT script_id, COUNT(*) FROM library_sessions WHERE ended_at IS NULL GROUP BY script_id"
             )
-        }
+        )
         out = []
         for row in rows:
             script = _script(row)
-            script["total_sessions"], script["total_instances"] = counts.get(script["id"], (0, 0))
+            script["total_instances"] = running.get(script["id"], 0)
             out.append(script)
         return out
 
@@ -257,7 +260,8 @@ class LibraryStore:
                 [session[c] for c in columns],
             )
             conn.execute(
-                "UPDATE library_scripts SET total_executions = total_executions + 1 WHERE id = ?",
+                "UPDATE library_scripts SET total_executions = total_executions + 1,"
+                " total_sessions = total_sessions + 1 WHERE id = ?",
                 (session["script_id"],),
             )
             conn.execute(
@@ -279,7 +283,8 @@ class LibraryStore:
         with self._db.transaction() as conn:
             conn.execute("DELETE FROM library_sessions WHERE id = ?", (session["id"],))
             conn.execute(
-                "UPDATE library_scripts SET total_executions = total_executions - 1 WHERE id = ?",
+                "UPDATE library_scripts SET total_executions = total_executions - 1,"
+                " total_sessions = total_sessions - 1 WHERE id = ?",
                 (session["script_id"],),
             )
             conn.execute(

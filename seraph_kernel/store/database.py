@@ -104,6 +104,7 @@ CREATE TABLE IF NOT EXISTS library_scripts (
     enabled INTEGER NOT NULL,
     version INTEGER NOT NULL DEFAULT 0,
     total_executions INTEGER NOT NULL DEFAULT 0,
+    total_sessions INTEGER NOT NULL DEFAULT 0,
     created_at INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS library_scripts_by_project ON library_scripts (project_id, name);
@@ -137,7 +138,11 @@ CREATE TABLE IF NOT EXISTS library_sessions (
     state TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS library_sessions_by_script ON library_sessions (script_id, seq);
-CREATE INDEX IF NOT EXISTS library_sessions_open ON library_sessions (client_id, script_id)
+CREATE INDEX IF NOT EXISTS library_sessions_by_key ON library_sessions (script_id, user_key, seq);
+CREATE INDEX IF NOT EXISTS library_sessions_by_user ON library_sessions (script_id, roblox_id, seq);
+CREATE INDEX IF NOT EXISTS library_sessions_by_place ON library_sessions (script_id, place_id, seq);
+CREATE INDEX IF NOT EXISTS library_sessions_by_job ON library_sessions (script_id, job_id);
+CREATE INDEX IF NOT EXISTS library_sessions_open ON library_sessions (script_id, client_id)
     WHERE ended_at IS NULL;
 CREATE TABLE IF NOT EXISTS library_daily (
     script_id TEXT NOT NULL,
