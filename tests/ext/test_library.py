@@ -10,8 +10,12 @@ import time
 from datetime import UTC, datetime
 
 import httpx
+import pytest
 from rest_helpers import EventStream, wait_run_ended
 from server_process import start_server
+
+from seraph_kernel.fleet.remote import RemoteFleet
+from seraph_kernel.library.errors import LibraryError
 
 LOOP = "while true do sleep(20) end"
 
@@ -326,3 +330,22 @@ async def test_the_library_survives_a_restart(tmp_path):
             assert (await execute(api, sid, "keeper", key=key)).status_code == 200
     finally:
         await asyncio.to_thread(proc.stop)
+
+
+async def test_a_remote_fleet_gets_the_same_library_errors(server, api):
+    sid = (await create(api))["id"]
+    fleet = RemoteFleet(server.url, server.token)
+    await fleet.start()
+    try:
+        with pytest.raises(LibraryError) as refused_update:
+            await fleet.invoke("library_update", {"script_id": sid, "script": "x = = 1"})
+        assert (refused_update.value.code, refused_update.value.message) == (2, "script is invalid")
+        assert refused_update.value.extra == {"parser_output": "1: unexpected symbol near '='"}
+        assert refused_update.value.http_status == 400
+        with pytest.raises(LibraryError) as unknown:
+            await fleet.invoke("library_get", {"script_id": "scr-nope"})
+        assert unknown.value.code is None and unknown.value.http_status == 404
+        answer = await fleet.invoke("library_update", {"script_id": sid, "script": "return 2"})
+        assert answer == {"success": True, "version": 2}
+    finally:
+        await fleet.close()
