@@ -41,7 +41,7 @@ class Library:
         self._bus = bus
         self._fleet = fleet
         self._heartbeat: asyncio.Task[None] | None = None
-        self._stopping: set[asyncio.Task[Any]] = set()
+        self._stopping: dict[tuple[str, str], asyncio.Task[Any]] = {}
 
     def start(self) -> None:
         closed = self.store.close_unfinished(FAILED)
@@ -53,7 +53,7 @@ class Library:
     async def close(self) -> None:
         if self._heartbeat is not None:
             self._heartbeat.cancel()
-        for task in list(self._stopping):
+        for task in list(self._stopping.values()):
             task.cancel()
 
     # -- scripts ---------------------------------------------------------------------------------
@@ -150,7 +150,7 @@ class Library:
             self.store.drop_session(session)
             raise
         session["job_id"] = None if row is None else str(row)
-        self.store.set_job(session["id"], session["job_id"], QUEUED)
+        self.store.set_job(session["id"], session["job_id"])
         return session
 
     def _run_ended(self, client_id: str, script_id: str, record: RunRecord) -> None:
@@ -158,10 +158,13 @@ class Library:
 
     # -- stopping --------------------------------------------------------------------------------
     def _stop_runs(self, keys: list[tuple[str, str]]) -> None:
-        for client_id, script_id in keys:
-            task = asyncio.get_running_loop().create_task(self._fleet.do_seraph_stop(client_id, script_id))
-            self._stopping.add(task)
-            task.add_done_callback(self._stopping.discard)
+        """Stop these runs in the background (once per key while its cleanups run)."""
+        for key in keys:
+            if key in self._stopping:
+                continue
+            task = asyncio.get_running_loop().create_task(self._fleet.do_seraph_stop(*key))
+            self._stopping[key] = task
+            task.add_done_callback(lambda _task, key=key: self._stopping.pop(key, None))
 
     async def _beat(self) -> None:
         """Every :data:`HEARTBEAT_S`, stop running instances of ``use_heartbeat`` scripts that

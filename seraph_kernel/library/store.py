@@ -270,12 +270,10 @@ class LibraryStore:
                 (session["script_id"], day),
             )
 
-    def set_job(self, session_id: str, job_id: str | None, state: str) -> None:
+    def set_job(self, session_id: str, job_id: str | None) -> None:
+        """The run id of a session (known once its run started; the run may have ended)."""
         with self._db.transaction() as conn:
-            conn.execute(
-                "UPDATE library_sessions SET job_id = ?, state = ? WHERE id = ? AND ended_at IS NULL",
-                (job_id, state, session_id),
-            )
+            conn.execute("UPDATE library_sessions SET job_id = ? WHERE id = ?", (job_id, session_id))
 
     def drop_session(self, session: dict[str, Any]) -> None:
         """Undo :meth:`open_session` (the run did not start)."""

@@ -316,8 +316,12 @@ async def test_the_library_survives_a_restart(tmp_path):
                 for path in ("", "/executions", "/versions", "/keys")
             }
             sessions = (await api.post(f"api/library/scripts/{sid}/sessions", json={})).json()
+            looping = (await create(api, LOOP))["id"]
+            await execute(api, looping, "keeper")
+            assert (await api.get(f"api/library/scripts/{looping}")).json()["script"]["total_instances"] == 1
     finally:
-        await asyncio.to_thread(proc.stop)
+        proc.process.kill()  # a crash: the looping run never reports its end
+        await asyncio.to_thread(proc.process.wait)
     proc = await asyncio.to_thread(start_server, tmp_path)
     try:
         async with httpx.AsyncClient(base_url=proc.url, headers=proc.headers, timeout=30) as api:
@@ -328,6 +332,9 @@ async def test_the_library_survives_a_restart(tmp_path):
             assert before[""]["script"]["total_executions"] == 1
             assert sessions["sessions"][0]["user_key"] == key
             assert (await execute(api, sid, "keeper", key=key)).status_code == 200
+            crashed = (await api.post(f"api/library/scripts/{looping}/sessions", json={})).json()["sessions"]
+            assert crashed[0]["state"] == "FAILED" and crashed[0]["ended_at"] is not None
+            assert (await api.get(f"api/library/scripts/{looping}")).json()["script"]["total_instances"] == 0
     finally:
         await asyncio.to_thread(proc.stop)
 
