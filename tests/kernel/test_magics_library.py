@@ -88,3 +88,15 @@ def test_toggle_refuses_runs_and_names_must_exist(kernel):
     assert missing.error["evalue"] == "no library script named 'nothing-here' (see %library)"
     usage = kernel.execute("%library sessions")
     assert usage.error["ename"] == "UsageError"
+
+
+def test_script_names_complete(kernel):
+    kernel.ok("%%library save completed-one\nreturn 1")
+    kernel.ok("%%library save completed-two\nreturn 2")
+    for code in ("%library run compl", "%library sessions compl", "%%library save compl"):
+        reply = kernel.request("complete", code, len(code))
+        assert reply["matches"] == ["completed-one", "completed-two"], code
+        assert reply["cursor_start"] == len(code) - len("compl")
+    assert kernel.request("complete", "%library run completed-o", 24)["matches"] == ["completed-one"]
+    assert "completed-one" not in kernel.request("complete", "%library compl", 14)["matches"]
+    assert kernel.request("complete", "%library ru", 11)["matches"] == ["run"]

@@ -188,6 +188,20 @@ async def _library(ctx: MagicContext, args: argparse.Namespace, body: str | None
         ctx.display(ExecutionsChart(args.name, executions))
 
 
+#: Actions whose next word is a script name.
+NAMED_ACTIONS = ("run", "toggle", "sessions", "executions")
+
+
+async def complete_names(fleet: Any, words: list[str], typed: str) -> list[str] | None:
+    """Actions after ``%library``; script names after ``%library <action>`` and ``%%library save``."""
+    if words == ["library"]:
+        return [action for action in ("list", *NAMED_ACTIONS) if action.startswith(typed)]
+    if len(words) != 2 or words[0] != "library" or words[1] not in (*NAMED_ACTIONS, "save"):
+        return None
+    scripts = (await fleet.invoke("library_list", {}))["scripts"]
+    return sorted({s["name"] for s in scripts if s["name"].startswith(typed)})
+
+
 def _time(ms: int | None) -> str:
     if ms is None:
         return "-"
@@ -250,5 +264,6 @@ MAGICS = [
         _line_arguments,
         cell=True,
         synopsis="%library [list|run|toggle|sessions|executions] [name] [on|off] [--bot id] [--key K]",
+        complete=complete_names,
     ),
 ]
