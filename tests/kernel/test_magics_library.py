@@ -83,7 +83,8 @@ def test_toggle_refuses_runs_and_names_must_exist(kernel):
     refused = kernel.execute("%library run toggled --bot toggle-bot")
     assert refused.error["evalue"] == "script is disabled (code 2)"
     assert kernel.ok("%library toggle toggled").stdout == "toggled is enabled\n"
-    assert kernel.ok("%library run toggled --bot toggle-bot").stdout.startswith("started toggled v1")
+    ran = kernel.ok("%library run toggled --bot toggle-bot --wait").stdout
+    assert ran.startswith("started toggled v1") and ran.endswith("\ntoggled on toggle-bot: COMPLETE\n")
     missing = kernel.execute("%library run nothing-here")
     assert missing.error["evalue"] == "no library script named 'nothing-here' (see %library)"
     usage = kernel.execute("%library sessions")

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from seraph_kernel.kernel.magics.base import Magic, MagicContext, MagicError, MagicUsageError
+from seraph_kernel.kernel.magics.script import _wait as wait_for_run
 from seraph_kernel.library.errors import LibraryError
 
 SCRIPT_COLUMNS = ("name", "id", "version", "enabled", "free_for_all", "executions", "sessions", "running")
@@ -163,6 +164,9 @@ async def _library(ctx: MagicContext, args: argparse.Namespace, body: str | None
         answer = await _invoke(ctx, "library_execute", script_id=script["id"], client_id=bot_id, key=args.key)
         session = answer["session"]
         ctx.print(f"started {args.name} v{session['version']} on {bot_id} (run {bot_id}/{script['id']})")
+        if args.wait:
+            status = await wait_for_run(ctx.runner.fleet, bot_id, script["id"], args.timeout)
+            ctx.print(f"{args.name} on {bot_id}: {status.get('state')}")
     elif action == "toggle":
         state = not script["enabled"] if args.state is None else args.state == "on"
         await _invoke(ctx, "library_toggle", script_id=script["id"], state=state)
@@ -220,6 +224,8 @@ def _line_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("state", nargs="?", choices=("on", "off"), help="(toggle) default: flip")
     parser.add_argument("--bot", help="(run) a bot id (default: the %%use bot)")
     parser.add_argument("--key", help="(run) a key of the script, when it is not free for all")
+    parser.add_argument("--wait", action="store_true", help="(run) wait until the run ends")
+    parser.add_argument("--timeout", type=float, default=120.0, help="(run --wait) give up after this long")
     parser.add_argument("--project", help="(list) only this project's scripts")
     parser.add_argument("--limit", type=int, default=20, help="(sessions) how many, newest first")
 
