@@ -10,11 +10,12 @@ from seraph_ext.handlers import commands, events, openapi
 from seraph_ext.handlers.base import NotFoundHandler
 from seraph_ext.handlers.bots import BotListHandler
 from seraph_ext.handlers.info import InfoHandler
+from seraph_ext.handlers.library import LibraryExecuteHandler
 
 #: Every path under these prefixes answers JSON, including unknown routes (404).
-PREFIXES = ("bots", "scripts", "jobs", "catalog", "seraph", "storage", "commands")
+PREFIXES = ("bots", "scripts", "jobs", "catalog", "seraph", "storage", "commands", "library")
 #: Hand-written refinements of generated routes, by the name a route declares.
-REFINED = {"bot_list": BotListHandler, "info": InfoHandler}
+REFINED = {"bot_list": BotListHandler, "info": InfoHandler, "library_execute": LibraryExecuteHandler}
 #: Seraph's documented HTTP surface (``003_…``, ``001_…``, the dispatcher): what
 #: ``SeraphExtension.strict_surface`` keeps mounted.
 SERAPH_SURFACE = frozenset(

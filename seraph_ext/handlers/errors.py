@@ -14,6 +14,7 @@ from typing import Any
 from tornado import web
 
 from seraph_kernel.errors import ActionError, InvalidArgument, SeraphError
+from seraph_kernel.library.errors import LibraryError
 
 #: HTTP status of a game-level failure code; codes not listed answer 409 Conflict (the bot's
 #: state does not allow the action: NOT_IN_WORLD, NOT_CONNECTED, ALREADY_CONNECTED, …).
@@ -35,6 +36,8 @@ def error_body(
 ) -> tuple[int, dict[str, Any]]:
     """``(status, body)`` for a failed request; ``status`` is tornado's guess (500 for any
     non-HTTP exception), refined here from the exception. ``request_line`` is ``"GET /path"``."""
+    if isinstance(exc, LibraryError):
+        return exc.http_status, exc.body()
     if isinstance(exc, ActionError):
         return ACTION_STATUS.get(exc.code, exc.http_status), {"error": str(exc), "code": exc.code}
     if isinstance(exc, InvalidArgument):

@@ -46,6 +46,7 @@ class EventsHandler(SeraphHandler):
             raise InvalidArgument("client_id", f"must be 1 to {MAX_ID_LENGTH} characters")
         fleet = await self.fleet()
         subscription = self._subscription = fleet.subscribe(client_id)
+        subscription.live_stream = True  # a caller follows the bot (the library's require_sessions)
         self.extension.streams.add(subscription)
         heartbeat = self.extension.sse_heartbeat_seconds
         self.set_header("Content-Type", CONTENT_TYPE)

@@ -42,6 +42,9 @@ class BusSubscription(Subscription):
         self._wakeup = asyncio.Event()
         self.closed = False
         self.dropped = 0
+        #: Set by a front door that streams these events to a caller (the SSE route), so
+        #: ``EventBus.has_listener`` tells them from in-process readers (caches, Lua handlers).
+        self.live_stream = False
 
     def __aiter__(self) -> BusSubscription:
         return self
@@ -124,6 +127,14 @@ class EventBus:
                 self._loop.call_soon_threadsafe(self._fan_out, event)
             except RuntimeError:
                 pass  # the loop closed between the check and the call: nobody is listening
+
+    def has_listener(self, client_id: str) -> bool:
+        """Whether a caller's live stream (not an in-process reader) would receive events of
+        bot ``client_id``."""
+        return any(
+            sub.live_stream and not sub.closed and sub.client_id in (None, client_id)
+            for sub in self._subscribers
+        )
 
     def close(self) -> None:
         """End every subscription, and any made later."""

@@ -23,6 +23,7 @@ from seraph_kernel.errors import BotExists, InvalidArgument, UnknownBot
 from seraph_kernel.fleet.base import JSON, Fleet, FleetEvent, Subscription, WorldView
 from seraph_kernel.fleet.events import EventBus
 from seraph_kernel.fleet.local_scripts import ScriptHost
+from seraph_kernel.library.service import Library
 from seraph_kernel.store import (
     BotRecord,
     BotStore,
@@ -55,6 +56,7 @@ class LocalFleet(Fleet):
         self._sim_address = self.config.sim_address
         self._db: Database | None = None
         self._scripts: ScriptHost | None = None
+        self._library: Library | None = None
         self._create_lock = asyncio.Lock()
         self._closing = False
         self._restoring: set[asyncio.Task[Any]] = set()
@@ -85,6 +87,8 @@ class LocalFleet(Fleet):
             self._backend("sim")
             self._scripts = ScriptHost(self, self.has_bot, self.config, self._history, self._bus)
             await self._scripts.start()
+            self._library = Library(self._db, self._scripts, self._bus, self)
+            self._library.start()
             await self._restore_bots()
         except BaseException:
             await self.close()
@@ -100,6 +104,8 @@ class LocalFleet(Fleet):
         for task in self._restoring:
             task.cancel()
         steps: list[tuple[str, Callable[[], Awaitable[Any]]]] = [("remember bots", self._remember_presence)]
+        if self._library is not None:
+            steps.append(("stop the library's heartbeat", self._library.close))
         if self._scripts is not None:
             steps.append(("stop scripts", self._scripts.close))
         steps.append(("disconnect bots", self._close_bots))
@@ -246,11 +252,11 @@ class LocalFleet(Fleet):
     # -- scripts -------------------------------------------------------------------------------
     async def do_seraph_execute(
         self, client_id: str, script_id: str, source: str, timeout_ms: int | None
-    ) -> None:
+    ) -> int | None:
         if client_id in self._deleting:
             raise UnknownBot(client_id)
         self._bot(client_id)
-        await self._require_scripts().execute(client_id, script_id, source, timeout_ms)
+        return await self._require_scripts().execute(client_id, script_id, source, timeout_ms)
 
     async def do_seraph_stop(self, client_id: str, script_id: str) -> None:
         await self._require_scripts().stop(client_id, script_id)
@@ -272,6 +278,82 @@ class LocalFleet(Fleet):
 
     async def do_seraph_stop_all(self) -> int:
         return await self._require_scripts().stop_all()
+
+    # -- the script library (002) ---------------------------------------------------------------
+    @property
+    def library(self) -> Library:
+        if self._library is None:
+            raise RuntimeError("LocalFleet.start() has not been awaited")
+        return self._library
+
+    def do_library_project_create(self, name: str) -> dict[str, JSON]:
+        return self.library.store.create_project(name)
+
+    def do_library_projects(self) -> list[dict[str, JSON]]:
+        return self.library.store.projects()
+
+    def do_library_create(
+        self, name: str, script: str | None, project_id: str | None, **flags: bool | None
+    ) -> JSON:
+        script_id = self.library.create(name, script, project_id, flags)
+        return self.library.store.script(script_id)
+
+    def do_library_list(self, project_id: str | None) -> list[dict[str, JSON]]:
+        return self.library.store.scripts(project_id)
+
+    def do_library_get(self, script_id: str) -> dict[str, JSON]:
+        return self.library.store.script(script_id)
+
+    def do_library_executions(self, script_id: str) -> dict[str, int]:
+        return self.library.store.executions(script_id)
+
+    def do_library_edit(self, script_id: str, **changes: JSON) -> None:
+        self.library.edit(script_id, changes)
+
+    def do_library_remove(self, script_id: str) -> None:
+        self.library.remove(script_id)
+
+    def do_library_update(self, script_id: str, script: str) -> dict[str, JSON]:
+        return {"version": self.library.update(script_id, script)}
+
+    def do_library_toggle(self, script_id: str, state: bool) -> None:
+        self.library.toggle(script_id, state)
+
+    def do_library_sessions(self, script_id: str, limit: int, **page: int) -> list[dict[str, JSON]]:
+        return self.library.store.sessions(script_id, page["from"], limit)
+
+    def do_library_sessions_filter(
+        self,
+        script_id: str,
+        limit: int,
+        key: str | None,
+        roblox_id: str | None,
+        place_id: str | None,
+        job_id: str | None,
+        **page: int,
+    ) -> list[dict[str, JSON]]:
+        filters = {"key": key, "roblox_id": roblox_id, "place_id": place_id, "job_id": job_id}
+        return self.library.filter_sessions(script_id, page["from"], limit, filters)
+
+    async def do_library_execute(
+        self, script_id: str, client_id: str, key: str | None, user: str | None
+    ) -> dict[str, JSON]:
+        return await self.library.execute(script_id, client_id, key, user)
+
+    def do_library_versions(self, script_id: str) -> list[dict[str, JSON]]:
+        return self.library.store.versions(script_id)
+
+    def do_library_version(self, script_id: str, version: int) -> dict[str, JSON]:
+        return self.library.store.version(script_id, version)
+
+    def do_library_keys(self, script_id: str) -> list[dict[str, JSON]]:
+        return self.library.store.keys(script_id)
+
+    def do_library_key_issue(self, script_id: str) -> dict[str, JSON]:
+        return self.library.store.issue_key(script_id)
+
+    def do_library_key_revoke(self, script_id: str, key: str) -> None:
+        self.library.revoke_key(script_id, key)
 
     # -- events --------------------------------------------------------------------------------
     def subscribe(self, client_id: str | None = None) -> Subscription:

@@ -60,6 +60,10 @@ class ScriptHost:
             on_end=self._run_ended,
         )
         self._rows: dict[int, tuple[RunRecord, int]] = {}  # id(record) -> (record, its history row)
+        self._started_rows: dict[tuple[str, str], int] = {}
+        #: Told ``(client_id, script_id, record)`` when any run ends (the library closes its
+        #: session there).
+        self.end_listeners: list[Callable[[str, str, RunRecord], None]] = []
 
     async def start(self) -> None:
         closed = self._history.close_unfinished()
@@ -67,8 +71,23 @@ class ScriptHost:
             logger.warning("closed %d script run(s) left unfinished by the previous process", closed)
         await self._engine.start()
 
-    async def execute(self, client_id: str, script_id: str, source: str, timeout_ms: int | None) -> None:
+    async def execute(
+        self, client_id: str, script_id: str, source: str, timeout_ms: int | None
+    ) -> int | None:
+        """Start a run; the id of its history row (``None`` if it could not be stored)."""
         await self._registry.execute(client_id, script_id, source, timeout_ms=timeout_ms)
+        return self._started_rows.pop((client_id, script_id), None)
+
+    def compile_check(self, source: str) -> None:
+        """Compile ``source`` as a run would (same engine, same sandbox), run nothing;
+        ``LuaCompileError`` when it is not valid."""
+        from seraph_kernel.engine.registry import DetachedServices
+
+        vm = self._engine.new_vm(DetachedServices(None, lambda _level, _text: None))
+        try:
+            vm.compile(source)
+        finally:
+            vm.close()
 
     async def stop(self, client_id: str, script_id: str) -> None:
         await self._registry.stop(client_id, script_id)
@@ -133,8 +152,14 @@ class ScriptHost:
             logger.exception("could not record the start of %s/%s", client_id, script_id)
             return
         self._rows[id(record)] = (record, row)
+        self._started_rows[(client_id, script_id)] = row
 
     def _run_ended(self, client_id: str, script_id: str, record: RunRecord) -> None:
+        for listener in self.end_listeners:
+            try:
+                listener(client_id, script_id, record)
+            except Exception:
+                logger.exception("a run-end listener failed for %s/%s", client_id, script_id)
         started = self._rows.pop(id(record), None)
         if started is None:
             return

@@ -39,6 +39,7 @@ from seraph_kernel.errors import (
 )
 from seraph_kernel.fleet.base import JSON, Fleet, FleetEvent, Subscription, WorldView
 from seraph_kernel.fleet.events import EventBus
+from seraph_kernel.library.errors import LibraryError
 from seraph_kernel.vocab import ERROR_CODES
 
 log = logging.getLogger(__name__)
@@ -261,6 +262,9 @@ def error_from_response(status: int, payload: Any) -> Exception:
     body = payload if isinstance(payload, dict) else {}
     message = str(body.get("error", payload))
     code = body.get("code")
+    if body.get("success") is False:
+        extra = {k: v for k, v in body.items() if k not in ("success", "code", "message", "error")}
+        return LibraryError(code, str(body.get("message", message)), status, **extra)
     if code in ERROR_CODES:
         return ActionError(code, message)
     if "field" in body:

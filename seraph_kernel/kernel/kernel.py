@@ -259,6 +259,16 @@ class SeraphKernel(IPythonKernel):
     # -- completion, inspection, is_complete ----------------------------------------------
     async def do_complete(self, code: str, cursor_pos: int | None) -> dict[str, Any]:  # type: ignore[override]
         cursor_pos = len(code) if cursor_pos is None else cursor_pos
+        plugin = await self._magic_completion(code, cursor_pos)
+        if plugin is not None:
+            matches, typed = plugin
+            return {
+                "status": "ok",
+                "matches": matches,
+                "cursor_start": cursor_pos - len(typed),
+                "cursor_end": cursor_pos,
+                "metadata": {},
+            }
         bot_ids = await self._bot_ids_for_completion(code, cursor_pos)
         namespace = None if self.runner.running else self.runner.completion_namespace()
         matches, start, end = complete(code, cursor_pos, namespace, self.registry, bot_ids)
@@ -269,6 +279,22 @@ class SeraphKernel(IPythonKernel):
             "cursor_end": end,
             "metadata": {},
         }
+
+    async def _magic_completion(self, code: str, cursor_pos: int) -> tuple[list[str], str] | None:
+        """A magic's own completion of its arguments (``Magic.complete``), when it has one."""
+        line = code[code.rfind("\n", 0, cursor_pos) + 1 : cursor_pos]
+        argument = re.fullmatch(r"%%?(\w+)\s+(?:.*\s)?(\S*)", line)
+        if not argument or argument.group(1) not in self.registry or not self.runner.fleet.started:
+            return None
+        magic, typed = self.registry.get(argument.group(1)), argument.group(2)
+        if magic.complete is None:
+            return None
+        words = line[: len(line) - len(typed)].lstrip("%").split()
+        try:
+            matches = await asyncio.wait_for(magic.complete(self.runner.fleet, words, typed), 2.0)
+        except (SeraphError, asyncio.TimeoutError, OSError):
+            return None
+        return None if matches is None else (matches, typed)
 
     async def _bot_ids_for_completion(self, code: str, cursor_pos: int) -> list[str]:
         line_start = code.rfind("\n", 0, cursor_pos) + 1

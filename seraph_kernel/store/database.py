@@ -18,7 +18,9 @@ from seraph_kernel.errors import SeraphError
 
 #: 1: bots, storage, runs. 2: ``storage_usage`` (the bytes of each storage scope) and
 #: ``storage_total`` (of all scopes), kept by triggers so a quota check reads two rows.
-SCHEMA_VERSION = 2
+#: 3: the script library (``library_*``: projects, scripts, versions, keys, sessions, per-day
+#: execution counts). Every upgrade creates what is missing, so older files keep their rows.
+SCHEMA_VERSION = 3
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS bots (
@@ -86,6 +88,68 @@ END;
 CREATE TRIGGER IF NOT EXISTS storage_total_delete AFTER DELETE ON storage_usage BEGIN
     UPDATE storage_total SET bytes = bytes - OLD.bytes WHERE id = 0;
 END;
+CREATE TABLE IF NOT EXISTS library_projects (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    created_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS library_scripts (
+    id TEXT PRIMARY KEY,
+    project_id TEXT,
+    name TEXT NOT NULL,
+    free_for_all INTEGER NOT NULL,
+    use_heartbeat INTEGER NOT NULL,
+    kick_outdated INTEGER NOT NULL,
+    require_sessions INTEGER NOT NULL,
+    enabled INTEGER NOT NULL,
+    version INTEGER NOT NULL DEFAULT 0,
+    total_executions INTEGER NOT NULL DEFAULT 0,
+    total_sessions INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS library_scripts_by_project ON library_scripts (project_id, name);
+CREATE TABLE IF NOT EXISTS library_versions (
+    script_id TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    source TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (script_id, version)
+);
+CREATE TABLE IF NOT EXISTS library_keys (
+    key TEXT PRIMARY KEY,
+    script_id TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    revoked_at INTEGER
+);
+CREATE INDEX IF NOT EXISTS library_keys_by_script ON library_keys (script_id, created_at);
+CREATE TABLE IF NOT EXISTS library_sessions (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    script_id TEXT NOT NULL,
+    user_key TEXT NOT NULL,
+    roblox_id TEXT,
+    place_id TEXT,
+    job_id TEXT,
+    client_id TEXT NOT NULL,
+    world TEXT,
+    version INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    ended_at INTEGER,
+    state TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS library_sessions_by_script ON library_sessions (script_id, seq);
+CREATE INDEX IF NOT EXISTS library_sessions_by_key ON library_sessions (script_id, user_key, seq);
+CREATE INDEX IF NOT EXISTS library_sessions_by_user ON library_sessions (script_id, roblox_id, seq);
+CREATE INDEX IF NOT EXISTS library_sessions_by_place ON library_sessions (script_id, place_id, seq);
+CREATE INDEX IF NOT EXISTS library_sessions_by_job ON library_sessions (script_id, job_id);
+CREATE INDEX IF NOT EXISTS library_sessions_open ON library_sessions (script_id, client_id)
+    WHERE ended_at IS NULL;
+CREATE TABLE IF NOT EXISTS library_daily (
+    script_id TEXT NOT NULL,
+    day TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    PRIMARY KEY (script_id, day)
+);
 """
 
 #: Recount ``storage_usage`` and ``storage_total`` from the stored rows (once, when an older

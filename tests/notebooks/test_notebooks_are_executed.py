@@ -10,10 +10,10 @@ import nbformat
 import pytest
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[2] / "notebooks").glob("*.ipynb"))
-EXPECTED = {"quickstart", "auto_mine", "fleet", "tutorial", "rest_api", "errors"}
+EXPECTED = {"quickstart", "auto_mine", "fleet", "tutorial", "rest_api", "errors", "library"}
 
 
-def test_the_six_example_notebooks_exist():
+def test_the_example_notebooks_exist():
     assert {path.stem for path in NOTEBOOKS} == EXPECTED
 
 

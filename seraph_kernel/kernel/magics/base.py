@@ -58,6 +58,9 @@ class _Parser(argparse.ArgumentParser):
 
 Runner = Callable[[MagicContext, argparse.Namespace, "str | None"], Awaitable[None]]
 ArgumentsSpec = Callable[[argparse.ArgumentParser], None]
+#: ``complete(fleet, words, typed)``: the matches for the argument being typed (``words`` are
+#: the ones before it, the magic's name first), or ``None`` to let the kernel complete it.
+Completer = Callable[[Any, list[str], str], Awaitable["list[str] | None"]]
 
 
 @dataclass
@@ -66,7 +69,7 @@ class Magic:
 
     ``run(ctx, args, body)`` gets parsed arguments and the cell body (``None`` for a line
     magic). ``arguments(parser)`` declares the arguments; ``synopsis`` overrides the usage
-    line argparse would write.
+    line argparse would write; ``complete`` completes arguments from the fleet.
     """
 
     name: str
@@ -76,6 +79,7 @@ class Magic:
     line: bool = True
     cell: bool = False
     synopsis: str | None = None
+    complete: Completer | None = None
     parser: argparse.ArgumentParser = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
