@@ -1,0 +1,35 @@
+"""A kernel that guides its user: what a fresh notebook gets without knowing the magics."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.kernel.conftest import start_kernel, stop_kernel
+
+
+@pytest.fixture(scope="module")
+def fresh():
+    """A kernel of its own: these tests need a fleet with no bot in use."""
+    driver = start_kernel()
+    try:
+        yield driver
+    finally:
+        stop_kernel(driver)
+
+
+def test_get_client_without_a_bot_says_how_to_choose_one(fresh):
+    empty = fresh.execute("local c = getClient()\nreturn c.id")
+    assert empty.reply["ename"] == "LuaError"
+    assert "executor:1: getClient: no bot in use" in empty.reply["evalue"]
+    assert "%create_bot" in empty.reply["evalue"]
+
+    fresh.ok("%%python\nawait fleet.create_bot('ann')\nawait fleet.create_bot('bob')")
+    several = fresh.execute("getClient()")
+    assert "run %use <id> with one of: ann, bob" in several.reply["evalue"]
+
+    fresh.ok("%%python\nawait fleet.delete_bot('bob')")
+    only = fresh.ok("getClient().id")
+    assert only.result["text/plain"] == '"ann"'
+    assert "getClient() is ann, the only bot" in only.stdout
+    assert fresh.ok("%%python\nawait fleet.create_bot('cat')").ok
+    assert fresh.ok("getClient().id").result["text/plain"] == '"ann"'  # bound, not guessed again
