@@ -28,17 +28,20 @@ LUA_KEYWORDS = (
     *("in", "local", "nil", "not", "or", "repeat", "return", "then", "true", "until", "while"),
 )
 
+_HTML_SEPARATOR = '<code class="seraph-lua-separator">, </code>'
+
 ToString = Callable[[Any], str | None]
 """Returns a table's ``__tostring`` text, or ``None`` when it has none."""
 
 
 def mimebundle(values: Iterable[Any], tostring: ToString | None = None) -> dict[str, str]:
-    """The display bundle of one or more values (several results are joined by ``, ``)."""
+    """The display bundle of one or more values: several results are joined by ``, `` in
+    every mimetype, as ``return a, b`` reads."""
     budget = _Budget()
     trees = [_tree(value, tostring, budget, 0) for value in values]
     return {
         "text/plain": ", ".join(_plain(tree, 0) for tree in trees),
-        "text/html": "".join(_html(tree) for tree in trees),
+        "text/html": _HTML_SEPARATOR.join(_html(tree) for tree in trees),
     }
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import html
+import re
+
 import pytest
 
 from tests.kernel.conftest import start_kernel, stop_kernel
@@ -33,3 +36,10 @@ def test_get_client_without_a_bot_says_how_to_choose_one(fresh):
     assert "getClient() is ann, the only bot" in only.stdout
     assert fresh.ok("%%python\nawait fleet.create_bot('cat')").ok
     assert fresh.ok("getClient().id").result["text/plain"] == '"ann"'  # bound, not guessed again
+
+
+def test_several_values_keep_their_separators_in_every_mimetype(fresh):
+    data = fresh.ok('return nil, Vector2i(58, 17), "MINEWORLD", {1}').result
+    assert data["text/plain"] == 'nil, Vector2i(58, 17), "MINEWORLD", {1}'
+    text = html.unescape(re.sub(r"<[^>]+>", "", data["text/html"]))
+    assert text.startswith('nil, Vector2i(58, 17), "MINEWORLD", table (1 item)')
