@@ -80,6 +80,7 @@ class CellRunner:
         self._engine: Any = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._vm: Any = None
+        self._vm_lock: asyncio.Lock | None = None
         self._run: Any = None
         self._getmetatable: Any = None
         self._tostring: Any = None
@@ -139,7 +140,16 @@ class CellRunner:
 
     # -- Lua -------------------------------------------------------------------------------
     async def vm(self) -> Any:
-        """The cell VM, made on first use; its engine runs async bindings on this loop."""
+        """The cell VM, made on first use (a cell, or a completion request before any cell);
+        its engine runs async bindings on this loop."""
+        if self._vm is not None:
+            return self._vm
+        if self._vm_lock is None:
+            self._vm_lock = asyncio.Lock()
+        async with self._vm_lock:
+            return await self._make_vm()
+
+    async def _make_vm(self) -> Any:
         if self._vm is None:
             from seraph_kernel.engine.engine import LuaEngine
 

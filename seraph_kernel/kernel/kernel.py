@@ -260,6 +260,8 @@ class SeraphKernel(IPythonKernel):
     async def do_complete(self, code: str, cursor_pos: int | None) -> dict[str, Any]:  # type: ignore[override]
         cursor_pos = len(code) if cursor_pos is None else cursor_pos
         bot_ids = await self._bot_ids_for_completion(code, cursor_pos)
+        if not self.runner.running:
+            await self.runner.vm()  # a fresh kernel completes `string.` before any cell ran
         namespace = None if self.runner.running else self.runner.completion_namespace()
         matches, start, end = complete(code, cursor_pos, namespace, self.registry, bot_ids)
         return {
@@ -284,6 +286,8 @@ class SeraphKernel(IPythonKernel):
         self, code: str, cursor_pos: int, detail_level: int = 0, omit_sections: Any = ()
     ) -> dict[str, Any]:
         name = word_at(code, cursor_pos)
+        if not self.runner.running:
+            await self.runner.vm()
         text = self._inspect_name(name, detail_level) if name else ""
         return {
             "status": "ok",

@@ -43,3 +43,20 @@ def test_several_values_keep_their_separators_in_every_mimetype(fresh):
     assert data["text/plain"] == 'nil, Vector2i(58, 17), "MINEWORLD", {1}'
     text = html.unescape(re.sub(r"<[^>]+>", "", data["text/html"]))
     assert text.startswith('nil, Vector2i(58, 17), "MINEWORLD", table (1 item)')
+
+
+def test_a_fresh_kernel_completes_the_standard_library_and_our_globals():
+    driver = start_kernel()  # no cell may run before the completion requests
+    try:
+
+        def matches(code: str) -> list[str]:
+            return driver.request("complete", code, len(code))["matches"]
+
+        assert {"format", "rep", "sub"} <= set(matches("string."))
+        assert matches("math.fl") == ["floor"]
+        assert "insert" in matches("table.")
+        assert {"getClient", "getClients"} <= set(matches("getCl"))
+        assert "WORLD_FULL" in matches("Errors.")
+        assert "wait" in matches("task.w")
+    finally:
+        stop_kernel(driver)
