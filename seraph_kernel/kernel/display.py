@@ -16,6 +16,7 @@ from typing import Any
 
 import lupa.lua54 as lupa
 
+from seraph_kernel.commands.spec import ACTION_TEXT
 from seraph_kernel.lua_api.vector import Vec2, Vec2i
 
 MAX_DEPTH = 8
@@ -37,12 +38,25 @@ ToString = Callable[[Any], str | None]
 def mimebundle(values: Iterable[Any], tostring: ToString | None = None) -> dict[str, str]:
     """The display bundle of one or more values: several results are joined by ``, `` in
     every mimetype, as ``return a, b`` reads."""
+    values = list(values)
     budget = _Budget()
     trees = [_tree(value, tostring, budget, 0) for value in values]
     return {
         "text/plain": ", ".join(_plain(tree, 0) for tree in trees),
-        "text/html": _HTML_SEPARATOR.join(_html(tree) for tree in trees),
+        "text/html": _HTML_SEPARATOR.join(
+            _html(tree) + _meaning(value) for tree, value in zip(trees, values, strict=True)
+        ),
     }
+
+
+def _meaning(value: Any) -> str:
+    """After a returned ``Errors.*`` code, what it means, in the words REST uses (HTML only:
+    ``text/plain`` stays the value itself)."""
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "replace")
+    if not isinstance(value, str) or value not in ACTION_TEXT:
+        return ""
+    return f' <span class="seraph-lua-meaning">-- {html.escape(ACTION_TEXT[value])}</span>'
 
 
 def plain_text(value: Any, tostring: ToString | None = None) -> str:

@@ -60,3 +60,27 @@ def test_a_fresh_kernel_completes_the_standard_library_and_our_globals():
         assert "wait" in matches("task.w")
     finally:
         stop_kernel(driver)
+
+
+@pytest.fixture(scope="module")
+def walker():
+    """A kernel whose bot-1 is in MINEWORLD."""
+    driver = start_kernel()
+    try:
+        driver.ok("%create_bot\n%connect\n%warp MINEWORLD")
+        yield driver
+    finally:
+        stop_kernel(driver)
+
+
+def test_error_codes_come_with_their_meaning_in_magics_and_cells(walker):
+    failed = walker.execute("%walk_to 0 0")
+    assert failed.reply["ename"] == "MagicError"
+    assert failed.reply["evalue"] == (
+        "walk_to 0 0 (bot-1): OTHER: the action failed (for walk_to: the target is unreachable)"
+    )
+    returned = walker.ok("return getClient():setPoint(Vector2i.new(0, 0))").result
+    assert returned["text/plain"] == '"OTHER"'
+    assert "the target is unreachable" in html.unescape(re.sub(r"<[^>]+>", "", returned["text/html"]))
+    plain = walker.ok('return "OTHERWISE", {Errors.OTHER}').result["text/html"]
+    assert "unreachable" not in plain  # only a returned code itself is explained

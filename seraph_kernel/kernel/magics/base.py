@@ -25,6 +25,14 @@ class MagicError(SeraphError):
     """The magic ran but failed (a game error code, no bot selected...)."""
 
 
+def game_error(what: str, code: str) -> MagicError:
+    """A magic's game-level failure with the code's meaning, in the words REST uses
+    (``walk_to 0 0 (bot-1): OTHER: the action failed (for walk_to: the target is unreachable)``)."""
+    from seraph_kernel.commands import action_error
+
+    return MagicError(f"{what}: {action_error(code)}")
+
+
 class MagicContext(Protocol):
     """What the kernel hands a magic."""
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from seraph_kernel.kernel.magics.base import Magic, MagicContext, MagicError
+from seraph_kernel.kernel.magics.base import Magic, MagicContext, game_error
 from seraph_kernel.kernel.widgets.text import position_text
 
 
@@ -12,7 +12,7 @@ async def _warp(ctx: MagicContext, args: argparse.Namespace, body: str | None) -
     bot_id = await ctx.runner.bot(args.bot)
     code = await ctx.runner.fleet.warp(bot_id, args.world, wait=True)
     if code:
-        raise MagicError(f"warp {bot_id} to {args.world}: {code}")
+        raise game_error(f"warp {bot_id} to {args.world}", code)
     snapshot = await ctx.runner.fleet.get_bot(bot_id)
     where = position_text(snapshot.get("player_position"))
     ctx.print(f"{bot_id} is in {snapshot.get('current_world')} at {where}")
@@ -22,7 +22,7 @@ async def _leave(ctx: MagicContext, args: argparse.Namespace, body: str | None) 
     bot_id = await ctx.runner.bot(args.bot)
     code = await ctx.runner.fleet.leave(bot_id)
     if code:
-        raise MagicError(f"leave {bot_id}: {code}")
+        raise game_error(f"leave {bot_id}", code)
     ctx.print(f"{bot_id}: menu_ready")
 
 
@@ -30,7 +30,7 @@ async def _walk_to(ctx: MagicContext, args: argparse.Namespace, body: str | None
     bot_id = await ctx.runner.bot(args.bot)
     code = await ctx.runner.fleet.walk_to(bot_id, args.x, args.y)
     if code:
-        raise MagicError(f"walk_to {args.x} {args.y} ({bot_id}): {code}")
+        raise game_error(f"walk_to {args.x} {args.y} ({bot_id})", code)
     snapshot = await ctx.runner.fleet.get_bot(bot_id)
     ctx.print(f"{bot_id} is at {position_text(snapshot.get('player_position'))}")
 
