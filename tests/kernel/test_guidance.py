@@ -84,3 +84,17 @@ def test_error_codes_come_with_their_meaning_in_magics_and_cells(walker):
     assert "the target is unreachable" in html.unescape(re.sub(r"<[^>]+>", "", returned["text/html"]))
     plain = walker.ok('return "OTHERWISE", {Errors.OTHER}').result["text/html"]
     assert "unreachable" not in plain  # only a returned code itself is explained
+
+
+def test_warp_to_an_unknown_world_is_an_error_unless_asked_to_create(walker):
+    typo = walker.execute("%warp MINEWROLD")
+    assert typo.reply["ename"] == "MagicError"
+    assert typo.reply["evalue"].startswith("warp bot-1 to MINEWROLD: WORLD_NOT_FOUND: no world MINEWROLD")
+    assert "%warp MINEWROLD --create" in typo.reply["evalue"]
+    assert walker.ok("getClient():world().name").result["text/plain"] == '"MINEWORLD"'
+
+    assert walker.ok("%warp PIXELSTATION").stdout.startswith("bot-1 is in PIXELSTATION")  # built in
+    assert walker.ok("%warp MY-PLOT --create").stdout.startswith("bot-1 is in MY-PLOT")
+    walker.ok("%warp MINEWORLD")
+    assert walker.ok("%warp MY-PLOT").stdout.startswith("bot-1 is in MY-PLOT")  # visited before
+    walker.ok("%warp MINEWORLD")

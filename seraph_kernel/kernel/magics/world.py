@@ -3,19 +3,44 @@
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
-from seraph_kernel.kernel.magics.base import Magic, MagicContext, game_error
+from seraph_kernel.errors import ActionError
+from seraph_kernel.kernel.magics.base import Magic, MagicContext, MagicError, game_error
 from seraph_kernel.kernel.widgets.text import position_text
 
 
 async def _warp(ctx: MagicContext, args: argparse.Namespace, body: str | None) -> None:
     bot_id = await ctx.runner.bot(args.bot)
+    if not args.create:
+        await _refuse_unknown_world(ctx.runner.fleet, bot_id, args.world)
     code = await ctx.runner.fleet.warp(bot_id, args.world, wait=True)
     if code:
         raise game_error(f"warp {bot_id} to {args.world}", code)
     snapshot = await ctx.runner.fleet.get_bot(bot_id)
     where = position_text(snapshot.get("player_position"))
     ctx.print(f"{bot_id} is in {snapshot.get('current_world')} at {where}")
+
+
+async def _refuse_unknown_world(fleet: Any, bot_id: str, world: str) -> None:
+    """Joining any valid name makes a new world, so a typo (``MINEWROLD``) would quietly land
+    the bot in an empty one. A world is known when it is built in (its ``world_info`` has
+    flags: hub, tutorial, mine), has players, or the bot visited it before; otherwise this
+    raises, unless ``--create`` asked for a new world. The game's own refusals (an invalid
+    name, a bot not connected) are left to the warp itself."""
+    try:
+        info = await fleet.world_info(bot_id, world)
+        if info.get("flags") or info.get("player_count"):
+            return
+        name = str(info.get("name") or world)
+        if any(row.get("name") == name for row in await fleet.recent_worlds(bot_id)):
+            return
+    except ActionError:
+        return
+    raise MagicError(
+        f"warp {bot_id} to {world}: WORLD_NOT_FOUND: no world {name} is known (not built in, nobody "
+        f"is in it, {bot_id} never visited it); %warp {world} --create makes a new one"
+    )
 
 
 async def _leave(ctx: MagicContext, args: argparse.Namespace, body: str | None) -> None:
@@ -41,6 +66,9 @@ def _bot_option(parser: argparse.ArgumentParser) -> None:
 
 def _warp_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("world", help="the world's name")
+    parser.add_argument(
+        "--create", action="store_true", help="join even a world nobody knows (joining makes it)"
+    )
     _bot_option(parser)
 
 
@@ -56,7 +84,7 @@ MAGICS = [
         "Join a world (following redirects) and wait until in it.",
         _warp,
         _warp_arguments,
-        synopsis="%warp <world> [--bot id]",
+        synopsis="%warp <world> [--create] [--bot id]",
     ),
     Magic("leave", "Leave the world, back to the menu.", _leave, _bot_option, synopsis="%leave [--bot id]"),
     Magic(
