@@ -98,3 +98,52 @@ def test_warp_to_an_unknown_world_is_an_error_unless_asked_to_create(walker):
     walker.ok("%warp MINEWORLD")
     assert walker.ok("%warp MY-PLOT").stdout.startswith("bot-1 is in MY-PLOT")  # visited before
     walker.ok("%warp MINEWORLD")
+
+
+FIND_FAR_TILE = """
+local here, best, bestLength = getClient():point(), nil, 0
+for dx = -10, 10 do
+  for dy = -10, 10 do
+    local target = Vector2i.new(here.x + dx, here.y + dy)
+    local length = #getClient():getPath(target)
+    if length > bestLength then best, bestLength = target, length end
+  end
+end
+return best.x, best.y
+"""
+
+
+def _progress(result) -> tuple[dict, list[dict]]:
+    """The progress display of a cell (it must start empty) and its updates."""
+    shown = [c for t, c in result.outputs if t == "display_data" and not c["data"]]
+    assert len(shown) == 1, result.outputs
+    display_id = shown[0]["transient"]["display_id"]
+    updates = [c for t, c in result.outputs if t == "update_display_data"]
+    assert updates and all(u["transient"]["display_id"] == display_id for u in updates)
+    assert updates[-1]["data"] == {}  # emptied at the end: nothing timing-dependent is kept
+    return shown[0], [u["data"]["text/plain"] for u in updates[:-1]]
+
+
+def test_walk_to_shows_tiles_walked_and_remaining_while_walking(walker):
+    x, y = walker.ok(FIND_FAR_TILE).result["text/plain"].split(", ")
+    walked = walker.ok(f"%walk_to {x} {y}", timeout=60)
+    assert walked.stdout == f"bot-1 is at ({x}, {y})\n"
+    _, lines = _progress(walked)
+    assert lines[0].startswith(f"bot-1 walking to ({x}, {y}): 0 of ")
+    assert all(" tiles walked, " in line and " to go (" in line for line in lines)
+
+
+def test_warp_shows_the_status_while_joining(walker):
+    warped = walker.ok("%warp PIXELSTATION")
+    _, lines = _progress(warped)
+    assert lines[0].startswith("bot-1 warping to PIXELSTATION: ")
+    walker.ok("%warp MINEWORLD")
+
+
+def test_script_wait_streams_the_console_while_waiting(walker):
+    walker.ok('%%script slow\nfor i = 1, 3 do print("step {}", i); sleep(500) end')
+    waited = walker.ok("%script wait slow", timeout=60)
+    assert "state: COMPLETE" in waited.stdout
+    _, lines = _progress(waited)
+    assert lines[0].startswith("waiting for bot-1/slow (")
+    assert any(line.endswith("\nstep 1\nstep 2") for line in lines)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import math
 from typing import Any
 
 from seraph_kernel.errors import ActionError
-from seraph_kernel.kernel.magics.base import Magic, MagicContext, MagicError, game_error
+from seraph_kernel.kernel.magics.base import Magic, MagicContext, MagicError, game_error, with_progress
 from seraph_kernel.kernel.widgets.text import position_text
 
 
@@ -14,7 +15,13 @@ async def _warp(ctx: MagicContext, args: argparse.Namespace, body: str | None) -
     bot_id = await ctx.runner.bot(args.bot)
     if not args.create:
         await _refuse_unknown_world(ctx.runner.fleet, bot_id, args.world)
-    code = await ctx.runner.fleet.warp(bot_id, args.world, wait=True)
+    fleet = ctx.runner.fleet
+
+    async def describe(elapsed: float) -> str:
+        status = (await fleet.get_bot(bot_id)).get("status")
+        return f"{bot_id} warping to {args.world}: {status} ({elapsed:.1f} s)"
+
+    code = await with_progress(ctx, fleet.warp(bot_id, args.world, wait=True), describe)
     if code:
         raise game_error(f"warp {bot_id} to {args.world}", code)
     snapshot = await ctx.runner.fleet.get_bot(bot_id)
@@ -53,7 +60,23 @@ async def _leave(ctx: MagicContext, args: argparse.Namespace, body: str | None) 
 
 async def _walk_to(ctx: MagicContext, args: argparse.Namespace, body: str | None) -> None:
     bot_id = await ctx.runner.bot(args.bot)
-    code = await ctx.runner.fleet.walk_to(bot_id, args.x, args.y)
+    fleet = ctx.runner.fleet
+    route = await fleet.get_path(bot_id, args.x, args.y)
+    tiles = [tuple(tile) for tile in route]
+    walked = 0
+
+    async def describe(elapsed: float) -> str:
+        nonlocal walked
+        position = (await fleet.get_bot(bot_id)).get("player_position") or {}
+        here = (math.floor(position.get("map_x", 0)), math.floor(position.get("map_y", 0)))
+        if here in tiles:
+            walked = max(walked, tiles.index(here) + 1)
+        return (
+            f"{bot_id} walking to ({args.x}, {args.y}): {walked} of {len(tiles)} tiles walked, "
+            f"{len(tiles) - walked} to go ({elapsed:.1f} s)"
+        )
+
+    code = await with_progress(ctx, fleet.walk_to(bot_id, args.x, args.y), describe)
     if code:
         raise game_error(f"walk_to {args.x} {args.y} ({bot_id})", code)
     snapshot = await ctx.runner.fleet.get_bot(bot_id)
