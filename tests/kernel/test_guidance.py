@@ -147,3 +147,8 @@ def test_script_wait_streams_the_console_while_waiting(walker):
     _, lines = _progress(waited)
     assert lines[0].startswith("waiting for bot-1/slow (")
     assert any(line.endswith("\nstep 1\nstep 2") for line in lines)
+
+
+def test_a_snapshot_counts_one_item_in_the_singular(walker):
+    (snapshot,) = walker.ok("%snapshot --static").displays
+    assert "inventory: 1 item: WeaponPickaxeBasic x1" in snapshot["text/plain"]
