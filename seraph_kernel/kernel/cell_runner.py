@@ -55,7 +55,14 @@ class CellServices:
         return self._session.fleet
 
     def client_id(self) -> str | None:
+        """The ``%use`` bot; with none, the only bot of the kernel's own fleet, bound now."""
+        if self._session.bot_id is None:
+            self._session.bind_only_bot()
         return self._session.bot_id
+
+    def unbound_reason(self) -> str | None:
+        """What ``getClient()`` raises with no bot in use: how to choose one."""
+        return self._session.unbound_reason()
 
     def emit(self, level: str, text: str) -> None:
         self._session.sink.emit(level, text)
@@ -72,7 +79,9 @@ class CellRunner:
         self.fleet = fleet or LazyFleet()
         self.bot_id: str | None = None
         self._engine: Any = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._vm: Any = None
+        self._vm_lock: asyncio.Lock | None = None
         self._run: Any = None
         self._getmetatable: Any = None
         self._tostring: Any = None
@@ -99,13 +108,56 @@ class CellRunner:
             raise MagicError(f"the bot in use ({self.bot_id}) no longer exists: %use another") from None
         return self.bot_id
 
+    def _bot_ids_from_worker(self) -> list[str] | None:
+        """The fleet's bot ids, read from a Lua worker thread (``None`` on the loop's own thread
+        or before the VM exists: blocking there would deadlock)."""
+        loop = self._loop
+        if loop is None or not loop.is_running() or _on_loop(loop):
+            return None
+        future = asyncio.run_coroutine_threadsafe(self.fleet.list_bots(), loop)
+        return [bot["id"] for bot in future.result(timeout=30)]
+
+    def own_fleet(self) -> bool:
+        """Whether the fleet is this kernel's embedded one (not a server's, shared with other
+        notebooks, scripts and ``curl``)."""
+        return self.fleet.target().kind == "local"
+
+    def bind_only_bot(self) -> None:
+        """``getClient()`` with no ``%use``: bind the fleet's only bot, but only on the kernel's
+        own fleet. A shared fleet's only bot may be another notebook's, so it is never guessed."""
+        if not self.own_fleet():
+            return
+        ids = self._bot_ids_from_worker()
+        if ids is not None and len(ids) == 1:
+            self.bot_id = ids[0]
+            self.sink.emit("info", f"getClient() is {ids[0]}, the only bot (%use <id> to choose another)")
+
+    def unbound_reason(self) -> str:
+        """The error of ``getClient()`` without a bot: the ``%use`` to run, and the ids to pick."""
+        ids = self._bot_ids_from_worker() or []
+        if not ids:
+            return "getClient: no bot in use and the fleet has none: run %create_bot first"
+        listed = ", ".join(ids[:20]) + (f", … ({len(ids)} bots)" if len(ids) > 20 else "")
+        where = "" if self.own_fleet() else " (the fleet is shared, so none is picked for you)"
+        return f"getClient: no bot in use{where}: run %use <id> with one of: {listed}"
+
     # -- Lua -------------------------------------------------------------------------------
     async def vm(self) -> Any:
-        """The cell VM, made on first use; its engine runs async bindings on this loop."""
+        """The cell VM, made on first use (a cell, or a completion request before any cell);
+        its engine runs async bindings on this loop."""
+        if self._vm is not None:
+            return self._vm
+        if self._vm_lock is None:
+            self._vm_lock = asyncio.Lock()
+        async with self._vm_lock:
+            return await self._make_vm()
+
+    async def _make_vm(self) -> Any:
         if self._vm is None:
             from seraph_kernel.engine.engine import LuaEngine
 
-            engine = LuaEngine(limits=cell_limits(), loop=asyncio.get_running_loop())
+            self._loop = asyncio.get_running_loop()
+            engine = LuaEngine(limits=cell_limits(), loop=self._loop)
             await engine.start()
             vm = engine.new_vm(CellServices(self))
             vm.context.env["clear_output"] = vm.context.function("clear_output", self._clear_output)
@@ -228,6 +280,13 @@ def cell_limits() -> Any:
     from seraph_kernel.engine.engine import Limits
 
     return Limits(budget_ms=None, output_limit_bytes=CELL_OUTPUT_LIMIT_BYTES)
+
+
+def _on_loop(loop: asyncio.AbstractEventLoop) -> bool:
+    try:
+        return asyncio.get_running_loop() is loop
+    except RuntimeError:
+        return False
 
 
 def _compile_message(message: str, chunkname: str) -> str:

@@ -17,6 +17,7 @@ from typing import Any
 
 import lupa.lua54 as lupa
 
+from seraph_kernel.commands.spec import ACTION_TEXT
 from seraph_kernel.lua_api.vector import Vec2, Vec2i
 
 MAX_DEPTH = 8
@@ -29,6 +30,8 @@ LUA_KEYWORDS = (
     *("in", "local", "nil", "not", "or", "repeat", "return", "then", "true", "until", "while"),
 )
 
+_HTML_SEPARATOR = '<code class="seraph-lua-separator">, </code>'
+
 ToString = Callable[[Any], str | None]
 """Returns a table's ``__tostring`` text, or ``None`` when it has none."""
 
@@ -39,14 +42,28 @@ NumberFormat = Callable[[int | float], str]
 def mimebundle(
     values: Iterable[Any], tostring: ToString | None = None, number_format: NumberFormat | None = None
 ) -> dict[str, str]:
-    """The display bundle of one or more values (several results are joined by ``, ``);
-    numbers as ``number_format`` writes them (Lua 5.4's way by default)."""
+    """The display bundle of one or more values: several results are joined by ``, `` in
+    every mimetype, as ``return a, b`` reads; numbers as ``number_format`` writes them (Lua
+    5.4's way by default)."""
+    values = list(values)
     budget = _Budget(number_format or format_number)
     trees = [_tree(value, tostring, budget, 0) for value in values]
     return {
         "text/plain": ", ".join(_plain(tree, 0) for tree in trees),
-        "text/html": "".join(_html(tree) for tree in trees),
+        "text/html": _HTML_SEPARATOR.join(
+            _html(tree) + _meaning(value) for tree, value in zip(trees, values, strict=True)
+        ),
     }
+
+
+def _meaning(value: Any) -> str:
+    """After a returned ``Errors.*`` code, what it means, in the words REST uses (HTML only:
+    ``text/plain`` stays the value itself)."""
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "replace")
+    if not isinstance(value, str) or value not in ACTION_TEXT:
+        return ""
+    return f' <span class="seraph-lua-meaning">-- {html.escape(ACTION_TEXT[value])}</span>'
 
 
 def plain_text(

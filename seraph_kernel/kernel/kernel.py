@@ -15,6 +15,7 @@ import re
 import signal
 import sys
 import threading
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -270,6 +271,8 @@ class SeraphKernel(IPythonKernel):
                 "metadata": {},
             }
         bot_ids = await self._bot_ids_for_completion(code, cursor_pos)
+        if not self.runner.running:
+            await self.runner.vm()  # a fresh kernel completes `string.` before any cell ran
         namespace = None if self.runner.running else self.runner.completion_namespace()
         matches, start, end = complete(code, cursor_pos, namespace, self.registry, bot_ids)
         return {
@@ -310,6 +313,8 @@ class SeraphKernel(IPythonKernel):
         self, code: str, cursor_pos: int, detail_level: int = 0, omit_sections: Any = ()
     ) -> dict[str, Any]:
         name = word_at(code, cursor_pos)
+        if not self.runner.running:
+            await self.runner.vm()
         text = self._inspect_name(name, detail_level) if name else ""
         return {
             "status": "ok",
@@ -377,8 +382,36 @@ class _MagicContext:
     def display(self, obj: Any) -> None:
         self._kernel.display_object(obj)
 
+    def progress(self) -> _ProgressLine:
+        return _ProgressLine(self._kernel)
+
     async def run_lua(self, source: str) -> None:
         await self._kernel.run_lua(source)
 
     async def run_python(self, source: str) -> None:
         await self._kernel.run_python(source)
+
+
+class _ProgressLine:
+    """A display whose data starts and ends empty (``{}``: nothing to compare or save) and
+    shows text in between, through ``update_display_data``."""
+
+    def __init__(self, kernel: SeraphKernel) -> None:
+        self._kernel = kernel
+        self._transient = {"display_id": f"seraph-progress-{uuid.uuid4().hex}"}
+        self._text: str | None = None
+        kernel.send_iopub("display_data", {"data": {}, "metadata": {}, "transient": self._transient})
+
+    def update(self, text: str) -> None:
+        if text != self._text:
+            self._text = text
+            self._send({"text/plain": text})
+
+    def close(self) -> None:
+        if self._text is not None:
+            self._text = None
+            self._send({})
+
+    def _send(self, data: dict[str, str]) -> None:
+        content = {"data": data, "metadata": {}, "transient": self._transient}
+        self._kernel.send_iopub("update_display_data", content)

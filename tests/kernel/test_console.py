@@ -4,10 +4,12 @@ the next line (is_complete with an indent), the block runs when complete, ``exit
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
 
 import pexpect
+import pytest
 
 JUPYTER = str(Path(sys.executable).with_name("jupyter"))
 
@@ -39,3 +41,19 @@ def test_console_continues_unfinished_blocks_and_exits():
         console.expect(pexpect.EOF)
     finally:
         console.close(force=True)
+
+
+def test_the_readme_run_command_installs_jupyter_console():
+    """docs/magics.md promises ``jupyter console``; the README's command must install it."""
+    root = Path(__file__).resolve().parents[2]
+    tomllib = pytest.importorskip("tomllib")
+    project = tomllib.loads((root / "pyproject.toml").read_text())["project"]
+    readme = (root / "README.md").read_text()
+    command = re.search(r"pip install (\S+) && \S*jupyter lab", readme)
+    assert command, "the README's run command (pip install … && jupyter lab) moved"
+    extras = re.findall(r"\[([^\]]*)\]", command.group(1).strip("'\""))
+    wanted = list(project["dependencies"])
+    for extra in ",".join(extras).split(","):
+        wanted += project["optional-dependencies"].get(extra.strip(), []) if extra.strip() else []
+    names = {re.split(r"[<>=!~;\[ ]", req, maxsplit=1)[0].lower().replace("_", "-") for req in wanted}
+    assert "jupyter-console" in names

@@ -24,7 +24,7 @@ def test_lsmagic_lists_line_and_cell_magics(kernel):
 
 
 def test_help_explains_one_magic_or_all(kernel):
-    assert kernel.ok("%help warp").stdout.startswith("%warp <world> [--bot id]\n\nJoin a world")
+    assert kernel.ok("%help warp").stdout.startswith("%warp <world> [--create] [--bot id]\n\nJoin a world")
     assert kernel.ok("%help %use").stdout.startswith("%use <bot_id>\n")
     overview = kernel.ok("%help").stdout
     assert "%walk_to <x> <y> [--bot id]" in overview

@@ -93,7 +93,7 @@ def test_walk_to_moves_the_bot_and_reports_where(kernel, in_world):
 def test_failed_actions_answer_with_the_game_error(kernel, in_world):
     result = kernel.execute("%warp NOTFOUNDX")
     assert result.reply["ename"] == "MagicError"
-    assert result.reply["evalue"] == "warp bot-1 to NOTFOUNDX: WORLD_NOT_FOUND"
+    assert result.reply["evalue"] == "warp bot-1 to NOTFOUNDX: WORLD_NOT_FOUND: no such world"
     assert kernel.ok("getClient():status()").result["text/plain"] == '"IN_WORLD"'
 
 

@@ -73,6 +73,23 @@ def remote_kernel(server):
         stop_kernel(driver)
 
 
+def test_get_client_never_guesses_the_only_bot_of_a_shared_fleet(server):
+    """First in this module: the server's only bot may be another notebook's."""
+    url, token, headers = server
+    assert httpx.post(url + "api/bots", headers=headers, json={"id": "solo"}).status_code in (200, 201)
+    driver = start_kernel({"SERAPH_SERVER_URL": url, "SERAPH_TOKEN": token})
+    try:
+        assert [bot["id"] for bot in httpx.get(url + "api/bots", headers=headers).json()["bots"]] == ["solo"]
+        refused = driver.execute("getClient()")
+        assert refused.reply["ename"] == "LuaError"
+        assert "no bot in use (the fleet is shared, so none is picked for you)" in refused.reply["evalue"]
+        assert refused.reply["evalue"].endswith("run %use <id> with one of: solo")
+        assert driver.ok("%use solo\ngetClient().id").result["text/plain"] == '"solo"'
+    finally:
+        stop_kernel(driver)
+        httpx.delete(url + "api/bots/solo", headers=headers)
+
+
 def test_seraph_shows_the_remote_fleet(remote_kernel):
     assert remote_kernel.ok("%seraph").stdout.startswith("fleet: remote\n")
 

@@ -9,10 +9,13 @@ kernel keeps its state.
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
 import shlex
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from seraph_kernel.errors import SeraphError
 
@@ -23,6 +26,24 @@ class MagicUsageError(SeraphError):
 
 class MagicError(SeraphError):
     """The magic ran but failed (a game error code, no bot selected...)."""
+
+
+def game_error(what: str, code: str) -> MagicError:
+    """A magic's game-level failure with the code's meaning, in the words REST uses
+    (``walk_to 0 0 (bot-1): OTHER: the action failed (for walk_to: the target is unreachable)``)."""
+    from seraph_kernel.commands import action_error
+
+    return MagicError(f"{what}: {action_error(code)}")
+
+
+class Progress(Protocol):
+    """A line of a cell's output that changes while a long magic runs."""
+
+    def update(self, text: str) -> None:
+        """Show ``text`` in place of the previous one."""
+
+    def close(self) -> None:
+        """Empty the line: the magic prints its result as usual."""
 
 
 class MagicContext(Protocol):
@@ -36,6 +57,9 @@ class MagicContext(Protocol):
 
     def display(self, obj: Any) -> None:
         """Show a widget or any object with a rich repr in the cell's output."""
+
+    def progress(self) -> Progress:
+        """A new progress line in the cell's output (empty until updated)."""
 
     async def run_lua(self, source: str) -> None:
         """Run Lua in the cell VM as a normal cell would (``%%lua``)."""
@@ -54,6 +78,33 @@ class _Parser(argparse.ArgumentParser):
 
     def exit(self, status: int = 0, message: str | None = None) -> None:  # type: ignore[override]
         raise MagicUsageError(message or self.format_usage().strip())
+
+
+T = TypeVar("T")
+PROGRESS_PERIOD_S = 0.25
+
+
+async def with_progress(
+    ctx: MagicContext, work: Awaitable[T], describe: Callable[[float], Awaitable[str]]
+) -> T:
+    """Await ``work`` while a progress line shows ``describe(elapsed seconds)``, at once and
+    then every :data:`PROGRESS_PERIOD_S`. The line is emptied at the end, so a cell's kept
+    output (what nbval compares, what a notebook saves) does not depend on timing. A failing
+    ``describe`` only skips that update."""
+    line = ctx.progress()
+    task = asyncio.ensure_future(work)
+    started = time.monotonic()
+    try:
+        while True:
+            with contextlib.suppress(Exception):
+                line.update(await describe(time.monotonic() - started))
+            done, _ = await asyncio.wait({task}, timeout=PROGRESS_PERIOD_S)
+            if done:
+                return task.result()
+    finally:
+        if not task.done():
+            task.cancel()
+        line.close()
 
 
 Runner = Callable[[MagicContext, argparse.Namespace, "str | None"], Awaitable[None]]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from seraph_kernel.kernel.magics.base import Magic, MagicContext, MagicError
+from seraph_kernel.kernel.magics.base import Magic, MagicContext, game_error
 
 
 async def _bots(ctx: MagicContext, args: argparse.Namespace, body: str | None) -> None:
@@ -33,7 +33,7 @@ async def _connect(ctx: MagicContext, args: argparse.Namespace, body: str | None
     bot_id = await ctx.runner.bot(args.bot_id)
     code = await ctx.runner.fleet.connect(bot_id, wait=True)
     if code:
-        raise MagicError(f"connect {bot_id}: {code}")
+        raise game_error(f"connect {bot_id}", code)
     snapshot = await ctx.runner.fleet.get_bot(bot_id)
     ctx.print(f"{bot_id}: {snapshot['status']}")
 

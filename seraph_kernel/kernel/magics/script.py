@@ -11,10 +11,12 @@ import asyncio
 import time
 from pathlib import Path
 
-from seraph_kernel.kernel.magics.base import Magic, MagicContext, MagicUsageError
+from seraph_kernel.kernel.magics.base import Magic, MagicContext, MagicUsageError, with_progress
 
 STATUS_FIELDS = ("state", "running", "last_error")
 WAIT_POLL_S = 0.05
+#: Console lines the progress line of ``%script wait`` keeps.
+CONSOLE_TAIL_LINES = 10
 
 
 async def _script(ctx: MagicContext, args: argparse.Namespace, body: str | None) -> None:
@@ -36,7 +38,7 @@ async def _script(ctx: MagicContext, args: argparse.Namespace, body: str | None)
         ctx.print(f"stopped {bot_id}/{args.script_id}")
     elif args.action in ("status", "wait"):
         if args.action == "wait":
-            status = await _wait(fleet, bot_id, args.script_id, args.timeout)
+            status = await _wait_showing_console(ctx, bot_id, args.script_id, args.timeout)
         else:
             status = await fleet.status(bot_id, args.script_id)
         lines = [f"{bot_id}/{args.script_id}"] + [
@@ -50,6 +52,24 @@ async def _script(ctx: MagicContext, args: argparse.Namespace, body: str | None)
         console = await fleet.console(bot_id, args.script_id)
         lines = [_console_line(line) for line in console.get("lines", [])]
         ctx.print("\n".join(lines) if lines else f"({bot_id}/{args.script_id}: no console lines)")
+
+
+async def _wait_showing_console(ctx: MagicContext, bot_id: str, script_id: str, timeout_s: float) -> dict:
+    """``_wait`` with a progress line: the time waited and the last console lines, as they come
+    (``%script console`` shows them all afterwards)."""
+    fleet = ctx.runner.fleet
+    tail: list[str] = []
+    seen: int | None = None
+
+    async def describe(elapsed: float) -> str:
+        nonlocal seen
+        for line in (await fleet.console(bot_id, script_id, after=seen)).get("lines", []):
+            seen = line.get("seq", seen)
+            tail.append(_console_line(line))
+        del tail[:-CONSOLE_TAIL_LINES]
+        return "\n".join([f"waiting for {bot_id}/{script_id} ({elapsed:.1f} s)", *tail])
+
+    return await with_progress(ctx, _wait(fleet, bot_id, script_id, timeout_s), describe)
 
 
 async def _wait(fleet, bot_id: str, script_id: str, timeout_s: float) -> dict:

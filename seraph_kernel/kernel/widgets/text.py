@@ -23,7 +23,7 @@ def inventory_text(items: list[dict[str, Any]] | None) -> str:
     if not items:
         return "empty"
     parts = [f"{item.get('name') or item.get('block_id')} x{item.get('amount')}" for item in items]
-    return f"{len(items)} items: " + ", ".join(parts)
+    return f"{len(items)} item{'' if len(items) == 1 else 's'}: " + ", ".join(parts)
 
 
 def snapshot_rows(snapshot: dict[str, Any]) -> list[tuple[str, str]]:

@@ -44,6 +44,12 @@ class ClientCalls:
     def bound_id(self) -> str | None:
         return self._services.client_id()
 
+    def unbound_reason(self) -> str | None:
+        """Why ``getClient()`` has no bot, when the services can say (a notebook: "%use <id>");
+        ``None`` keeps the plain ``nil`` of scripts run without a bot."""
+        reason = getattr(self._services, "unbound_reason", None)
+        return reason() if callable(reason) else None
+
     async def username(self, client_id: Any) -> str | None:
         """The bot's username, or None if no such bot (``getClient(id)`` gives nil)."""
         require_str("getClient", "id", client_id)

@@ -107,7 +107,11 @@ end
 env.getClient = function(id)
   if id == nil then
     id = api.boundId()
-    if id == nil then return nil end
+    if id == nil then
+      local why = api.unboundReason()
+      if why ~= nil then error(why, 2) end
+      return nil
+    end
   elseif type(id) ~= "string" then
     error("getClient: expected string id, got " .. type(id), 2)
   end
@@ -128,6 +132,7 @@ return dispatch
 #: Lua name -> (ClientCalls method, runs on the event loop?)
 CALLS = {
     "boundId": ("bound_id", False),
+    "unboundReason": ("unbound_reason", False),
     "username": ("username", True),
     "listBots": ("list_bots", True),
     "point": ("point", True),
@@ -163,7 +168,7 @@ CALLS = {
 
 
 #: ``api`` entries that are not ``Client`` methods (or are written out in Lua above).
-NOT_METHODS = frozenset({"boundId", "username", "listBots", "world", "inventory", "on"})
+NOT_METHODS = frozenset({"boundId", "unboundReason", "username", "listBots", "world", "inventory", "on"})
 #: Commands whose Lua method has no hand-written call: their binding is generated.
 GENERATED = tuple(c for c in COMMANDS.values() if c.lua is not None and c.lua.name not in CALLS)
 
