@@ -16,7 +16,7 @@ local rawlen, rawget = rawlen, rawget
 local real_getmetatable, getinfo = debug.getmetatable, debug.getinfo
 local sbyte, ssub, sfind, sgsub, sformat, srep = string.byte, string.sub, string.find, string.gsub, string.format, string.rep
 local tmove, tinsert, tremove, tsort, concat = table.move, table.insert, table.remove, table.sort, table.concat
-local tointeger, ult, maxinteger = math.tointeger, math.ult, math.maxinteger
+local tointeger, mtype, ult, maxinteger = math.tointeger, math.type, math.ult, math.maxinteger
 local os_date, os_time = os.date, os.time
 local real_load = load
 
@@ -25,6 +25,7 @@ local SORT_IN_C = sizes.sort or 256 -- longest array table.sort compares in C (b
 local SHORT_STRING = sizes.short or 256 -- longest string element table.sort compares in C
 local LOAD_PIECE = sizes.piece or 64 -- bytes the parser gets between two hooked reader calls
 local DATE_CHUNK = sizes.date or 4096 -- format bytes one os.date call may expand
+local MAX_STRING = 0x7fffffff -- lstrlib's MAXSIZE: string.rep refuses longer results
 
 -- As in lua_patterns.lua: errors without a position get the position of the user's call;
 -- must be tail-called by the function the user called.
@@ -81,9 +82,15 @@ end
 ---------------------------------------------------------------------------------------------
 -- string.rep: an empty string and separator loop n times in C without allocating.
 ---------------------------------------------------------------------------------------------
+-- Fast paths of every wrapper tail-call C only with arguments C cannot fail on (its errors
+-- would lack the user's position); anything else goes through pcall and rethrow.
 local function rep(...)
   local s, n, sep = ...
-  if s == "" and (sep == nil or sep == "") then
+  if type(s) == "string" and mtype(n) == "integer" and (sep == nil or type(sep) == "string") then
+    local width = #s + (sep and #sep or 0)
+    if width == 0 then return "" end
+    if n <= 0 or width <= MAX_STRING // n then return srep(...) end
+  elseif s == "" and (sep == nil or sep == "") then
     local count = tointeger(n)
     if count and count > 1 then return rethrow(pcall(srep, s, 1, sep)) end
   end
@@ -123,6 +130,11 @@ end
 
 local function move(...)
   local a1, f, e, t, a2 = ...
+  if mtype(f) == "integer" and mtype(e) == "integer" and mtype(t) == "integer"
+    and plain_table(a1) and (a2 == nil or plain_table(a2))
+    and (e < f or ((f > 0 or e < maxinteger + f) and e - f < CHUNK and t <= maxinteger - (e - f))) then
+    return tmove(...)
+  end
   local fi, ei, ti = tointeger(f), tointeger(e), tointeger(t)
   -- bad arguments, empty or short ranges, and the ranges C refuses: C itself
   if not (fi and ei and ti) or ei < fi or (fi <= 0 and ei >= maxinteger + fi) then
@@ -151,6 +163,13 @@ end
 local function insert(...)
   local t, pos = ...
   local nargs = select("#", ...)
+  if plain_table(t) then
+    if nargs == 2 then return tinsert(...) end
+    if nargs == 3 and mtype(pos) == "integer" then
+      local e = rawlen(t) + 1
+      if pos >= 1 and pos <= e and e - pos <= CHUNK then return tinsert(...) end
+    end
+  end
   if nargs ~= 3 or not indexable(t, true, true, true) then return rethrow(pcall(tinsert, ...)) end
   local p = tointeger(pos)
   if p and plain_table(t) and rawlen(t) - p < CHUNK then
@@ -165,6 +184,13 @@ end
 
 local function remove(...)
   local t, pos = ...
+  if plain_table(t) then
+    if pos == nil then return tremove(...) end
+    if mtype(pos) == "integer" then
+      local size = rawlen(t)
+      if (pos == size or (pos >= 1 and pos - 1 <= size)) and size - pos <= CHUNK then return tremove(...) end
+    end
+  end
   if not indexable(t, true, true, true) or pos == nil then return rethrow(pcall(tremove, ...)) end
   local p = tointeger(pos)
   if p and plain_table(t) and rawlen(t) - p < CHUNK then

@@ -13,13 +13,14 @@ local type, tostring, error, pcall, select = type, tostring, error, pcall, selec
 local sbyte, ssub, schar, sformat = string.byte, string.sub, string.char, string.format
 local sfind, smatch, sgmatch, sgsub = string.find, string.match, string.gmatch, string.gsub
 local concat, unpack = table.concat, table.unpack
-local tointeger = math.tointeger
+local tointeger, mtype = math.tointeger, math.type
 
 -- The cost model counts matcher steps (a few ns each in C). A call may cost LIMIT steps plus
 -- LINEAR steps per subject byte: linear work over a subject that fits in the memory cap ends
 -- within a second like any other C string function; anything superlinear must stay small.
 local LINEAR = 16
 local CACHE_MAX, CACHEABLE = 256, 256 -- cached patterns, longest cached pattern
+local ANALYZED = 4096 -- longest pattern the model reads (longer ones always run in Lua)
 
 local CAP_UNFINISHED, CAP_POSITION = -1, -2
 local MAXCCALLS, MAXCAPTURES = 200, 32
@@ -72,8 +73,24 @@ local function new_state(S, P)
   local cls = classes()
   local level, depth = 0, MAXCCALLS
   local cinit, clen = {}, {}
-  local counters = {}
+  local counters, ends, sets = {}, {}, {}
   local match
+
+  -- The pattern's bytes (a table is faster than string.byte; huge patterns fill it lazily).
+  local PB = {}
+  if PLEN <= 8192 then
+    for i = 1, PLEN, 256 do
+      local j = i + 255 < PLEN and i + 255 or PLEN
+      local bytes = { sbyte(P, i, j) }
+      for k = 1, j - i + 1 do PB[i + k - 1] = bytes[k] end
+    end
+  else
+    setmetatable(PB, { __index = function(t, i)
+      local b = sbyte(P, i)
+      if b then t[i] = b end
+      return b
+    end })
+  end
 
   local function match_class(c, cl)
     local set = cls[cl]
@@ -81,40 +98,45 @@ local function new_state(S, P)
     return cl == c
   end
 
+  -- classend, remembered per position (it raises the first time, as C raises on each visit).
   local function classend(p)
-    local c = sbyte(P, p)
-    p = p + 1
+    local ep = ends[p]
+    if ep then return ep end
+    ep = p
+    local c = PB[ep]
+    ep = ep + 1
     if c == 37 then -- '%'
-      if p > PLEN then error("malformed pattern (ends with '%')", 0) end
-      return p + 1
+      if ep > PLEN then error("malformed pattern (ends with '%')", 0) end
+      ep = ep + 1
     elseif c == 91 then -- '['
-      if sbyte(P, p) == 94 then p = p + 1 end
+      if PB[ep] == 94 then ep = ep + 1 end
       repeat
-        if p > PLEN then error("malformed pattern (missing ']')", 0) end
-        local cc = sbyte(P, p)
-        p = p + 1
-        if cc == 37 and p <= PLEN then p = p + 1 end
-      until sbyte(P, p) == 93
-      return p + 1
+        if ep > PLEN then error("malformed pattern (missing ']')", 0) end
+        local cc = PB[ep]
+        ep = ep + 1
+        if cc == 37 and ep <= PLEN then ep = ep + 1 end
+      until PB[ep] == 93
+      ep = ep + 1
     end
-    return p
+    ends[p] = ep
+    return ep
   end
 
   -- p is the '[' and ec the ']' of the set.
   local function matchbracketclass(c, p, ec)
     local sig = true
-    if sbyte(P, p + 1) == 94 then
+    if PB[p + 1] == 94 then
       sig = false
       p = p + 1
     end
     p = p + 1
     while p < ec do
-      local pc = sbyte(P, p)
+      local pc = PB[p]
       if pc == 37 then
         p = p + 1
-        if match_class(c, sbyte(P, p)) then return sig end
-      elseif sbyte(P, p + 1) == 45 and p + 2 < ec then
-        if pc <= c and c <= sbyte(P, p + 2) then return sig end
+        if match_class(c, PB[p]) then return sig end
+      elseif PB[p + 1] == 45 and p + 2 < ec then
+        if pc <= c and c <= PB[p + 2] then return sig end
         p = p + 2
       elseif pc == c then
         return sig
@@ -124,20 +146,37 @@ local function new_state(S, P)
     return not sig
   end
 
+  -- The bytes the single item p..ep-1 matches, as a table byte -> true (built on first use).
+  local function item_bytes(p, ep)
+    local pc = PB[p]
+    local set
+    if pc == 46 then -- '.'
+      set = setmetatable({}, { __index = function() return true end })
+    elseif pc == 37 then
+      local cl = PB[p + 1]
+      set = cls[cl] or { [cl] = true }
+    elseif pc == 91 then
+      local ec = ep - 1
+      set = setmetatable({}, { __index = function(t, c)
+        local r = matchbracketclass(c, p, ec)
+        t[c] = r
+        return r
+      end })
+    else
+      set = { [pc] = true }
+    end
+    sets[p] = set
+    return set
+  end
+
   local function singlematch(s, p, ep)
     if s > N then return false end
-    local c = sbyte(S, s)
-    local pc = sbyte(P, p)
-    if pc == 46 then return true -- '.'
-    elseif pc == 37 then return match_class(c, sbyte(P, p + 1))
-    elseif pc == 91 then return matchbracketclass(c, p, ep - 1)
-    end
-    return pc == c
+    return (sets[p] or item_bytes(p, ep))[sbyte(S, s)] == true
   end
 
   local function matchbalance(s, p)
     if p >= PLEN then error("malformed pattern (missing arguments to '%b')", 0) end
-    local b, e = sbyte(P, p), sbyte(P, p + 1)
+    local b, e = PB[p], PB[p + 1]
     if (sbyte(S, s) or 0) ~= b or s > N then return nil end
     local stops = "[" .. literal(b) .. literal(e) .. "]"
     local cont = 1
@@ -220,8 +259,8 @@ local function new_state(S, P)
     if depth == 0 then error("pattern too complex", 0) end
     depth = depth - 1
     while p <= PLEN do
-      local pc = sbyte(P, p)
-      local nx = sbyte(P, p + 1)
+      local pc = PB[p]
+      local nx = PB[p + 1]
       if pc == 40 then -- '('
         if nx == 41 then s = start_capture(s, p + 2, CAP_POSITION)
         else s = start_capture(s, p + 1, CAP_UNFINISHED) end
@@ -238,7 +277,7 @@ local function new_state(S, P)
         p = p + 4
       elseif pc == 37 and nx == 102 then -- %f
         p = p + 2
-        if sbyte(P, p) ~= 91 then error("missing '[' after '%f' in pattern", 0) end
+        if PB[p] ~= 91 then error("missing '[' after '%f' in pattern", 0) end
         local ep = classend(p)
         local previous = s == 1 and 0 or sbyte(S, s - 1)
         local current = sbyte(S, s) or 0
@@ -253,7 +292,7 @@ local function new_state(S, P)
         p = p + 2
       else
         local ep = classend(p)
-        local q = sbyte(P, ep)
+        local q = PB[ep]
         if not singlematch(s, p, ep) then
           if q == 42 or q == 63 or q == 45 then -- '*', '?', '-' accept empty
             p = ep + 1
@@ -559,40 +598,59 @@ local function item_set(P, p, ep)
   return byte_set(c)
 end
 
--- The items of P from `start`, with everything about them that does not depend on n.
+-- The items of P from `start`, with everything about them that does not depend on n, and
+-- `safe`: no match of P can raise an error (captures balanced and in range, nothing
+-- malformed, recursion far from the matcher's depth limit), which C decides as it goes.
 local function analyze(P, start)
   local plen = #P
   local kind, weight, set, quant = {}, {}, {}, {}
   local k, p = 0, start
+  local safe, opened, open, closed, nested = true, 0, {}, {}, 0
   while p <= plen do
     local c, nx = sbyte(P, p), sbyte(P, p + 1)
     k = k + 1
     weight[k] = 1
     if c == 40 then
-      if nx == 41 then kind[k] = POSITION; p = p + 2 else kind[k] = OPEN; p = p + 1 end
+      opened, nested = opened + 1, nested + 1
+      if nx == 41 then
+        kind[k] = POSITION; p = p + 2
+        closed[opened] = true
+      else
+        kind[k] = OPEN; p = p + 1
+        open[#open + 1] = opened
+      end
     elseif c == 41 then
       kind[k] = CLOSE; p = p + 1
+      nested = nested + 1
+      if #open == 0 then safe = false else closed[open[#open]] = true; open[#open] = nil end
     elseif c == 36 and p == plen then
       kind[k] = DOLLAR; p = p + 1
     elseif c == 37 and nx == 98 then
-      if p + 3 > plen then k = k - 1; break end
+      if p + 3 > plen then k = k - 1; safe = false; break end
       kind[k], set[k] = BALANCE, byte_set(sbyte(P, p + 2)); p = p + 4
     elseif c == 37 and nx == 102 then
       local ep = sbyte(P, p + 2) == 91 and item_end(P, p + 2, plen)
-      if not ep then k = k - 1; break end
+      if not ep then k = k - 1; safe = false; break end
       kind[k], weight[k] = FRONTIER, ep - p; p = ep
     elseif c == 37 and nx and nx >= 48 and nx <= 57 then
       kind[k] = BACKREF; p = p + 2
+      if not closed[nx - 48] then safe = false end
     else
       local ep = item_end(P, p, plen)
-      if not ep then k = k - 1; break end
+      if not ep then k = k - 1; safe = false; break end
       kind[k], weight[k], set[k] = SINGLE, ep - p, item_set(P, p, ep)
       local q = sbyte(P, ep)
-      if q == 42 or q == 43 or q == 45 or q == 63 then quant[k] = q; p = ep + 1 else p = ep end
+      if q == 42 or q == 43 or q == 45 or q == 63 then
+        quant[k] = q; p = ep + 1
+        nested = nested + 1
+      else
+        p = ep
+      end
     end
   end
+  if #open > 0 or opened > MAXCAPTURES or nested >= MAXCCALLS - 10 then safe = false end
   -- backwards: first, Wf, AS, Lin, W, and whether each repetition is disjoint from its rest
-  local items = { n = k, kind = kind, weight = weight, quant = quant, apart = {} }
+  local items = { n = k, kind = kind, weight = weight, quant = quant, apart = {}, safe = safe }
   local first, wf, as, lin, wall, wmax = NONE, 1, true, true, 1, 1
   for i = k, 1, -1 do
     local kd, w, q = kind[i], weight[i], quant[i]
@@ -676,36 +734,41 @@ local function affordable(cost, n)
 end
 
 -- The longest subject C may match P against in `mode` (the cost is convex in n, so the
--- affordable lengths are 0..max).
+-- affordable lengths are 0..max), and whether P is safe (see analyze).
 local function max_length(P, mode)
+  if #P > ANALYZED then return -1, false end
   local anchored = mode ~= GMATCH and sbyte(P, 1) == 94
   local items = analyze(P, anchored and 2 or 1)
   local function ok(n) return affordable(call_cost(items, anchored, mode, n), n) end
-  if not ok(0) then return -1 end
+  if not ok(0) then return -1, items.safe end
   local lo, hi = 0, 64
   while ok(hi) do
-    if hi >= 1 << 40 then return hi end
+    if hi >= 1 << 40 then return hi, items.safe end
     lo, hi = hi, hi * 4
   end
   while hi - lo > 1 do
     local mid = (lo + hi) // 2
     if ok(mid) then lo = mid else hi = mid end
   end
-  return lo
+  return lo, items.safe
 end
 
-local function plain_affordable(n, m)
-  return affordable(n * (1 + m / 16), n)
+-- The longest subject a plain search for m bytes may scan in C.
+local function plain_max(m)
+  if m <= 16 * (LINEAR - 1) then return 1 << 53 end
+  return LIMIT // (m / 16 - (LINEAR - 1))
 end
 
+-- Per pattern string P (cached while short): `plain` (no special characters), `plainmax`, and,
+-- once needed, the longest subjects of each mode [MATCH], [GMATCH], [GSUB], whether P is
+-- `safe`, and `find` and `match`/`gsub` limits of the unprotected fast path (-1: never).
 local cache, cached = {}, 0
 
--- The limits of pattern P: [MATCH], [GMATCH], [GSUB] (computed when first needed) and plain
--- (no special characters: find searches it as plain text).
 local function limits(P)
   local entry = cache[P]
   if entry then return entry end
-  entry = { plain = nospecials(P) }
+  entry = { plain = nospecials(P), plainmax = plain_max(#P) }
+  if entry.plain then entry.find = entry.plainmax end
   if #P <= CACHEABLE then
     if cached >= CACHE_MAX then cache, cached = {}, 0 end
     cache[P] = entry
@@ -717,15 +780,29 @@ end
 local function max_for(entry, P, mode)
   local m = entry[mode]
   if not m then
-    m = max_length(P, mode)
+    local safe
+    m, safe = max_length(P, mode)
     entry[mode] = m
+    if mode ~= GMATCH then
+      entry.safe = safe
+      if mode == MATCH then
+        entry.find = entry.plain and entry.plainmax or (safe and m or -1)
+        entry.match = safe and m or -1
+      else
+        entry.gsub = safe and m or -1
+      end
+    else
+      entry.gmatch = m
+    end
   end
   return m
 end
 
 ---------------------------------------------------------------------------------------------
--- The library functions. Arguments that are not what the C function wants go to C, which
--- raises its own error before matching anything.
+-- The library functions. The fast path (strings, a cached pattern that cannot raise, a short
+-- enough subject) tail-calls C: nothing can fail there, so nothing needs the pcall that gives
+-- C's errors the user's position. Otherwise arguments that are not what C wants go to C under
+-- pcall (it raises before matching anything), and expensive calls go to the port.
 ---------------------------------------------------------------------------------------------
 local function as_text(v)
   local t = type(v)
@@ -739,20 +816,14 @@ local function opt_integer(v, default)
   return tointeger(v)
 end
 
-local M = {}
-
-function M.find(...)
+local function find_checked(...)
   local s, p, init, plain = ...
   s, p = as_text(s), as_text(p)
   if s and p then
-    local n = #s
-    local cheap
-    if plain then cheap = plain_affordable(n, #p)
-    else
-      local entry = limits(p)
-      if entry.plain then cheap = plain_affordable(n, #p) else cheap = n <= max_for(entry, p, MATCH) end
-    end
-    if not cheap then
+    local entry = limits(p)
+    local most
+    if plain or entry.plain then most = entry.plainmax else most = max_for(entry, p, MATCH) end
+    if #s > most then
       local i = opt_integer(init, 1)
       if i then return rethrow(pcall(port_find, true, s, p, i, plain)) end
     end
@@ -760,7 +831,7 @@ function M.find(...)
   return rethrow(pcall(sfind, ...))
 end
 
-function M.match(...)
+local function match_checked(...)
   local s, p, init = ...
   s, p = as_text(s), as_text(p)
   if s and p and #s > max_for(limits(p), p, MATCH) then
@@ -770,7 +841,7 @@ function M.match(...)
   return rethrow(pcall(smatch, ...))
 end
 
-function M.gmatch(...)
+local function gmatch_checked(...)
   local s, p, init = ...
   s, p = as_text(s), as_text(p)
   if s and p and #s > max_for(limits(p), p, GMATCH) then
@@ -780,26 +851,73 @@ function M.gmatch(...)
   return rethrow(pcall(sgmatch, ...))
 end
 
-function M.gsub(...)
+-- Every match scans a replacement string: its cost on top of the pattern's.
+local function replacement_affordable(p, n, r)
+  local attempts = sbyte(p, 1) == 94 and 1 or 2 * (n + 1)
+  return affordable(attempts * #r, n)
+end
+
+local function gsub_checked(...)
   local s, p, repl, max_s = ...
   s, p = as_text(s), as_text(p)
   if s and p and select("#", ...) >= 3 then
     local n = #s
     local tr = type(repl)
-    local extra = 0
     if tr == "number" then repl, tr = tostring(repl), "string" end
-    if tr == "string" then
-      -- every match scans the replacement
-      local attempts = sbyte(p, 1) == 94 and 1 or 2 * (n + 1)
-      extra = attempts * #repl
-    end
     if (tr == "string" or tr == "table" or tr == "function")
-      and (n > max_for(limits(p), p, GSUB) or not affordable(extra, n)) then
+      and (n > max_for(limits(p), p, GSUB) or (tr == "string" and not replacement_affordable(p, n, repl))) then
       local m = opt_integer(max_s, n + 1)
       if m then return rethrow(pcall(port_gsub, s, p, repl, m)) end
     end
   end
   return rethrow(pcall(sgsub, ...))
+end
+
+local M = {}
+
+-- (cache only holds strings, so a hit also says `p` is one)
+function M.find(...)
+  local s, p, init, plain = ...
+  local entry = cache[p]
+  if entry and type(s) == "string" and (init == nil or mtype(init) == "integer") then
+    local most = entry.find
+    if plain then most = entry.plainmax end
+    if most and #s <= most then return sfind(...) end
+  end
+  return find_checked(...)
+end
+
+function M.match(...)
+  local s, p, init = ...
+  local entry = cache[p]
+  if entry and type(s) == "string" and (init == nil or mtype(init) == "integer") then
+    local most = entry.match
+    if most and #s <= most then return smatch(...) end
+  end
+  return match_checked(...)
+end
+
+function M.gmatch(...)
+  local s, p, init = ...
+  local entry = cache[p]
+  if entry and type(s) == "string" and (init == nil or mtype(init) == "integer") then
+    local most = entry.gmatch
+    if most and #s <= most then return sgmatch(...) end
+  end
+  return gmatch_checked(...)
+end
+
+function M.gsub(...)
+  local s, p, repl, max_s = ...
+  local entry = cache[p]
+  if entry and type(s) == "string" and type(repl) == "string" and (max_s == nil or mtype(max_s) == "integer") then
+    local most = entry.gsub
+    if most and #s <= most and (#repl <= LINEAR // 2 or replacement_affordable(p, #s, repl))
+      and not sfind(repl, "%", 1, true) then
+      return sgsub(...)
+    end
+  end
+  return gsub_checked(...)
 end
 
 -- For tests and benchmarks: the port itself, and the model's verdict.
@@ -816,8 +934,12 @@ function M.cost(p, n, mode)
   return call_cost(analyze(p, anchored and 2 or 1), anchored, m, n)
 end
 
+function M.safe(p)
+  return analyze(p, sbyte(p, 1) == 94 and 2 or 1).safe
+end
+
 function M.max_length(p, mode)
-  return max_length(p, ({ match = MATCH, gmatch = GMATCH, gsub = GSUB })[mode or "match"])
+  return (max_length(p, ({ match = MATCH, gmatch = GMATCH, gsub = GSUB })[mode or "match"]))
 end
 
 return M

@@ -89,6 +89,14 @@ local function function_repl(...)
 end
 
 local function compare(s, p)
+  if M.safe(p) then -- the fast path calls C unprotected: C must not raise on a safe pattern
+    for _, call in ipairs({ { C.find, s, p }, { C.match, s, p, 2 }, { C.gsub, s, p, "x" } }) do
+      local ok, err = pcall(table.unpack(call))
+      if not ok and #mismatches < 20 then
+        mismatches[#mismatches + 1] = "safe pattern " .. string.format("%q", p) .. " raised " .. err
+      end
+    end
+  end
   check("find", C.find, P.find, s, p)
   check("find", C.find, P.find, s, p, math.random(-5, 16))
   check("find plain", C.find, P.find, s, p, math.random(-5, 5), true)
