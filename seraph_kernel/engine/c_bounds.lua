@@ -21,7 +21,7 @@ local os_date, os_time = os.date, os.time
 local real_load = load
 
 local CHUNK = sizes.chunk or 1 << 16 -- elements one C call may move
-local SORT_IN_C = sizes.sort or 256 -- longest array table.sort compares in C (beyond: a Lua comparator)
+local SORT_IN_C = sizes.sort or 1 << 16 -- longest array table.sort compares in C (beyond: a Lua comparator)
 local SHORT_STRING = sizes.short or 256 -- longest string element table.sort compares in C
 local LOAD_PIECE = sizes.piece or 64 -- bytes the parser gets between two hooked reader calls
 local DATE_CHUNK = sizes.date or 4096 -- format bytes one os.date call may expand
@@ -212,9 +212,10 @@ end
 
 ---------------------------------------------------------------------------------------------
 -- table.sort without a comparator compares in C (numbers, or strings of any length): n log n
--- comparisons of long strings, or a few million numbers, run for seconds. Short arrays of
--- short values stay in C; otherwise the comparison is a Lua function (same operator, same
--- metamethods, same errors), so the hook fires between comparisons.
+-- comparisons of long strings, or a few million numbers, run for seconds. Plain arrays of up
+-- to 65,536 values without long strings stay in C (tens of ms at most); otherwise the
+-- comparison is a Lua function (same operator, same metamethods, same errors), so the hook
+-- fires between comparisons.
 ---------------------------------------------------------------------------------------------
 local function less(a, b) return a < b end
 
