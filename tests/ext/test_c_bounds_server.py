@@ -24,34 +24,56 @@ def key(bot_id: str, script_id: str) -> dict[str, str]:
     return {"client_id": bot_id, "script_id": script_id}
 
 
-async def test_32_c_library_attacks_neither_starve_the_server_nor_outlive_stop_all(api, make_bot):
-    bot_id = await make_bot()
-    sources = [ATTACKS[i % len(ATTACKS)] for i in range(32)]
+async def start_attacks(api, bot_id: str, prefix: str) -> list[str]:
+    """32 attack scripts started at once; their script ids."""
+    ids = [f"{prefix}-{i}" for i in range(32)]
     started = await asyncio.gather(
         *(
-            api.post("api/scripts/execute", json={**key(bot_id, f"attack-{i}"), "source": source})
-            for i, source in enumerate(sources)
+            api.post(
+                "api/scripts/execute", json={**key(bot_id, script_id), "source": ATTACKS[i % len(ATTACKS)]}
+            )
+            for i, script_id in enumerate(ids)
         )
     )
     assert [r.status_code for r in started] == [200] * 32
-    submitted = time.monotonic()
-    ordinary = await api.post("api/scripts/execute", json={**key(bot_id, "ordinary"), "source": "return 1"})
-    assert ordinary.status_code == 200
+    return ids
 
+
+async def run_ordinary(api, bot_id: str, script_id: str, timeout: float) -> None:
+    submitted = time.monotonic()
+    response = await api.post("api/scripts/execute", json={**key(bot_id, script_id), "source": "return 1"})
+    assert response.status_code == 200
+    status = await wait_run_ended(api, bot_id, script_id, timeout=timeout)
+    assert status["state"] == "COMPLETE" and status["results"] == [1]
+    assert time.monotonic() - submitted < timeout
+
+
+async def test_32_c_library_attacks_end_by_their_budget_and_an_ordinary_script_runs(api, make_bot):
+    """Each attack holds a worker thread until its 5 s no-yield budget ends it (before, none
+    ever ended and the ordinary script stayed queued)."""
+    bot_id = await make_bot()
+    attacks = await start_attacks(api, bot_id, "attack")
+    await run_ordinary(api, bot_id, "ordinary", timeout=15)
+    for script_id in attacks:
+        status = await wait_run_ended(api, bot_id, script_id, timeout=15)
+        assert status["state"] == "FAILED", status
+        assert status["last_error"] == "script ran for more than 5000 ms without yielding"
+
+
+async def test_stop_all_answers_and_ends_32_c_library_attacks(api, make_bot):
+    bot_id = await make_bot()
+    attacks = await start_attacks(api, bot_id, "attack")
     await asyncio.sleep(1)
     asked = time.monotonic()
     jobs = await api.get("api/jobs/by_client", params={"client_id": bot_id})
     assert jobs.status_code == 200 and time.monotonic() - asked < 3
     running = {j["script_id"] for j in jobs.json()["jobs"] if j["running"]}
-    assert running & {f"attack-{i}" for i in range(32)}, "the attacks ended before they were stopped"
+    assert running & set(attacks), "the attacks ended before they were stopped"
 
     asked = time.monotonic()
     stopped = await api.post("api/jobs/stop_all")
     assert stopped.status_code == 200 and time.monotonic() - asked < 5
-
-    status = await wait_run_ended(api, bot_id, "ordinary", timeout=10)
-    assert status["state"] == "COMPLETE" and status["results"] == [1]
-    assert time.monotonic() - submitted < 10
-    for i in range(32):
-        status = await wait_run_ended(api, bot_id, f"attack-{i}", timeout=15)
+    for script_id in attacks:
+        status = await wait_run_ended(api, bot_id, script_id, timeout=15)
         assert status["state"] in ("CANCELLED", "FAILED"), status
+    await run_ordinary(api, bot_id, "after", timeout=5)
