@@ -2,7 +2,7 @@
 -- the table of internal functions Python drives the VM with. User code never sees this scope:
 -- it gets `env`, a new table built from an allow-list, and every Python callable stays an
 -- upvalue of a closure built here (unreachable without `debug`).
-local HOOK_COUNT, MAX_ERROR_BYTES, PATTERN_LIMIT, ASYNC_ARM, register, forget, TAG, CEILING = ...
+local HOOK_COUNT, MAX_ERROR_BYTES, BOUNDED, ASYNC_ARM, register, forget, TAG, CEILING = ...
 
 local type, select, error, pcall, tostring, tonumber = type, select, error, pcall, tostring, tonumber
 local rawget, rawset, rawequal, rawlen, next, pairs, ipairs = rawget, rawset, rawequal, rawlen, next, pairs, ipairs
@@ -154,28 +154,6 @@ local function hooked_create(f)
   return co
 end
 
----------------------------------------------------------------------------------------------
--- Pattern functions run in C, out of reach of the hook: refuse patterns whose worst-case
--- backtracking (subject length ^ number of quantifiers) is out of proportion.
----------------------------------------------------------------------------------------------
-local function pattern_guard(name, s, pattern, plain)
-  if plain or type(s) ~= "string" or type(pattern) ~= "string" then return end
-  local n = #s
-  if n < 64 then return end
-  local quantifiers = 0
-  local i, len = 1, #pattern
-  while i <= len do
-    local c = sbyte(pattern, i)
-    if c == 37 then i = i + 1 -- '%x': skip the escaped character
-    elseif c == 42 or c == 43 or c == 45 then quantifiers = quantifiers + 1 -- * + -
-    end
-    i = i + 1
-  end
-  if quantifiers >= 2 and n ^ quantifiers > PATTERN_LIMIT then
-    error(sformat("%s: pattern too complex for a subject of %d bytes (%d quantifiers)", name, n, quantifiers), 3)
-  end
-end
-
 -- Errors raised by a library function this scope wraps should read as if the user had called
 -- it: position of the user's line, the function's own name (not "loader:N: ... to 'f'").
 local function rethrow(ok, ...)
@@ -188,13 +166,6 @@ local function rethrow(ok, ...)
   error(e, 0)
 end
 
-local function guarded(name, f, plain_arg)
-  return function(s, pattern, ...)
-    pattern_guard(name, s, pattern, plain_arg and select(plain_arg - 2, ...))
-    return rethrow(pcall(f, s, pattern, ...))
-  end
-end
-
 local function copy(t, except)
   local c = {}
   for k, v in pairs(t) do
@@ -203,13 +174,16 @@ local function copy(t, except)
   return c
 end
 
+-- A copy of `lib` with the bounded versions of BOUNDED[name] (c_bounds.lua: the functions
+-- that could loop in C out of reach of the hook).
+local function bounded_lib(lib, name, except)
+  local c = copy(lib, except)
+  for k, f in pairs(BOUNDED[name]) do c[k] = f end
+  return c
+end
+
 local function make_string_lib()
-  local s = copy(string, { dump = true })
-  s.find = guarded("string.find", sfind, 4)
-  s.match = guarded("string.match", smatch)
-  s.gmatch = guarded("string.gmatch", sgmatch)
-  s.gsub = guarded("string.gsub", sgsub)
-  return s
+  return bounded_lib(string, "string", { dump = true })
 end
 
 -- The string metatable is shared by every string of the VM: point it at a private copy of the
@@ -287,7 +261,7 @@ local function safe_load(chunk, chunkname, mode, _env)
   end
   local name = chunkname
   if type(name) ~= "string" then name = "=load" end
-  return load(chunk, name, "t", env)
+  return BOUNDED.load(chunk, name, env)
 end
 
 for _, name in ipairs({
@@ -300,11 +274,11 @@ env.setmetatable = safe_setmetatable
 env.xpcall = safe_xpcall
 env.load = safe_load
 env.string = make_string_lib()
-env.table = copy(table)
+env.table = bounded_lib(table, "table")
 env.math = copy(math)
 env.utf8 = copy(utf8)
 env.coroutine = user_coroutine
-env.os = { time = os.time, clock = os.clock, date = os.date }
+env.os = { time = os.time, clock = os.clock, date = BOUNDED.os.date }
 env._G = env
 P.env = env
 

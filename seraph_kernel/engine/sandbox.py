@@ -29,7 +29,9 @@ log = logging.getLogger(__name__)
 
 HOOK_COUNT = 1000
 MAX_ERROR_BYTES = 4096
-PATTERN_LIMIT = 1e10
+PATTERN_LIMIT = 4e6
+"""Matcher steps (a few ns each) above which string.find/match/gmatch/gsub leave C for the
+hooked Lua matcher of ``lua_patterns.lua`` (plus 16 steps per subject byte)."""
 LUA_MASKCOUNT = 1 << 3
 
 
@@ -43,8 +45,13 @@ def deny_attributes(obj: Any, attr: Any, is_setting: bool) -> Any:
 
 
 @cache
+def trusted_source(filename: str) -> str:
+    """The source of one of the engine's trusted Lua files."""
+    return resources.files(__package__).joinpath(filename).read_text(encoding="utf-8")
+
+
 def loader_source() -> str:
-    return resources.files(__package__).joinpath("loader.lua").read_text(encoding="utf-8")
+    return trusted_source("loader.lua")
 
 
 @cache
@@ -134,10 +141,12 @@ def create_runtime(
     )
     load_binary = runtime.eval("function(code) return assert(load(code, '=loader', 'b')) end")
     ceiling = runtime.get_max_memory(True) - RESERVE if memory_bytes else None
+    patterns = load_binary(bytecode(trusted_source("lua_patterns.lua"), "lua_patterns"))(PATTERN_LIMIT)
+    bounded = load_binary(bytecode(trusted_source("c_bounds.lua"), "c_bounds"))(patterns)
     table = load_binary(bytecode(loader_source(), "loader"))(
         HOOK_COUNT,
         MAX_ERROR_BYTES,
-        PATTERN_LIMIT,
+        bounded,
         hook_armer() is not None,
         register,
         forget,

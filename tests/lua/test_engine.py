@@ -283,7 +283,7 @@ async def test_modules_come_from_entry_points(engine):
         ("string.find('x', nil)", "executor:1: bad argument #2 to 'string.find' (string expected, got nil)"),
         (
             "local s = 'x'\ns:gsub()",
-            "executor:2: bad argument #2 to 'string.gsub' (string expected, got nil)",
+            "executor:2: bad argument #2 to 'string.gsub' (string expected, got no value)",
         ),
         ("setmetatable(1, {})", "executor:1: bad argument #1 to 'setmetatable' (table expected, got number)"),
         ("coroutine.resume(1)", "executor:1: bad argument #1 to 'resume' (coroutine expected, got number)"),
