@@ -28,6 +28,8 @@ env.table = env.table or {}
 env.math = env.math or {}
 local base_tostring = env.tostring or tostring
 local base_move = env.table.move or table.move
+-- the host's string.find: a sandbox bounds a plain find of a long needle (C's memcmp loop)
+local bounded_find = env.string.find or sfind
 
 local weak = { __mode = "k" }
 local buffers = setmetatable({}, weak) -- buffer object -> {len = n, chunks = {...}}
@@ -378,13 +380,18 @@ function T.foreachi(t, f)
   end
 end
 
--- table.move loops in C: bound the number of elements it may copy.
-function T.move(a1, f, e, t, a2)
-  local first, last = checknumber("move", 2, f), checknumber("move", 3, e)
-  if last >= first and last - first >= MAX_ITEMS then
-    raise(sformat("table.move: too many elements to move (more than %d)", MAX_ITEMS), 3)
+-- table.move loops in C. A host that bounds it already (the engine's c_bounds.lua moves in
+-- hooked chunks) keeps Lua's semantics; over the raw C function, bound the elements copied.
+if base_move ~= table.move then
+  T.move = base_move
+else
+  function T.move(a1, f, e, t, a2)
+    local first, last = checknumber("move", 2, f), checknumber("move", 3, e)
+    if last >= first and last - first >= MAX_ITEMS then
+      raise(sformat("table.move: too many elements to move (more than %d)", MAX_ITEMS), 3)
+    end
+    return base_move(a1, f, e, t, a2)
   end
-  return base_move(a1, f, e, t, a2)
 end
 
 if env.unpack == nil then env.unpack = T.unpack or tunpack end
@@ -409,7 +416,7 @@ local function split(s, sep)
   end
   local n, pos = 0, 1
   while true do
-    local a, b = sfind(s, sep, pos, true)
+    local a, b = bounded_find(s, sep, pos, true)
     if not a then break end
     n = n + 1
     if n >= MAX_ITEMS then raise(sformat("string.split: more than %d pieces", MAX_ITEMS), 3) end

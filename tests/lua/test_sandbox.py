@@ -287,7 +287,9 @@ async def test_table_and_closure_memory_bombs(attempt):
         ("return #buffer.tostring(buffer.create(1e8))", "not enough memory"),
         ("return buffer.create(2^31)", "block too big"),
         ("local b = buffer.create(1e9) buffer.copy(b, 0, b, 1, 1e9 - 1)", "not enough memory"),
-        ("return table.move({1}, 1, 1e9, 2)", "table.move: too many elements to move"),
+        ("return table.move({1}, 1, 1e9, 2)", "without yielding"),  # chunked: the budget ends it
+        # a plain find of a long separator goes through the bounded string.find
+        ("local s = string.rep('a', 2e6) return #s:split(string.rep('a', 1e6) .. 'b')", "without yielding"),
         ("local t = table.create(1e6, 1) for i = 1, 50 do t = table.clone(t) end", "not enough memory"),
         ("local p = {} for i = 1, 1e7 do p[i] = newproxy(true) end", "not enough memory"),
         ("local s = `{string.rep('x', 1e6)}` while true do s = `{s}{s}` end", "not enough memory"),
