@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from typing import Any
 
 import lupa.lua54 as lupa
@@ -17,6 +18,28 @@ _lock = threading.Lock()
 _load: Any = None
 _LINE = re.compile(r"^(\d+): (.*)$", re.DOTALL)
 
+#: Lua's parser is quadratic on long and/or/elseif chains and runs in C: a long text is fed to
+#: it 64 bytes at a time and given up past this deadline.
+DEADLINE_S = 2.0
+TIMEOUT_MESSAGE = f"the source took longer than {DEADLINE_S:g} s to compile"
+LOAD = """
+local load, sub = load, string.sub
+return function(s, n, clock, deadline)
+  if #s <= 4096 then local _, e = load(s, n, 't', {}) return e end
+  local pos, len, pieces, late = 1, #s, 0, false
+  local _, e = load(function()
+    if pos > len or late then return nil end
+    pieces = pieces + 1
+    if pieces % 64 == 0 and clock() > deadline then late = true return nil end
+    local piece = sub(s, pos, pos + 63)
+    pos = pos + 64
+    return piece
+  end, n, 't', {})
+  if late then return false end
+  return e
+end
+"""
+
 
 def compile_error(source: str | bytes, chunk_name: str) -> tuple[int, str] | None:
     """``None`` when ``source`` compiles as a Lua 5.4 text chunk, else ``(line, message)``."""
@@ -24,11 +47,13 @@ def compile_error(source: str | bytes, chunk_name: str) -> tuple[int, str] | Non
     with _lock:
         if _load is None:
             runtime = lupa.LuaRuntime(register_eval=False, register_builtins=False, encoding=None)
-            _load = runtime.eval("function(s, n) local f, e = load(s, n, 't', {}) return e end")
+            _load = runtime.execute(LOAD)
         data = source.encode("utf-8", "surrogatepass") if isinstance(source, str) else source
-        error = _load(data, ("=" + chunk_name).encode())
+        error = _load(data, ("=" + chunk_name).encode(), time.monotonic, time.monotonic() + DEADLINE_S)
     if error is None:
         return None
+    if error is False:
+        return 1, TIMEOUT_MESSAGE
     text = error.decode("utf-8", "replace") if isinstance(error, bytes) else str(error)
     text = text.split("\nstack traceback:", 1)[0]  # a "C stack overflow" comes with one
     prefix = chunk_name + ":"

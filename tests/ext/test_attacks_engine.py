@@ -173,3 +173,23 @@ async def test_many_attackers_at_once_leave_the_server_answering(api):
     assert time.monotonic() - began < 40
     await asyncio.sleep(0)
     assert (await api.get("api/status")).status_code == 200
+
+
+async def test_a_source_the_parser_needs_seconds_for_is_refused_off_the_event_loop(api):
+    """Lua's parser is quadratic on long and/or chains and runs in C: the server checks a long
+    source on a worker thread against a deadline, and keeps answering meanwhile."""
+    source = "return " + " and ".join(["a"] * 60000)
+    posting = asyncio.ensure_future(
+        api.post("api/scripts/execute", json={"client_id": BOT, "script_id": "parser", "source": source})
+    )
+    await asyncio.sleep(0.3)
+    slowest = 0.0
+    while not posting.done():
+        began = time.monotonic()
+        assert (await api.get("api/status")).status_code == 200
+        slowest = max(slowest, time.monotonic() - began)
+        await asyncio.sleep(0.1)
+    response = await posting
+    assert response.status_code == 500, response.text  # 001: compile errors answer 500
+    assert "the source took longer than 2 s to compile" in response.json()["error"]
+    assert slowest < 1.0

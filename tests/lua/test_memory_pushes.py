@@ -125,3 +125,16 @@ async def test_a_hook_kill_in_a_full_vm_still_ends_the_run(engine):
     record = await asyncio.wait_for(run.stop(), 10)
     assert record.state == "CANCELLED"
     await assert_engine_alive(engine)
+
+
+async def test_compiling_stops_at_its_deadline(engine):
+    """Lua's parser is quadratic on long and/or chains and runs in C: vm.compile gives up at
+    COMPILE_DEADLINE_S instead of holding its thread for minutes."""
+    import time
+
+    vm = new_vm(engine)
+    began = time.monotonic()
+    with pytest.raises(LuaCompileError, match="took longer than 2 s to compile"):
+        vm.compile("return " + " or ".join(["a"] * 80000))
+    assert time.monotonic() - began < 10
+    assert vm.compile("return 1") is not None
