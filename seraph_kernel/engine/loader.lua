@@ -472,7 +472,8 @@ local function timed_load(source, name, target_env, clock, deadline)
     return piece
   end, name, "t", target_env)
   if late then return nil, P.COMPILE_TIMEOUT end
-  return fn, err
+  if fn == nil then return nil, err end
+  return fn
 end
 P.timed_load = timed_load
 
