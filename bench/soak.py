@@ -240,7 +240,7 @@ class Soak:
             began = time.monotonic()
             stop_after = began + self.random.uniform(0.5, 5) if self.random.random() < 0.1 else None
             while True:
-                await asyncio.sleep(0.25)
+                await asyncio.sleep(1)
                 if stop_after is not None and time.monotonic() > stop_after:
                     await self.client.post("api/scripts/stop", json=key)
                     stop_after = None

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections import deque
 
 import pytest
 
-from seraph_kernel.engine.scheduler import Scheduler
+from seraph_kernel.engine.scheduler import WORKER_NICE, Scheduler
 
 
 class Slot:
@@ -94,3 +95,23 @@ def test_purge_drops_a_slot_timers(collected):
     done = wait_for(1)
     time.sleep(0.05)
     assert [(name, item) for name, item, *_ in done] == [("kept", "y")]
+
+
+@pytest.mark.skipif(not hasattr(os, "setpriority"), reason="thread niceness is a Linux feature")
+def test_workers_run_at_a_lower_priority_than_the_event_loop():
+    """Lua runs without the GIL: spinning scripts must not get the event loop's CPU share."""
+    seen: list[int] = []
+    done = threading.Event()
+
+    def handle(slot, item):
+        seen.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+        done.set()
+
+    scheduler = Scheduler(handle)
+    scheduler.start()
+    try:
+        scheduler.post(Slot("a"), "item")
+        assert done.wait(5)
+    finally:
+        scheduler.close()
+    assert seen == [max(WORKER_NICE, os.getpriority(os.PRIO_PROCESS, 0))]
