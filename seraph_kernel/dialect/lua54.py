@@ -14,6 +14,8 @@ from typing import Any
 
 import lupa.lua54 as lupa
 
+from seraph_kernel.dialect.errors import LuauSyntaxError
+
 _lock = threading.Lock()
 _load: Any = None
 _LINE = re.compile(r"^(\d+): (.*)$", re.DOTALL)
@@ -42,7 +44,9 @@ end
 
 
 def compile_error(source: str | bytes, chunk_name: str) -> tuple[int, str] | None:
-    """``None`` when ``source`` compiles as a Lua 5.4 text chunk, else ``(line, message)``."""
+    """``None`` when ``source`` compiles as a Lua 5.4 text chunk, else ``(line, message)``.
+    Raises ``LuauSyntaxError`` when the parser needs more than ``DEADLINE_S``: every source
+    a host compiles passes here first, so this one check bounds compiling everywhere."""
     global _load
     with _lock:
         if _load is None:
@@ -53,7 +57,7 @@ def compile_error(source: str | bytes, chunk_name: str) -> tuple[int, str] | Non
     if error is None:
         return None
     if error is False:
-        return 1, TIMEOUT_MESSAGE
+        raise LuauSyntaxError(1, TIMEOUT_MESSAGE)
     text = error.decode("utf-8", "replace") if isinstance(error, bytes) else str(error)
     text = text.split("\nstack traceback:", 1)[0]  # a "C stack overflow" comes with one
     prefix = chunk_name + ":"

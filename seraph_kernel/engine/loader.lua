@@ -451,34 +451,8 @@ function P.sleep(ms)
 end
 
 
--- Lua's parser is quadratic on long and/or/elseif chains, and compiling runs in C where no hook
--- fires. A long source is fed to it COMPILE_PIECE bytes at a time, and every COMPILE_CHECK
--- pieces `clock()` is read against `deadline`: past it the parser gets an early end of input
--- and the caller gets the timeout instead of the parser's message.
-local COMPILE_PIECE, COMPILE_CHECK = 64, 64
-P.COMPILE_TIMEOUT = "the source took too long to compile"
-
-local function timed_load(source, name, target_env, clock, deadline)
-  if clock == nil or #source <= COMPILE_PIECE * COMPILE_CHECK then
-    return load(source, name, "t", target_env)
-  end
-  local pos, n, pieces, late = 1, #source, 0, false
-  local fn, err = load(function()
-    if pos > n or late then return nil end
-    pieces = pieces + 1
-    if pieces % COMPILE_CHECK == 0 and clock() > deadline then late = true; return nil end
-    local piece = ssub(source, pos, pos + COMPILE_PIECE - 1)
-    pos = pos + COMPILE_PIECE
-    return piece
-  end, name, "t", target_env)
-  if late then return nil, P.COMPILE_TIMEOUT end
-  if fn == nil then return nil, err end
-  return fn
-end
-P.timed_load = timed_load
-
-function P.compile(source, chunkname, clock, deadline)
-  return timed_load(source, "=" .. chunkname, env, clock, deadline)
+function P.compile(source, chunkname)
+  return load(source, "=" .. chunkname, "t", env)
 end
 
 -- Trusted module code: full standard library, never the sandbox env.

@@ -18,8 +18,6 @@ from seraph_kernel.engine.contract import ScriptServices
 from seraph_kernel.engine.engine import LuaEngine
 from seraph_kernel.engine.records import RunRecord
 from seraph_kernel.engine.run import Run
-from seraph_kernel.engine.sandbox import compiles_in_time
-from seraph_kernel.engine.vm import COMPILE_TIMEOUT_MESSAGE
 from seraph_kernel.errors import LuaCompileError, ScriptAlreadyRunning, UnknownBot, UnknownScript
 
 Emit = Callable[[str, str], None]
@@ -37,23 +35,16 @@ for seconds."""
 
 async def translate_off_loop(source: str) -> Translation | LuaCompileError | None:
     """For a long source, its translation (or its compile error, returned so the caller can
-    check other things first) made on a worker thread, where its compile time is checked too
-    (a source the parser needs more than ``COMPILE_DEADLINE_S`` for never reaches the event
-    loop); ``None`` for a short one, which ``LuaVM.compile`` translates itself (no await then:
-    the caller does not yield)."""
+    check other things first) made on a worker thread (translating also bounds the parser's
+    time, so a source it needs seconds for never reaches the event loop); ``None`` for a
+    short one, which ``LuaVM.compile`` translates itself (no await then: the caller does not
+    yield)."""
     if not isinstance(source, str) or len(source) <= OFF_LOOP_SOURCE_CHARS:
         return None
     try:
-        return await asyncio.to_thread(_prepare, source)
+        return await asyncio.to_thread(translate_chunk, source)
     except LuauSyntaxError as exc:
         return LuaCompileError(f"lua compile: {exc}")
-
-
-def _prepare(source: str) -> Translation | LuaCompileError:
-    translation = translate_chunk(source)
-    if not compiles_in_time(translation.text):
-        return LuaCompileError(f"lua compile: {COMPILE_TIMEOUT_MESSAGE}")
-    return translation
 
 
 class DetachedServices:

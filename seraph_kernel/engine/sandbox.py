@@ -16,7 +16,6 @@ from __future__ import annotations
 import ctypes
 import logging
 import secrets
-import time
 from collections.abc import Callable, Iterable
 from functools import cache, lru_cache
 from importlib import resources
@@ -34,9 +33,6 @@ PATTERN_LIMIT = 4e6
 """Matcher steps (a few ns each) above which string.find/match/gmatch/gsub leave C for the
 hooked Lua matcher of ``lua_patterns.lua`` (plus 16 steps per subject byte)."""
 LUA_MASKCOUNT = 1 << 3
-#: Longest a chunk may take to compile (Lua's parser is quadratic on long and/or chains, and
-#: runs in C where no hook fires); detached sources are checked on a worker thread first.
-COMPILE_DEADLINE_S = 2.0
 
 
 class SandboxViolation(AttributeError):
@@ -160,18 +156,3 @@ def create_runtime(
     privileged = Privileged(table)
     privileged.tag = tag
     return runtime, privileged
-
-
-def compiles_in_time(text: str, deadline_s: float = COMPILE_DEADLINE_S) -> bool:
-    """Whether Lua's parser gets through ``text`` within ``deadline_s`` (in a scratch runtime
-    of this thread, never run): a worker thread checks a long source before a VM on the event
-    loop compiles it."""
-    _, privileged = create_runtime(None, _ignore, _ignore)
-    result = privileged.timed_load(
-        text, "=check", privileged.env, time.monotonic, time.monotonic() + deadline_s
-    )
-    return not (isinstance(result, tuple) and result[1] == privileged.COMPILE_TIMEOUT)
-
-
-def _ignore(_: str) -> None:
-    """Coroutine bookkeeping a scratch runtime does not need."""

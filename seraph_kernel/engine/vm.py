@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable
 from contextlib import AbstractContextManager
@@ -24,7 +23,7 @@ from seraph_kernel.engine.console_buffer import ConsoleBuffer
 from seraph_kernel.engine.context import VmContext
 from seraph_kernel.engine.contract import LuaArgumentError, ScriptServices
 from seraph_kernel.engine.lua_memory import SLACK, LuaMemory, string_size
-from seraph_kernel.engine.sandbox import COMPILE_DEADLINE_S, create_runtime, hook_armer
+from seraph_kernel.engine.sandbox import create_runtime, hook_armer
 from seraph_kernel.errors import LuaCompileError
 
 if TYPE_CHECKING:
@@ -35,7 +34,6 @@ log = logging.getLogger(__name__)
 
 MODULE_GROUP = "seraph.lua_modules"
 TEARDOWN_HEADROOM = 8 << 20
-COMPILE_TIMEOUT_MESSAGE = f"the source took longer than {COMPILE_DEADLINE_S:g} s to compile"
 CORE_MODULES = ("base", "vector", "json", "enums", "task", "console", "luau")
 """Installed in this order, before any other module; ``luau`` last, so that it wraps the
 ``print``/``warn`` that ``base`` made and adds to the ``string``/``table`` of the others."""
@@ -171,15 +169,12 @@ class LuaVM:
             # pushing the text is not protected: room for it, even in a VM the script filled
             # (parsing is protected and fails cleanly)
             with self.memory.lifted(string_size(chunk.text) + SLACK):
-                deadline = time.monotonic() + COMPILE_DEADLINE_S
-                result = self.privileged.compile(chunk.text, chunkname, time.monotonic, deadline)
+                result = self.privileged.compile(chunk.text, chunkname)
         except lupa.LuaMemoryError as exc:
             raise LuaCompileError("lua compile: not enough memory") from exc
         except UnicodeError as exc:
             raise LuaCompileError("lua compile: invalid UTF-8") from exc
         if isinstance(result, tuple):
-            if result[1] == self.privileged.COMPILE_TIMEOUT:
-                raise LuaCompileError(f"lua compile: {COMPILE_TIMEOUT_MESSAGE}")
             raise LuaCompileError(compile_error_message(str(result[1]), chunkname))
         with self.memory.lifted(SLACK):  # listeners swap a few Lua functions, also in a full VM
             for listener in self.dialect_listeners:

@@ -129,7 +129,7 @@ async def test_a_hook_kill_in_a_full_vm_still_ends_the_run(engine):
 
 async def test_compiling_stops_at_its_deadline(engine):
     """Lua's parser is quadratic on long and/or chains and runs in C: vm.compile gives up at
-    COMPILE_DEADLINE_S instead of holding its thread for minutes."""
+    the dialect's 2 s deadline instead of holding its thread for minutes."""
     import time
 
     vm = new_vm(engine)
