@@ -14,7 +14,7 @@ sizes = sizes or {}
 local type, tostring, tonumber, error, pcall, select = type, tostring, tonumber, error, pcall, select
 local rawlen, rawget = rawlen, rawget
 local real_getmetatable, getinfo = debug.getmetatable, debug.getinfo
-local sbyte, ssub, sfind, sgsub, sformat, srep = string.byte, string.sub, string.find, string.gsub, string.format, string.rep
+local sbyte, ssub, sfind, sformat, srep = string.byte, string.sub, string.find, string.format, string.rep
 local tmove, tinsert, tremove, tsort, concat = table.move, table.insert, table.remove, table.sort, table.concat
 local tointeger, mtype, ult, maxinteger = math.tointeger, math.type, math.ult, math.maxinteger
 local os_date, os_time = os.date, os.time
@@ -27,17 +27,9 @@ local LOAD_PIECE = sizes.piece or 64 -- bytes the parser gets between two hooked
 local DATE_CHUNK = sizes.date or 4096 -- format bytes one os.date call may expand
 local MAX_STRING = 0x7fffffff -- lstrlib's MAXSIZE: string.rep refuses longer results
 
--- As in lua_patterns.lua: errors without a position get the position of the user's call;
--- must be tail-called by the function the user called.
-local function rethrow(ok, ...)
-  if ok then return ... end
-  local e = ...
-  if type(e) == "string" then
-    local bare = sgsub(e, "^%?:%-?%d+: ", "")
-    if not sfind(bare, "^[^:]+:%d+: ") then error(bare, 2) end
-  end
-  error(e, 0)
-end
+-- lua_patterns.lua's: errors without a position get the position of the user's call; must
+-- be tail-called by the function the user called.
+local rethrow = patterns.rethrow
 
 -- luaL_typeerror's name for a value: its __name, else its type.
 local function type_name(v)

@@ -873,7 +873,7 @@ local function gsub_checked(...)
   return rethrow(pcall(sgsub, ...))
 end
 
-local M = {}
+local M = { rethrow = rethrow } -- shared with c_bounds.lua
 
 -- (cache only holds strings, so a hit also says `p` is one)
 function M.find(...)

@@ -163,3 +163,35 @@ class Magic:
         if body is not None and not self.cell:
             raise MagicUsageError(f"%%{self.name} is not a cell magic: use %{self.name} on a line")
         await self.run(ctx, self.parse(args), body)
+
+
+@dataclass
+class LineAndCellMagic(Magic):
+    """One name, two grammars: ``%name <action> ...`` (``arguments``) and ``%%name ...`` on a
+    cell (``cell_arguments``, usage ``cell_synopsis``); both call ``run``."""
+
+    cell_arguments: ArgumentsSpec = lambda parser: None
+    cell_synopsis: str | None = None
+    cell_magic: Magic = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.cell_magic = Magic(
+            self.name,
+            self.help,
+            self.run,
+            self.cell_arguments,
+            line=False,
+            cell=True,
+            synopsis=self.cell_synopsis,
+        )
+
+    async def __call__(self, ctx: MagicContext, args: str, body: str | None) -> None:
+        if body is not None:
+            await self.cell_magic(ctx, args, body)
+        else:
+            await super().__call__(ctx, args, None)
+
+    @property
+    def usage(self) -> str:
+        return f"{super().usage}\n       {self.cell_magic.usage}"

@@ -14,7 +14,7 @@ import html
 from datetime import UTC, datetime
 from typing import Any
 
-from seraph_kernel.kernel.magics.base import Magic, MagicContext, MagicError, MagicUsageError
+from seraph_kernel.kernel.magics.base import LineAndCellMagic, MagicContext, MagicError, MagicUsageError
 from seraph_kernel.kernel.magics.script import _wait as wait_for_run
 from seraph_kernel.library.errors import LibraryError
 
@@ -236,39 +236,15 @@ def _cell_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--project", help="(new scripts) the project it belongs to")
 
 
-class _LibraryMagic(Magic):
-    """One name, two grammars: ``%library [action] ...`` and ``%%library save <name>``."""
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        self.cell_magic = Magic(
-            self.name,
-            self.help,
-            self.run,
-            _cell_arguments,
-            line=False,
-            cell=True,
-            synopsis="%%library save <name> [--project id]",
-        )
-
-    async def __call__(self, ctx: MagicContext, args: str, body: str | None) -> None:
-        if body is not None:
-            await self.cell_magic(ctx, args, body)
-        else:
-            await super().__call__(ctx, args, None)
-
-    @property
-    def usage(self) -> str:
-        return f"{super().usage}\n       {self.cell_magic.usage}"
-
-
 MAGICS = [
-    _LibraryMagic(
+    LineAndCellMagic(
         "library",
         "The script library: list, save a cell (%%library save), run, toggle, sessions, executions.",
         _library,
         _line_arguments,
         cell=True,
+        cell_arguments=_cell_arguments,
+        cell_synopsis="%%library save <name> [--project id]",
         synopsis="%library [list|run|toggle|sessions|executions] [name] [on|off] [--bot id] [--key K]",
         complete=complete_names,
     ),

@@ -11,7 +11,7 @@ import asyncio
 import time
 from pathlib import Path
 
-from seraph_kernel.kernel.magics.base import Magic, MagicContext, MagicUsageError, with_progress
+from seraph_kernel.kernel.magics.base import LineAndCellMagic, MagicContext, MagicUsageError, with_progress
 
 STATUS_FIELDS = ("state", "running", "last_error")
 WAIT_POLL_S = 0.05
@@ -121,39 +121,15 @@ def _cell_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--timeout-ms", dest="timeout_ms", type=int, help="end the script after this long")
 
 
-class _ScriptMagic(Magic):
-    """One name, two grammars: ``%script <action> ...`` and ``%%script <script_id>``."""
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        self.cell_magic = Magic(
-            self.name,
-            self.help,
-            self.run,
-            _cell_arguments,
-            line=False,
-            cell=True,
-            synopsis="%%script <script_id> [--bot id] [--timeout-ms N]",
-        )
-
-    async def __call__(self, ctx: MagicContext, args: str, body: str | None) -> None:
-        if body is not None:
-            await self.cell_magic(ctx, args, body)
-        else:
-            await super().__call__(ctx, args, None)
-
-    @property
-    def usage(self) -> str:
-        return f"{super().usage}\n       {self.cell_magic.usage}"
-
-
 MAGICS = [
-    _ScriptMagic(
+    LineAndCellMagic(
         "script",
         "Detached scripts: start (a file, or %%script on a cell), stop, status, wait (for the end), console.",
         _script,
         _line_arguments,
         cell=True,
+        cell_arguments=_cell_arguments,
+        cell_synopsis="%%script <script_id> [--bot id] [--timeout-ms N]",
         synopsis="%script start|stop|status|wait|console <script_id> [file] [--bot id] [--timeout-ms N]",
     ),
 ]
