@@ -11,20 +11,11 @@ import time
 
 import httpx
 import pytest
+from attack_sources import FILL
 from rest_helpers import wait_run_ended
 from server_process import start_server
 
 BOT = "attacked"
-
-# Fills the VM until an allocation fails; afterwards less than ~64 KiB are left.
-FILL = """
-hog = {}
-local n = 0
-local function big() n = n + 1; hog[n] = string.rep("x", 65536 + n) end
-local function small() n = n + 1; hog[n] = tostring(n) .. "." end
-while pcall(big) do end
-while pcall(small) do end
-"""
 
 
 @pytest.fixture(scope="module")
@@ -70,40 +61,34 @@ async def run_beside(api: httpx.AsyncClient, script_id: str, source: str, timeou
     return status
 
 
+async def pcall_in_a_full_vm(api: httpx.AsyncClient, script_id: str, prepare: str, attack: str) -> list:
+    """Run ``prepare``, make ``attack`` a function, fill the VM, then ``pcall`` it beside a
+    sleeper: the results ``[ok, err]`` of a run that must have completed."""
+    source = (
+        f"{prepare}\nlocal attack = function() return {attack} end\n{FILL}\n"
+        "local ok, err = pcall(attack)\nhog = nil\nreturn ok, err"
+    )
+    status = await run_beside(api, script_id, source)
+    assert status["state"] == "COMPLETE", status
+    return status["results"]
+
+
 async def test_an_async_result_that_does_not_fit_is_a_lua_error(api):
     await api.put("api/storage/global/big", json={"value": "y" * 2_000_000})
-    source = (
-        "local get = function() return globalStorage:get('big') end\n"
-        + FILL
-        + "local ok, err = pcall(get)\nhog = nil\nreturn ok, err"
-    )
-    status = await run_beside(api, "async-result", source)
-    assert status["state"] == "COMPLETE", status
-    assert status["results"][0] is False and "not enough memory" in status["results"][1]
+    results = await pcall_in_a_full_vm(api, "async-result", "", "globalStorage:get('big')")
+    assert results[0] is False and "not enough memory" in results[1]
 
 
 async def test_a_json_decode_that_does_not_fit_is_a_lua_error(api):
-    source = (
-        "local text = '[' .. string.rep('[1,2],', 300000) .. '1]'\n"
-        "local decode = function() return json.decode(text) end\n"
-        + FILL
-        + "local ok, err = pcall(decode)\nhog = nil\nreturn ok, err"
-    )
-    status = await run_beside(api, "json-decode", source)
-    assert status["state"] == "COMPLETE", status
-    assert status["results"][0] is False and "not enough memory" in status["results"][1]
+    prepare = "local text = '[' .. string.rep('[1,2],', 300000) .. '1]'"
+    results = await pcall_in_a_full_vm(api, "json-decode", prepare, "json.decode(text)")
+    assert results[0] is False and "not enough memory" in results[1]
 
 
 async def test_console_entries_of_a_full_vm_is_a_lua_error(api):
-    source = (
-        "for i = 1, 2000 do print(string.rep('c', 8000) .. i) end\n"
-        "local read = function() return getConsole().entries end\n"
-        + FILL
-        + "local ok, err = pcall(read)\nhog = nil\nreturn ok, err"
-    )
-    status = await run_beside(api, "console-entries", source)
-    assert status["state"] == "COMPLETE", status
-    assert status["results"][0] is False and "not enough memory" in status["results"][1]
+    prepare = "for i = 1, 2000 do print(string.rep('c', 8000) .. i) end"
+    results = await pcall_in_a_full_vm(api, "console-entries", prepare, "getConsole().entries")
+    assert results[0] is False and "not enough memory" in results[1]
 
 
 async def test_a_script_that_only_fills_memory_fails_cleanly(api):

@@ -5,17 +5,9 @@ answering (its own kernel, so a crash cannot hide behind the shared one)."""
 from __future__ import annotations
 
 import pytest
+from attack_sources import FILL
 
 from .conftest import start_kernel, stop_kernel
-
-FILL = """
-hog = {}
-local n = 0
-local function big() n = n + 1; hog[n] = string.rep("x", 65536 + n) end
-local function small() n = n + 1; hog[n] = tostring(n) .. "." end
-while pcall(big) do end
-while pcall(small) do end
-"""
 
 
 @pytest.fixture(scope="module")

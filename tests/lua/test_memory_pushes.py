@@ -6,20 +6,11 @@ makes the host push something big, then checks the engine still runs the next sc
 from __future__ import annotations
 
 import pytest
+from attack_sources import FILL
 
 from seraph_kernel.errors import LuaCompileError
 
 from .conftest import finish, new_vm
-
-# Fills the VM until an allocation fails: afterwards less than ~64 KiB are left.
-FILL = """
-hog = {}
-local n = 0
-local function big() n = n + 1; hog[n] = string.rep("x", 65536 + n) end
-local function small() n = n + 1; hog[n] = tostring(n) .. "." end
-while pcall(big) do end
-while pcall(small) do end
-"""
 
 
 async def run_chunk(engine, source: str, vm=None):
