@@ -96,7 +96,9 @@ class SimBotMovement(SimBotCore):
                     if path is None:
                         return self._fail("OTHER", f"walk_to: ({x},{y}) is unreachable from {self._pos}")
                     for nx, ny in path:
-                        if self._world is not world:
+                        if self._world is not world:  # left it, or the connection dropped under us
+                            if link.closed:
+                                return self._fail("DISCONNECTED", f"walk_to ({x},{y}): connection lost")
                             return self._fail("NOT_IN_WORLD", "walk_to: left the world")
                         if await self._step(link, nx, ny) is not None:
                             break  # snapped back: plan again from where the server says we are
