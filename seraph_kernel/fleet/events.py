@@ -1,7 +1,9 @@
 """The fleet's event stream: publish from any thread, read through bounded subscriptions.
 
 Bots publish on the event loop; the script runtime's console callback may run on worker
-threads, so :meth:`EventBus.publish` hops onto the loop with ``call_soon_threadsafe``. Each
+threads, so :meth:`EventBus.publish` queues their events and hops onto the loop with one
+``call_soon_threadsafe`` per batch (a wake-up of the loop per console line cost a thousand
+printing scripts most of their CPU). Each
 subscriber has its own queue, bounded in events and in bytes (script console lines can be
 16 KiB each): a slow reader loses its oldest events (and can see how many in ``dropped``)
 instead of growing memory.
@@ -99,10 +101,14 @@ class EventBus:
         self._queue_bytes = queue_bytes
         self._subscribers: list[BusSubscription] = []
         self._closed = False
+        self._pending: list[FleetEvent] = []
+        self._pending_lock = threading.Lock()
 
     def bind(self, loop: asyncio.AbstractEventLoop | None = None) -> None:
         """Attach to ``loop`` (default: the running one); publishers on other threads hop onto it."""
         self._loop = loop or asyncio.get_running_loop()
+        with self._pending_lock:
+            self._pending = []  # events for a previous loop have nobody to go to
         self._loop_thread = threading.get_ident() if loop is None else None
 
     def subscribe(self, client_id: str | None = None) -> BusSubscription:
@@ -123,8 +129,12 @@ class EventBus:
         if self._on_loop_thread():
             self._fan_out(event)
         elif self._loop is not None and not self._loop.is_closed():
+            with self._pending_lock:
+                self._pending.append(event)
+                if len(self._pending) > 1:
+                    return  # a drain is already scheduled and will take this one too
             try:
-                self._loop.call_soon_threadsafe(self._fan_out, event)
+                self._loop.call_soon_threadsafe(self._drain_pending)
             except RuntimeError:
                 pass  # the loop closed between the check and the call: nobody is listening
 
@@ -149,6 +159,12 @@ class EventBus:
             return asyncio.get_running_loop() is self._loop
         except RuntimeError:
             return False
+
+    def _drain_pending(self) -> None:
+        with self._pending_lock:
+            events, self._pending = self._pending, []
+        for event in events:
+            self._fan_out(event)
 
     def _fan_out(self, event: FleetEvent) -> None:
         for sub in list(self._subscribers):

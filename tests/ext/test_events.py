@@ -81,3 +81,41 @@ async def test_streams_refuse_a_missing_token_and_close_cleanly(server, api):
         await asyncio.sleep(0.1)
     assert (await api.get("api/seraph/info")).json()["event_streams"] == before
     assert "Traceback" not in server.log()
+
+
+async def test_a_burst_of_lines_arrives_whole_and_in_order(server, api, make_bot):
+    """A burst of console lines below the queue's bound: the stream sends every one, in order
+    (queued frames go out together, in batches, instead of one flush per line)."""
+    bot_id = await make_bot()
+    async with events(server, client_id=bot_id) as stream:
+        source = "for i = 1, 1500 do print(i) end"
+        await api.post(
+            "api/scripts/execute", json={"client_id": bot_id, "script_id": "burst", "source": source}
+        )
+        seen = []
+        while len(seen) < 1500:
+            kind, data = await stream.until(lambda e, d: e == "dropped" or d.get("scope") == "script:burst")
+            assert kind != "dropped", f"the stream dropped {data['dropped']} lines of a 1,500-line burst"
+            seen.append(int(data["message"]))
+    assert seen == list(range(1, 1501))
+    await wait_run_ended(api, bot_id, "burst")
+
+
+async def test_a_client_that_does_not_read_is_told_what_it_lost(server, api, make_bot):
+    """A reader that stalls while 40 MB of lines go by loses the oldest (the server's memory
+    stays bounded) and gets a ``dropped`` frame with the count before the newest lines."""
+    bot_id = await make_bot()
+    async with events(server, client_id=bot_id) as stream:
+        source = "local s = string.rep('z', 10000) for i = 1, 4000 do print(i, s) end"
+        await api.post(
+            "api/scripts/execute", json={"client_id": bot_id, "script_id": "flood", "source": source}
+        )
+        await wait_run_ended(api, bot_id, "flood")
+        dropped, last = 0, 0
+        while last < 4000:
+            kind, data = await stream.until(lambda e, d: e == "dropped" or d.get("scope") == "script:flood")
+            if kind == "dropped":
+                dropped += data["dropped"]
+            else:
+                last = int(data["message"].split("\t")[0])
+    assert dropped > 0
