@@ -59,6 +59,9 @@ class VmContext:
         self.env = vm.privileged.env
         self._closers: list[Callable[[], Any]] = []
         self._value_ctors: dict[type, Any] = {}
+        #: True while the modules install: their values are the modules' own (no script data
+        #: yet) and the VM is empty, so ``to_lua`` does not measure them first.
+        self.installing = False
 
     # -- callables -----------------------------------------------------------------------
     def function(self, name: str, fn: Callable[..., Any]) -> Any:
@@ -119,7 +122,8 @@ class VmContext:
         if isinstance(value, PLAIN) or lupa.lua_type(value) is not None:
             return value
         memory = self.memory
-        memory.require(value)
+        if not self.installing:
+            memory.require(value)
         with memory.lifted():
             return self._convert(value, 0)
 

@@ -113,9 +113,11 @@ class LuaVM:
         """Called by :meth:`compile` with whether the chunk is Luau (the ``luau`` module
         switches number printing with it)."""
         wanted = None if modules is None else set(modules)
+        self.context.installing = True
         for name, install in module_installers():
             if wanted is None or name in wanted:
                 install(self.context)
+        self.context.installing = False
         self.builtin_names = shared_names(tuple(sorted(k for k in self.privileged.env if isinstance(k, str))))
         self.privileged.collect()  # the garbage of installing, before the VM sits idle
 

@@ -10,12 +10,11 @@ Lua side builds tables from (``world:tile`` costs one Python call); the live rea
 
 from __future__ import annotations
 
-import inspect
 from typing import Any
 
 from seraph_kernel.engine.contract import ModuleContext
 from seraph_kernel.engine.values import Vec2, Vec2i
-from seraph_kernel.lua_api.client.conventions import game_call, lua_arity
+from seraph_kernel.lua_api.client.conventions import game_call, lua_arity, positional_limit
 from seraph_kernel.lua_api.client.views import WorldViews
 
 WORLD_LUA = """
@@ -159,7 +158,7 @@ def define_world_class(ctx: ModuleContext, session: Any) -> Any:
 
     def read(name: str, method: str) -> Any:
         """A binding reading through the session's current views (made on first world())."""
-        limit = len(inspect.signature(getattr(WorldViews, method)).parameters) - 1
+        limit = (positional_limit(getattr(WorldViews, method)) or 0) - 1  # less ``self``
 
         def call(*args: Any) -> Any:
             return getattr(session.views, method)(*args[:limit])

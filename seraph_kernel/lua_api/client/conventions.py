@@ -87,12 +87,27 @@ def require_point(name: str, value: Any, what: str = "") -> Vec2i:
     return value
 
 
+def positional_limit(fn: Callable[..., Any]) -> int | None:
+    """How many positional arguments ``fn`` takes; None when it takes any number. Read from
+    the code object when there is one: every VM binds the same methods, and
+    ``inspect.signature`` was a fifth of the cost of starting a script."""
+    func = getattr(fn, "__func__", fn)
+    code = getattr(func, "__code__", None)
+    if code is None:
+        params = inspect.signature(fn).parameters.values()
+        if any(p.kind is p.VAR_POSITIONAL for p in params):
+            return None
+        return sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in params)
+    if code.co_flags & inspect.CO_VARARGS:
+        return None
+    return code.co_argcount - (func is not fn)  # a bound method's ``self`` is given
+
+
 def lua_arity(fn: Callable[..., Any]) -> Callable[..., Any]:
     """``fn`` called like a Lua function: extra arguments are dropped instead of raising."""
-    params = inspect.signature(fn).parameters.values()
-    if any(p.kind is p.VAR_POSITIONAL for p in params):
+    limit = positional_limit(fn)
+    if limit is None:
         return fn
-    limit = sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in params)
 
     def call(*args: Any) -> Any:
         return fn(*args[:limit])
