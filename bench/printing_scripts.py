@@ -1,0 +1,173 @@
+"""A thousand scripts that tick at 10 Hz and print each tick, against one real server.
+
+Starts a real ``jupyter server`` with only ``seraph_ext`` (``rest_load.start_server``), attaches
+one client to the event stream (``GET /api/seraph/events``), and measures the server process
+(psutil) while ``--scripts`` detached scripts each loop ``sleep(100)`` for ``--ticks`` ticks:
+
+- ``quiet``: the loop alone (the baseline, run in the same invocation), except for one script
+  in ten that prints its ticks so that lateness can be read;
+- ``print``: every script prints one line per tick (10 lines a second per script).
+
+Figures per phase: the server's CPU as a share of one core above its idle CPU (measured first),
+sleep lateness p50/p99 (from the timestamps of the printing scripts' console lines), RSS
+above idle, and for ``print`` the console lines found in the buffers and
+counted on the event stream against the lines printed.
+
+Targets (issue 14): ``print`` ≤ 15% of a core above idle, lateness p99 ≤ 10 ms, no line lost.
+
+    python bench/printing_scripts.py [--scripts 1000] [--ticks 100] [--bots 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+import psutil
+from rest_load import start_server
+
+SOURCE = """
+for i = 1, {ticks} do
+  sleep(100)
+  {body}
+end
+return 1
+"""
+PRINT = "print('tick', i)"
+PROBES = 10
+"""One script in ``PROBES`` prints in both phases: sleep lateness is read from the timestamps
+of its console lines (a tick's interval minus 100 ms)."""
+
+
+class StreamCounter:
+    """Counts the ``log`` frames of script console lines on the event stream."""
+
+    def __init__(self, url: str, headers: dict[str, str]) -> None:
+        self.url, self.headers = url, headers
+        self.lines = 0
+        self.ready = asyncio.Event()
+        self.task: asyncio.Task[None] | None = None
+
+    async def run(self) -> None:
+        async with (
+            httpx.AsyncClient(base_url=self.url, headers=self.headers, timeout=None) as client,
+            client.stream("GET", "api/seraph/events") as response,
+        ):
+            self.ready.set()
+            event = ""
+            async for line in response.aiter_lines():
+                if line.startswith("event:"):
+                    event = line[6:].strip()
+                elif line.startswith("data:") and event == "log" and '"script:' in line:
+                    self.lines += 1
+
+
+async def phase(
+    client: httpx.AsyncClient, proc: psutil.Process, args: argparse.Namespace, name: str, body: str
+) -> dict[str, float]:
+    keys = [(f"load-{i % args.bots}", f"{name}-{i}") for i in range(args.scripts)]
+    sources = [
+        SOURCE.format(ticks=args.ticks, body=PRINT if i % PROBES == 0 else body) for i in range(len(keys))
+    ]
+    rss0 = proc.memory_info().rss
+    for start in range(0, len(keys), 100):
+        await asyncio.gather(
+            *(
+                client.post("api/scripts/execute", json={"client_id": c, "script_id": s, "source": src})
+                for (c, s), src in zip(keys[start : start + 100], sources[start : start + 100], strict=True)
+            )
+        )
+    # measure the steady middle of the run: every script started, none ended yet
+    await asyncio.sleep(min(2.0, args.ticks / 20))
+    cpu0, t0 = proc.cpu_times(), time.monotonic()
+    await asyncio.sleep(max(1.0, args.ticks / 10 - 4.0))
+    cpu1, t1 = proc.cpu_times(), time.monotonic()
+    rss = proc.memory_info().rss
+    lateness: list[float] = []
+    for i, (c, s) in enumerate(keys):
+        while True:
+            status = (await client.get("api/scripts/status", params={"client_id": c, "script_id": s})).json()
+            if status["state"] not in ("QUEUED", "PROCESSING"):
+                break
+            await asyncio.sleep(0.2)
+        if status["state"] != "COMPLETE":
+            raise SystemExit(f"{c}/{s} ended {status['state']}: {status.get('error')}")
+        if i % PROBES == 0:
+            params = {"client_id": c, "script_id": s}
+            lines = (await client.get("api/scripts/console", params=params)).json()["lines"]
+            lateness += [b - a - 100 for a, b in itertools.pairwise(line["ts_ms"] for line in lines)]
+    used = (cpu1.user + cpu1.system - cpu0.user - cpu0.system) / (t1 - t0)
+    lateness.sort()
+    return {
+        "cpu": used,
+        "p50": statistics.median(lateness),
+        "p99": lateness[int(len(lateness) * 0.99)],
+        "rss_mb": (rss - rss0) / 2**20,
+    }
+
+
+async def console_lines(client: httpx.AsyncClient, args: argparse.Namespace, name: str) -> int:
+    total = 0
+    for i in range(args.scripts):
+        params = {"client_id": f"load-{i % args.bots}", "script_id": f"{name}-{i}"}
+        total += len((await client.get("api/scripts/console", params=params)).json()["lines"])
+    return total
+
+
+async def run(url: str, headers: dict[str, str], pid: int, args: argparse.Namespace) -> None:
+    proc = psutil.Process(pid)
+    async with httpx.AsyncClient(base_url=url, headers=headers, timeout=120) as client:
+        for i in range(args.bots):
+            (await client.post("api/bots", json={"id": f"load-{i}"})).raise_for_status()
+        counter = StreamCounter(url, headers)
+        counter.task = asyncio.create_task(counter.run())
+        await counter.ready.wait()
+        await asyncio.sleep(1.0)
+        cpu0, t0 = proc.cpu_times(), time.monotonic()
+        await asyncio.sleep(args.idle)
+        cpu1, t1 = proc.cpu_times(), time.monotonic()
+        idle = (cpu1.user + cpu1.system - cpu0.user - cpu0.system) / (t1 - t0)
+        print(f"idle server: {idle * 100:.1f}% of a core; {args.scripts} scripts x {args.ticks} ticks, 10 Hz")
+        results = {}
+        for name, body in (("quiet", ""), ("print", "print('tick', i)")):
+            results[name] = r = await phase(client, proc, args, name, body)
+            print(
+                f"  {name:6} cpu above idle {(r['cpu'] - idle) * 100:5.1f}% of a core,"
+                f" lateness p50 {r['p50']:.1f} ms p99 {r['p99']:.1f} ms, RSS +{r['rss_mb']:.0f} MB"
+            )
+        printed = args.scripts * args.ticks
+        await asyncio.sleep(1.0)
+        kept = await console_lines(client, args, "print")
+        print(f"  lines printed {printed}, in the console buffers {kept}, on the stream {counter.lines}")
+        quiet, loud = results["quiet"]["cpu"] - idle, results["print"]["cpu"] - idle
+        print(
+            f"print / quiet CPU above idle: {loud / max(quiet, 1e-3):.2f}x "
+            f"(targets: print <= 15% of a core, p99 <= 10 ms, no line lost)"
+        )
+        counter.task.cancel()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scripts", type=int, default=1000)
+    parser.add_argument("--ticks", type=int, default=100)
+    parser.add_argument("--bots", type=int, default=10)
+    parser.add_argument("--idle", type=float, default=5.0)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        process, url, headers = start_server(Path(tmp))
+        try:
+            asyncio.run(run(url, headers, process.pid, args))
+        finally:
+            process.terminate()
+            process.wait(30)
+
+
+if __name__ == "__main__":
+    main()
