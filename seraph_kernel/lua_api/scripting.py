@@ -130,8 +130,10 @@ def install(ctx: ModuleContext) -> None:
     }
 
     def unbound_reason() -> str | None:
+        """The kernel's "no bot in use … run %use <id>", without the name of getClient."""
         reason = getattr(ctx.services, "unbound_reason", None)
-        return reason() if callable(reason) else None
+        text = reason() if callable(reason) else None
+        return None if text is None else text.removeprefix("getClient: ")
 
     ctx.lua(
         LUA,
