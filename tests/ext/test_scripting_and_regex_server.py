@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from rest_helpers import wait_run_ended
+from rest_helpers import key, wait_run_ended
 
 from seraph_kernel.commands.scripting import ENGINE_SCRIPT_ID
 
@@ -19,10 +19,6 @@ REGEX_ATTACKS = [
     "return regex.match('x', '(?:(?:(?:a{1000}){1000}){1000})')",
     "return regex.split('x', string.rep('(?:a|b)', 2000))",
 ]
-
-
-def key(bot_id: str, script_id: str) -> dict[str, str]:
-    return {"client_id": bot_id, "script_id": script_id}
 
 
 async def test_a_family_started_over_rest_shows_in_jobs_and_stops_with_its_root(api, make_bot):

@@ -20,26 +20,14 @@ CATASTROPHIC = "local s = string.rep('a', 5000) .. '!'\n"
 
 @pytest.fixture
 def run_regex(engine):
-    """``await run_regex(source)``: the results of a run that must complete."""
+    """``await run_regex(source)``: the results of a run that must complete; with
+    ``fails=True``, the error of a run that must fail."""
 
-    async def run(source: str) -> list:
+    async def run(source: str, fails: bool = False) -> list | str:
         vm = new_vm(engine, MODULES)
         record = await finish(engine.run(vm, vm.compile(source)))
-        assert record.state == "COMPLETE", record.last_error
-        return record.results
-
-    return run
-
-
-@pytest.fixture
-def fail_regex(engine):
-    """``await fail_regex(source)``: the error of a run that must fail."""
-
-    async def run(source: str) -> str:
-        vm = new_vm(engine, MODULES)
-        record = await finish(engine.run(vm, vm.compile(source)))
-        assert record.state == "FAILED", record.results
-        return record.last_error
+        assert record.state == ("FAILED" if fails else "COMPLETE"), (record.results, record.last_error)
+        return record.last_error if fails else record.results
 
     return run
 
@@ -151,13 +139,13 @@ return regex.gsub(s, "a", "A") == "A\255b", regex.find(s, "b")
         ),
     ],
 )
-async def test_bad_input_is_an_error_at_the_callers_line(fail_regex, call, message):
-    error = await fail_regex(f"local x = 1\n{call}")
+async def test_bad_input_is_an_error_at_the_callers_line(run_regex, call, message):
+    error = await run_regex(f"local x = 1\n{call}", fails=True)
     assert error.startswith("executor:2: " + message), error
 
 
-async def test_an_error_in_a_gsub_callback_keeps_its_own_line(fail_regex):
-    error = await fail_regex("regex.gsub('x', 'x', function()\n  error('boom')\nend)")
+async def test_an_error_in_a_gsub_callback_keeps_its_own_line(run_regex):
+    error = await run_regex("regex.gsub('x', 'x', function()\n  error('boom')\nend)", fails=True)
     assert error == "executor:2: boom"
 
 
