@@ -30,7 +30,7 @@ from seraph_kernel.engine.contract import LuaArgumentError, ModuleContext
 TIMEOUT_S = 0.1
 MAX_PATTERN_CHARS = 4096
 #: What counted repetitions may expand a pattern to (the product of nested counts, summed).
-MAX_EXPANSION = 100_000
+MAX_EXPANSION = 20_000
 #: Matches one call hands back at most (iterations fetch 16, 32, … up to this many per call).
 MAX_BATCH = 4096
 FLAGS = {"i": _regex.IGNORECASE, "m": _regex.MULTILINE, "s": _regex.DOTALL, "x": _regex.VERBOSE}
