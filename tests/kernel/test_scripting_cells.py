@@ -1,6 +1,7 @@
 """The child-script engine from a notebook cell: a kernel attached to a real ``jupyter server``
 (its RemoteFleet speaks ``/invoke``) starts, reads and stops the child runs of the server's
-bots, and the REST API shows them like any other run."""
+bots, and the REST API shows them like any other run; a kernel with its own LocalFleet runs
+children too."""
 
 from __future__ import annotations
 
@@ -60,3 +61,15 @@ def test_a_child_error_reaches_the_cell(remote_kernel, server):
         time.sleep(0.05)
     error = remote_kernel.ok("return getScripting():error()").result["text/plain"]
     assert "child failed" in error
+
+
+def test_a_kernel_with_its_own_fleet_runs_children(kernel):
+    kernel.ok("%create_bot")
+    kernel.ok("%use bot-1")
+    source = "e = getScripting()\ne:execute('return 40 + 2')\nwhile e:running() do sleep(10) end"
+    kernel.ok(source)
+    assert (
+        kernel.ok("return tostring(e:error()) .. '|' .. e:get()").result["text/plain"]
+        == '"nil|return 40 + 2"'
+    )
+    assert "COMPLETE" in kernel.ok("%script status scripting").stdout
