@@ -9,7 +9,7 @@ import time
 
 from rest_helpers import key, wait_run_ended
 
-from seraph_kernel.commands.scripting import ENGINE_SCRIPT_ID
+from seraph_kernel.commands.scripting import ENGINE_SCRIPT_ID, MAX_CHILD_SOURCE_CHARS
 
 REGEX_ATTACKS = [
     # each call ends in bounded time; the loop is then ended by the no-yield budget
@@ -62,3 +62,29 @@ async def test_regex_attacks_end_with_errors_and_the_server_keeps_serving(api, m
     assert "pattern took more than" in errors[1]
     assert "pattern repeats too much" in errors[2] and "pattern repeats too much" in errors[3]
     assert "pattern longer than 4096 characters" in errors[4]
+
+
+async def test_the_engine_commands_over_invoke_check_their_arguments(api, make_bot):
+    bot_id = await make_bot()
+
+    async def invoke(cmd: str, args: dict) -> tuple[int, dict]:
+        response = await api.post("invoke", json={"cmd": cmd, "args": args})
+        return response.status_code, response.json()
+
+    huge = "-" * (MAX_CHILD_SOURCE_CHARS + 1)
+    status, body = await invoke("scripting_execute", {"client_id": bot_id, "source": huge})
+    assert status == 400 and body["field"] == "source" and body["command"] == "scripting_execute"
+    assert await invoke("scripting_state", {"client_id": "no-such-bot"}) == (
+        404,
+        {"error": "unknown bot: no-such-bot"},
+    )
+    assert await invoke("scripting_stop", {"client_id": bot_id}) == (200, {"ok": True})
+    assert await invoke("scripting_execute", {"client_id": bot_id, "source": "return 7"}) == (
+        200,
+        {"ok": True},
+    )
+    await wait_run_ended(api, bot_id, ENGINE_SCRIPT_ID)
+    assert await invoke("scripting_state", {"client_id": bot_id}) == (
+        200,
+        {"running": False, "source": "return 7", "error": None},
+    )
