@@ -156,13 +156,12 @@ end
 local function gmatch_impl(subject, pattern, flags)
   local s, info = prepare("gmatch", subject, pattern, flags)
   local c = cursor("gmatch", s, info, 1)
-  return function()
-    return rethrow(pcall(function()
-      local _, at = c.next()
-      if at == nil then return nil end
-      return match_table(s, info, c.positions(), at)
-    end))
+  local function step()
+    local _, at = c.next()
+    if at == nil then return nil end
+    return match_table(s, info, c.positions(), at)
   end
+  return function() return rethrow(pcall(step)) end
 end
 
 -- "$1 and ${name}, $$ for a dollar" -> a list of literal strings and group numbers.
@@ -205,9 +204,10 @@ end
 local function gsub_impl(subject, pattern, repl, n, flags)
   local s, info = prepare("gsub", subject, pattern, flags)
   local kind = type(repl)
-  local parts
+  local parts, literal
   if kind == "string" or mtype(repl) then
     parts = template(info, tostring(repl))
+    if #parts == 1 then literal = parts[1] end
   elseif kind ~= "table" and kind ~= "function" then
     error("regex.gsub: expected string, table or function replacement, got " .. kind, 0)
   end
@@ -224,7 +224,9 @@ local function gsub_impl(subject, pattern, repl, n, flags)
     local positions = c.positions()
     local ms, me = positions[at + 1], positions[at + 2]
     local whole, value = sub(s, ms, me), nil
-    if parts then
+    if literal then
+      value = literal
+    elseif parts then
       local pieces = {}
       for k = 1, #parts do
         local p = parts[k]
@@ -396,23 +398,26 @@ def scan(subject: str, pattern: str, flags: str, init: int, limit: int, skip_emp
     found = compiled(pattern, flags)
     limit = max(1, min(int(limit), MAX_BATCH))
     start = char_index(subject, max(0, int(init) - 1))
-    spans: list[int] = []
-    taken = 0
+    matches: list[Any] = []
     try:
         for match in found.finditer(subject, start, timeout=TIMEOUT_S, concurrent=True):
-            if skip_empty and match.start() == match.end() == start:
+            regs = match.regs
+            if skip_empty and regs[0][0] == regs[0][1] == start:
                 continue
-            for group in range(found.groups + 1):
-                spans.extend(match.span(group))
-            taken += 1
-            if taken >= limit:
+            matches.append(regs)
+            if len(matches) >= limit:
                 break
     except TimeoutError:
         raise LuaArgumentError(
             f"pattern took more than {TIMEOUT_S} s of CPU (catastrophic backtracking?)"
         ) from None
-    spans = to_bytes(subject, spans)
-    return [p + 1 if k % 2 == 0 and p >= 0 else max(p, 0) for k, p in enumerate(spans)]
+    spans = to_bytes(subject, [p for regs in matches for span in regs for p in span])
+    for k in range(0, len(spans), 2):
+        if spans[k] < 0:
+            spans[k] = spans[k + 1] = 0
+        else:
+            spans[k] += 1
+    return spans
 
 
 def install(ctx: ModuleContext) -> None:
