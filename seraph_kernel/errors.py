@@ -101,3 +101,9 @@ class RemoteError(SeraphError):
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
         self.http_status = status
+
+
+class ScriptLimitExceeded(SeraphError):
+    """A run asked for more than a script may have (child scripts nested too deep)."""
+
+    http_status = 429

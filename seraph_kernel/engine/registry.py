@@ -48,10 +48,13 @@ async def translate_off_loop(source: str) -> Translation | LuaCompileError | Non
 
 
 class DetachedServices:
-    """The default :class:`ScriptServices` of a detached script: no fleet, lines to the console."""
+    """The default :class:`ScriptServices` of a detached script: no fleet, lines to the console.
+    ``script_id``: the run's key with ``client_id`` (a child script started by it names it as
+    its parent)."""
 
-    def __init__(self, client_id: str, emit: Emit, fleet: Any = None):
+    def __init__(self, client_id: str, emit: Emit, fleet: Any = None, script_id: str | None = None):
         self.fleet = fleet
+        self.script_id = script_id
         self._client_id = client_id
         self._emit = emit
 

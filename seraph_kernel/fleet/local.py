@@ -21,6 +21,7 @@ from seraph_kernel.commands.ids import bot_id_problem, new_bot_id
 from seraph_kernel.config import QUOTA_FIELDS, FleetConfig
 from seraph_kernel.errors import BotExists, InvalidArgument, UnknownBot
 from seraph_kernel.fleet.base import JSON, Fleet, FleetEvent, Subscription, WorldView
+from seraph_kernel.fleet.child_scripts import ChildScriptCommands
 from seraph_kernel.fleet.events import EventBus
 from seraph_kernel.fleet.local_scripts import ScriptHost
 from seraph_kernel.library.service import Library
@@ -41,7 +42,7 @@ RESTORE_WAIT_S = 10.0
 PRESENCE_EVENTS = frozenset({"status", "world", "connect", "disconnect"})
 
 
-class LocalFleet(Fleet):
+class LocalFleet(ChildScriptCommands, Fleet):
     """Bots and scripts in this process. ``await start()`` before use, ``await close()`` after."""
 
     def __init__(self, config: FleetConfig | None = None) -> None:

@@ -16,6 +16,7 @@ from seraph_kernel.engine.contract import ScriptServices
 from seraph_kernel.engine.records import RunRecord
 from seraph_kernel.errors import UnknownScript
 from seraph_kernel.fleet.base import JSON, Fleet, FleetEvent
+from seraph_kernel.fleet.child_scripts import ChildScripts
 from seraph_kernel.fleet.events import EventBus
 from seraph_kernel.store import RunHistory, StoreError
 
@@ -64,6 +65,8 @@ class ScriptHost:
         #: Told ``(client_id, script_id, record)`` when any run ends (the library closes its
         #: session there).
         self.end_listeners: list[Callable[[str, str, RunRecord], None]] = []
+        #: Every bot's child-script engine (``getScripting()``), over the runs of this host.
+        self.children = ChildScripts(self)
 
     async def start(self) -> None:
         closed = self._history.close_unfinished()
@@ -91,6 +94,9 @@ class ScriptHost:
 
     async def stop(self, client_id: str, script_id: str) -> None:
         await self._registry.stop(client_id, script_id)
+
+    def has_bot(self, client_id: str) -> bool:
+        return self._has_bot(client_id)
 
     def status(self, client_id: str, script_id: str) -> dict[str, JSON]:
         try:
@@ -138,6 +144,7 @@ class ScriptHost:
         history, so a new bot with the same id starts with none."""
         self._registry.forget_client(client_id)
         self._history.forget_client(client_id)
+        self.children.forget_client(client_id)
 
     async def close(self) -> None:
         """Stop every script (cleanups run and every run's end is recorded), stop the engine."""
@@ -169,10 +176,11 @@ class ScriptHost:
             logger.exception("could not record the end of %s/%s", client_id, script_id)
 
     def _services(self, client_id: str, script_id: str, emit: Callable[[str, str], None]) -> ScriptServices:
-        """A run's VM sees this fleet, and ``getClient()`` is the run's bot."""
+        """A run's VM sees this fleet, and ``getClient()`` is the run's bot; ``script_id`` tells
+        the child-script engine which run starts a child."""
         from seraph_kernel.engine.registry import DetachedServices
 
-        return DetachedServices(client_id, emit, fleet=self._fleet)
+        return DetachedServices(client_id, emit, fleet=self._fleet, script_id=script_id)
 
     def _on_line(self, client_id: str, script_id: str, line: dict[str, JSON]) -> None:
         self._bus.publish(

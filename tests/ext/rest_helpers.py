@@ -11,6 +11,11 @@ from typing import Any
 import httpx
 
 
+def key(bot_id: str, script_id: str) -> dict[str, str]:
+    """The ``(client_id, script_id)`` of a run, as the scripts routes take it."""
+    return {"client_id": bot_id, "script_id": script_id}
+
+
 async def wait_snapshot(
     api: httpx.AsyncClient, bot_id: str, match: Callable[[dict[str, Any]], bool], timeout: float = 15.0
 ) -> dict[str, Any]:

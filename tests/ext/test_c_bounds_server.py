@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from rest_helpers import wait_run_ended
+from rest_helpers import key, wait_run_ended
 
 ATTACKS = [
     "while true do string.rep('', math.maxinteger) end",
@@ -18,10 +18,6 @@ ATTACKS = [
     "string.find(123456789012345, string.rep('%d?', 40) .. 'x')",
     "local s = string.rep('a', 1 << 22) local t = {} for i = 1, 20000 do t[i] = s end table.sort(t)",
 ]
-
-
-def key(bot_id: str, script_id: str) -> dict[str, str]:
-    return {"client_id": bot_id, "script_id": script_id}
 
 
 async def start_attacks(api, bot_id: str, prefix: str) -> list[str]:

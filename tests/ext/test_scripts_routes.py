@@ -5,13 +5,9 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from rest_helpers import wait_run_ended
+from rest_helpers import key, wait_run_ended
 
 from seraph_kernel.commands.ids import SCRIPT_ID_RULE
-
-
-def key(bot_id: str, script_id: str) -> dict[str, str]:
-    return {"client_id": bot_id, "script_id": script_id}
 
 
 async def execute(api, bot_id, script_id, source, **extra):

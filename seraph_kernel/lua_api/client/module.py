@@ -126,7 +126,7 @@ env.getClients = function()
   return out
 end
 
-return dispatch
+return dispatch, Client, id_of
 """
 
 #: Lua name -> (ClientCalls method, runs on the event loop?)
@@ -196,4 +196,9 @@ def install(ctx: ModuleContext) -> None:
     )
     events = ctx.to_lua(list(LUA_EVENTS))
     names = ctx.to_lua(sorted(set(api) - NOT_METHODS))
-    session.dispatch = ctx.lua(CLIENT_LUA, ctx.env, *classes, events, ctx.to_lua(api), names)
+    session.dispatch, client_class, id_of = ctx.lua(
+        CLIENT_LUA, ctx.env, *classes, events, ctx.to_lua(api), names
+    )
+    # for the modules installed after this one that add Client methods (``client:scripting()``):
+    # the class, and ``id_of(name, client)`` (the bot id, or an error naming the method)
+    ctx.client_class, ctx.client_id_of = client_class, id_of
