@@ -2,6 +2,8 @@
 reads the tree growing there (``{point, blockType, mixed, ready()}``), a hit on a ready tree
 harvests it into collectables, a hit on a growing one is refused (``Errors.OTHER``)."""
 
+from waiting import wait_for
+
 from seraph_kernel.sim import catalog as c
 
 from .conftest import bot_in, run_lua
@@ -10,9 +12,19 @@ FARM = "FARMLUA"
 
 
 async def give(fleet, sim_server, bot_id: str, items: dict[int, int]) -> None:
-    """Put items in the bot's server-side backpack (as a drop it collected would)."""
+    """Put items in the bot's server-side backpack and tell its client (as the server does when
+    a collected drop fills the backpack)."""
     username = (await fleet.get_bot(bot_id))["username"]
     sim_server.accounts.get(username).inventory.update(items)
+    session = sim_server.sessions.get(username)
+    if session is not None:
+        session.push_me()
+        await wait_for(lambda: inventory_has(fleet, bot_id, items), what="the me push")
+
+
+async def inventory_has(fleet, bot_id: str, items: dict[int, int]) -> bool:
+    rows = {row["block_id"]: row["amount"] for row in (await fleet.inventory(bot_id))["items"]}
+    return all(rows.get(block) == amount for block, amount in items.items())
 
 
 PLANT_AND_HARVEST = f"""
