@@ -23,29 +23,28 @@ class SimBotBackpack(SimBotCore):
             return self._fail("NOT_CONNECTED", f"{what}: {self.bot_id} is not connected")
         return await self._call(link, what, **fields)
 
-    async def trash(self, block_id: int, amount: int) -> str | None:
-        result = await self._backpack("trash", block_id=block_id, amount=amount)
+    async def _write(self, what: str, **fields: Any) -> str | None:
+        """A backpack write: ``None``, or the error code."""
+        result = await self._backpack(what, **fields)
         return result if isinstance(result, str) else None
+
+    async def trash(self, block_id: int, amount: int) -> str | None:
+        return await self._write("trash", block_id=block_id, amount=amount)
 
     async def equip(self, block_id: int) -> str | None:
-        result = await self._backpack("equip", block_id=block_id)
-        return result if isinstance(result, str) else None
+        return await self._write("equip", block_id=block_id)
 
     async def unequip(self, block_id: int) -> str | None:
-        result = await self._backpack("unequip", block_id=block_id)
-        return result if isinstance(result, str) else None
+        return await self._write("unequip", block_id=block_id)
 
     async def wear(self, block_id: int) -> str | None:
-        result = await self._backpack("wear", block_id=block_id)
-        return result if isinstance(result, str) else None
+        return await self._write("wear", block_id=block_id)
 
     async def unwear(self, block_id: int) -> str | None:
-        result = await self._backpack("unwear", block_id=block_id)
-        return result if isinstance(result, str) else None
+        return await self._write("unwear", block_id=block_id)
 
     async def expand_inventory(self) -> str | None:
-        result = await self._backpack("expand_inventory")
-        return result if isinstance(result, str) else None
+        return await self._write("expand_inventory")
 
     async def buy_pack(self, pack: str) -> list[dict[str, JSON]] | str:
         """The items the pack rolled (``[{block_id, amount, name}]``), or an error code."""
