@@ -155,9 +155,6 @@ PACKS: dict[str, dict[str, Any]] = {
     },
 }
 
-#: The counters the server keeps per account; quests and achievements are goals on them.
-COUNTERS = ("seeds_planted", "trees_harvested", "blocks_broken", "packs_bought", "backpack_expanded")
-
 #: Quests: reaching ``goal`` on ``counter`` completes the quest once and pays its reward.
 QUESTS: dict[str, dict[str, Any]] = {
     q["name"]: q

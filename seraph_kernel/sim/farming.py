@@ -77,9 +77,9 @@ class Orchard:
         now = self.clock()
         return [t.row(now) for t in self.trees.values()]
 
-    def plant(self, x: int, y: int, seed: int, tile: int) -> tuple[Tree, bool]:
-        """Plant ``seed`` at an empty tile, or mix it into the growing tree there: the tree and
-        whether it was mixed. :class:`FarmError` when neither is possible."""
+    def plant(self, x: int, y: int, seed: int, tile: int) -> Tree:
+        """Plant ``seed`` at an empty tile, or mix it into the growing tree there (``mixed``):
+        the tree. :class:`FarmError` when neither is possible."""
         if seed not in GROWTH:
             raise FarmError(f"{c.name_of(seed)} ({seed}) is not a seed")
         i = y * self._width + x
@@ -88,7 +88,7 @@ class Orchard:
             if tile != c.AIR:
                 raise FarmError(f"tile ({x},{y}) is not empty")
             tree = self.trees[i] = Tree(x, y, seed, self.clock())
-            return tree, False
+            return tree
         mixed = RECIPES.get(frozenset({tree.seed, seed}))
         if tree.ready or tree.mixed or mixed is None:
             raise FarmError(
@@ -96,7 +96,7 @@ class Orchard:
                 " (only a growing, unmixed tree of a recipe's other seed mixes)"
             )
         tree.seed, tree.mixed, tree.planted_at = mixed, True, self.clock()
-        return tree, True
+        return tree
 
     def grow(self) -> list[Tree]:
         """Mark every tree whose time has come ready; the ones that just became ready."""

@@ -19,25 +19,18 @@ class ShopError(Exception):
     """A purchase the rules refuse."""
 
 
-def record(account: Account, counter: str, amount: int = 1) -> list[str]:
-    """Bump ``counter``; complete the quests and earn the achievements it reaches. The names of
-    the quests and achievements completed now."""
+def record(account: Account, counter: str, amount: int = 1) -> None:
+    """Bump ``counter``; complete the quests (paying their rewards) and earn the achievements
+    it reaches."""
     value = account.counters[counter] = account.counters.get(counter, 0) + amount
-    news = []
     for name, quest in QUESTS.items():
         if quest["counter"] == counter and value >= quest["goal"] and name not in account.quests_done:
             account.quests_done.append(name)
             _pay(account, quest["reward"])
-            news.append(name)
     for name, achievement in ACHIEVEMENTS.items():
-        if (
-            achievement["counter"] == counter
-            and value >= achievement["goal"]
-            and name not in account.achievements
-        ):
+        reached = achievement["counter"] == counter and value >= achievement["goal"]
+        if reached and name not in account.achievements:
             account.achievements.append(name)
-            news.append(name)
-    return news
 
 
 def _pay(account: Account, reward: dict[str, Any]) -> None:

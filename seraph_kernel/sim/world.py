@@ -279,7 +279,7 @@ class World:
             raise RuleError(f"place: no {c.name_of(seed)} in the inventory")
         i = y * self.width + x
         try:
-            tree, _mixed = self.orchard.plant(x, y, seed, self.fg[i])
+            tree = self.orchard.plant(x, y, seed, self.fg[i])
         except FarmError as exc:
             raise RuleError(f"place: {exc}") from None
         p.account.take_item(seed)
