@@ -1,7 +1,7 @@
-"""End to end, two detached scripts on the real sim: a farmer plants seeds, tills soil while
-the trees grow, waits for them with ``tree:ready()``, harvests, and drops its soil for a second
-bot, whose script walks over and collects it. The farmer keeps one world object for the whole
-run (more than 100 hits) and logs with ``print``."""
+"""End to end on the real sim: a farmer plants seeds, tills soil while the trees grow, waits for
+them with ``tree:ready()``, harvests, and drops its soil for a second bot, whose detached script
+walks over and collects it. The farmer keeps one world object for the whole run (more than 100
+hits) and logs with ``print``; it runs detached, and from a notebook cell over a RemoteFleet."""
 
 from waiting import wait_ended
 
@@ -9,6 +9,7 @@ from seraph_kernel.sim import catalog as c
 
 from .conftest import bot_in
 from .test_farming import give
+from .test_remote_fleet import remote, run_cell  # noqa: F401 (fixtures)
 
 WORLD = "FARME2E"
 WAVES = 3
@@ -47,7 +48,7 @@ for wave = 1, {WAVES} do
     -- till while the trees grow: place soil and break it again
     for _, p in ipairs(till) do
       if c:inventory():count(SOIL) > 5 and c:place(p, SOIL) == nil then
-        while w:tile(p).foreground == SOIL do assert(hit(p) == nil) end
+        for _ = 1, getInfo(SOIL).hits do assert(hit(p) == nil) end
       end
     end
     c:collect()
@@ -101,3 +102,17 @@ async def test_a_farming_script_feeds_a_second_bot(fleet, sim_server):
         "Harvester",
     }
     assert {"GreenThumb", "Miner"} <= set(snapshot["achievements"])
+
+
+async def test_the_farmer_runs_from_a_notebook_cell_over_a_remote_fleet(remote, run_cell, sim_server):  # noqa: F811
+    for bot_id in ("bot-1", "bot-2"):
+        await remote.create_bot(bot_id)
+        assert await remote.connect(bot_id, wait=True) is None
+        assert await remote.warp(bot_id, WORLD, wait=True) is None
+    await give(remote, sim_server, "bot-1", {c.SOIL_SEED: 8, c.DIRT: 30})
+    await remote.execute("bot-2", "partner", PARTNER)
+    hits, harvested, soil, name = await run_cell(FARMER)
+    assert hits > 100 and harvested >= WAVES * 2 and soil > 0 and name == WORLD
+    partner = await wait_ended(remote, "bot-2", "partner", 20)
+    assert partner["state"] == "COMPLETE", partner["last_error"]
+    assert partner["results"][1:] == [soil, soil]
