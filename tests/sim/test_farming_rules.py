@@ -7,6 +7,7 @@ import asyncio
 
 import pytest
 
+from seraph_kernel.commands.catalog import CATALOG_TABLES
 from seraph_kernel.sim import catalog as c
 from seraph_kernel.sim import progress
 from seraph_kernel.sim.accounts import Account
@@ -114,6 +115,7 @@ def test_each_expansion_costs_more_gems_up_to_the_largest_backpack():
 
 def test_catalog_tables_describe_what_the_rules_use():
     tables = catalog_tables()
+    assert set(tables) == set(CATALOG_TABLES)  # what the catalog_table command says it serves
     assert tables["items"] is tables["item_database"] and tables["packs"] is tables["pack_pool"]
     for seed, growth in GROWTH.items():
         assert tables["items"][c.name_of(seed)]["blockType"] == seed
