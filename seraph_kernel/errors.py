@@ -43,6 +43,16 @@ class UnknownCommand(SeraphError):
         self.name = name
 
 
+class UnknownCatalog(SeraphError):
+    """``GET /api/catalog/<name>`` of a table the catalog does not have."""
+
+    http_status = 404
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"unknown catalog: {name}")
+        self.name = name
+
+
 class UnknownScript(SeraphError):
     http_status = 404
 

@@ -225,6 +225,11 @@ class Backend(abc.ABC):
     def block_infos(self) -> list[dict[str, JSON]]:
         """The block catalog: ``[{id, name, flags, collision, hits, drops}]``."""
 
+    def catalog_table(self, name: str) -> JSON | None:
+        """The catalog table ``name`` (``items``, ``packs``, ``quests``…), or ``None`` when this
+        backend has no such table."""
+        return None
+
     def block_types(self) -> dict[str, str]:
         """``{"<id>": "Name"}``."""
         return {str(b["id"]): b["name"] for b in self.block_infos()}

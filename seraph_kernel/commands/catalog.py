@@ -3,7 +3,21 @@ server's fleet is."""
 
 from __future__ import annotations
 
-from seraph_kernel.commands.spec import FLEET, Command, Route, keyed
+from seraph_kernel.commands.spec import FLEET, Arg, Command, Route, keyed
+
+#: The catalog tables ``GET /api/catalog/<name>`` serves (Seraph's names, with their aliases).
+CATALOG_TABLES = (
+    "block_flags",
+    "items",
+    "item_database",
+    "packs",
+    "pack_pool",
+    "quests",
+    "quest_definitions",
+    "quest_pool",
+    "achievements",
+    "achievement_definitions",
+)
 
 COMMANDS = (
     Command(
@@ -18,6 +32,13 @@ COMMANDS = (
         FLEET,
         answer=keyed("blocks"),
         rest=(Route("GET", "/api/catalog/blocks"),),
+    ),
+    Command(
+        "catalog_table",
+        "One catalog table as it is: " + ", ".join(CATALOG_TABLES) + ".",
+        FLEET,
+        (Arg("name", str, "the table's name", max_length=64),),
+        rest=(Route("GET", "/api/catalog/{name}"),),
     ),
     Command(
         "seraph_info",

@@ -19,7 +19,7 @@ from seraph_kernel.backends.base import Backend, BotSession, load_backend
 from seraph_kernel.commands import BOT, get_command
 from seraph_kernel.commands.ids import bot_id_problem, new_bot_id
 from seraph_kernel.config import QUOTA_FIELDS, FleetConfig
-from seraph_kernel.errors import BotExists, InvalidArgument, UnknownBot
+from seraph_kernel.errors import BotExists, InvalidArgument, UnknownBot, UnknownCatalog
 from seraph_kernel.fleet.base import JSON, Fleet, FleetEvent, Subscription, WorldView
 from seraph_kernel.fleet.child_scripts import ChildScriptCommands
 from seraph_kernel.fleet.events import EventBus
@@ -230,6 +230,12 @@ class LocalFleet(ChildScriptCommands, Fleet):
 
     def do_catalog_blocks(self) -> list[dict[str, JSON]]:
         return self._backend("sim").block_infos()
+
+    def do_catalog_table(self, name: str) -> JSON:
+        table = self._backend("sim").catalog_table(name)
+        if table is None:
+            raise UnknownCatalog(name)
+        return table
 
     async def world(self, bot_id: str) -> WorldView | None:
         return self._bot(bot_id).world()

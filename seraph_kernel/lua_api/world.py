@@ -16,9 +16,10 @@ from seraph_kernel.engine.contract import ModuleContext
 from seraph_kernel.engine.values import Vec2, Vec2i
 from seraph_kernel.lua_api.client.conventions import game_call, lua_arity, positional_limit
 from seraph_kernel.lua_api.client.views import WorldViews
+from seraph_kernel.lua_api.trees import define_tree_reader
 
 WORLD_LUA = """
-local calls, new2i = ...
+local calls, new2i, tileCalls = ...
 local World = {__name = "World"}
 World.__index = World
 World.__tostring = function(w) return "World(" .. tostring(w.name) .. ")" end
@@ -52,22 +53,32 @@ local function kind(v)
   return type(v)
 end
 
+-- A tile's methods (tile:tree()) ask the fleet about the tile's point for the world's bot.
+local function tileMeta(client)
+  local methods = {}
+  for name, call in pairs(tileCalls) do
+    methods[name] = function(t) return call(client, t.point) end
+  end
+  return {__index = methods}
+end
+
 function World:tile(p)
-  local handle = state_of("tile", self).handle
+  local s = state_of("tile", self)
   if getmetatable(p) ~= "Vector2i" then error("tile: expected Vector2i, got " .. kind(p), 2) end
   local x, y = p.x, p.y
-  local f, b, w, r = tileAt(handle, x, y)
+  local f, b, w, r = tileAt(s.handle, x, y)
   if f == nil then error(b, 2) end
-  return {foreground = f, background = b, water = w, wire = r, point = new2i(x, y)}
+  return setmetatable({foreground = f, background = b, water = w, wire = r, point = new2i(x, y)}, s.tileMeta)
 end
 
 function World:tiles()
-  local width, fg, bg, wa, wi = allTiles(state_of("tiles", self).handle)
+  local s = state_of("tiles", self)
+  local width, fg, bg, wa, wi = allTiles(s.handle)
   local out = {}
   for i = 1, #fg do
     local n = i - 1
-    out[i] = {foreground = fg[i], background = bg[i], water = wa[i], wire = wi[i],
-              point = new2i(n % width, n // width)}
+    out[i] = setmetatable({foreground = fg[i], background = bg[i], water = wa[i], wire = wi[i],
+                           point = new2i(n % width, n // width)}, s.tileMeta)
   end
   return out
 end
@@ -85,7 +96,7 @@ end
 
 return function(client, handle, name)
   local w = setmetatable({name = name}, World)
-  state[w] = {client = client, handle = handle}
+  state[w] = {client = client, handle = handle, tileMeta = tileMeta(client)}
   return w
 end
 """
@@ -175,7 +186,8 @@ def define_world_class(ctx: ModuleContext, session: Any) -> Any:
         "enemies": ctx.async_function("enemies", lua_arity(enemies)),
         "players": ctx.async_function("players", lua_arity(players)),
     }
-    return ctx.lua(WORLD_LUA, ctx.to_lua(calls), ctx.env.Vector2i.new)
+    tile_calls = {"tree": define_tree_reader(ctx, session)}
+    return ctx.lua(WORLD_LUA, ctx.to_lua(calls), ctx.env.Vector2i.new, ctx.to_lua(tile_calls))
 
 
 def install(ctx: ModuleContext) -> None:

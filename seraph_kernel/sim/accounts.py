@@ -43,6 +43,14 @@ class Account:
     inventory: dict[int, int] = field(default_factory=lambda: dict(STARTING_INVENTORY))
     recent: deque[str] = field(default_factory=lambda: deque(maxlen=10))
     visits: dict[str, int] = field(default_factory=dict)
+    #: slot -> worn item (``hand`` holds the equipped tool); see :mod:`seraph_kernel.sim.backpack`
+    worn: dict[str, int] = field(default_factory=dict)
+    #: progress counters, completed quests and earned achievements (:mod:`seraph_kernel.sim.progress`)
+    counters: dict[str, int] = field(default_factory=dict)
+    quests_done: list[str] = field(default_factory=list)
+    achievements: list[str] = field(default_factory=list)
+    expansions: int = 0
+    packs_opened: int = 0
 
     def add_item(self, block_id: int, amount: int) -> int:
         """Add up to ``amount``; returns how many fit (slot and stack limits)."""
@@ -85,6 +93,10 @@ class Account:
             "slots": self.slots,
             "tutorial_state": self.tutorial_state,
             "inventory": [[b, n] for b, n in sorted(self.inventory.items())],
+            "worn": [[slot, b] for slot, b in sorted(self.worn.items())],
+            "counters": dict(self.counters),
+            "quests_done": list(self.quests_done),
+            "achievements": list(self.achievements),
         }
 
 

@@ -2,7 +2,9 @@
 
 Shared by the server (rules) and the sim client (passability for path planning, inventory
 names). ``0`` is air. Ids 1–99 are foreground blocks, 100–149 backgrounds, 150–199 water and
-wiring, 200+ items that only live in inventories (nuggets, tools).
+wiring, 200+ items that only live in inventories (nuggets, tools), 300–399 seeds (planted, a
+seed's tile shows the seed's id while its tree grows: see :mod:`seraph_kernel.sim.farming`),
+1100+ clothes.
 """
 
 from __future__ import annotations
@@ -14,7 +16,15 @@ NONE, SOLID, PLATFORM = "none", "solid", "platform"
 
 # inventory types (the ``inventory_type`` of a snapshot's inventory rows and collectables)
 INV_BLOCK, INV_BACKGROUND, INV_MATERIAL, INV_TOOL = 0, 1, 2, 49
-CATEGORY = {INV_BLOCK: "block", INV_BACKGROUND: "background", INV_MATERIAL: "material", INV_TOOL: "tool"}
+INV_SEED, INV_CLOTHES = 3, 50
+CATEGORY = {
+    INV_BLOCK: "block",
+    INV_BACKGROUND: "background",
+    INV_MATERIAL: "material",
+    INV_TOOL: "tool",
+    INV_SEED: "seed",
+    INV_CLOTHES: "clothes",
+}
 
 
 @dataclass(frozen=True)
@@ -62,7 +72,10 @@ CAVE_BG, WOOD_BG, STONE_BG = 100, 101, 102
 WATER, WIRE = 150, 160
 COPPER_NUGGET, IRON_NUGGET, GOLD_NUGGET, EMERALD = 200, 201, 202, 203
 BYTE_COIN = 210  # a currency drop: collecting it adds to ``byte_coins``, not to the inventory
+WHEAT = 220
+SOIL_SEED, STONE_SEED, SAND_SEED, GRASS_SEED, WHEAT_SEED = 302, 303, 305, 307, 320
 PICKAXE_BASIC = 1041
+MINER_HELMET, FARMER_HAT, WORK_GLOVES, OVERALLS = 1100, 1101, 1102, 1103
 
 _BLOCKS = (
     Block(AIR, "Air", None, NONE),
@@ -130,7 +143,17 @@ _BLOCKS = (
     Block(GOLD_NUGGET, "GoldNugget", None, NONE, INV_MATERIAL, flags=("item",)),
     Block(EMERALD, "Emerald", None, NONE, INV_MATERIAL, flags=("item",)),
     Block(BYTE_COIN, "ByteCoin", None, NONE, INV_MATERIAL, flags=("currency",)),
+    Block(WHEAT, "Wheat", None, NONE, INV_MATERIAL, flags=("item",)),
+    Block(SOIL_SEED, "SoilBlockSeed", None, NONE, INV_SEED, flags=("seed",)),
+    Block(STONE_SEED, "StoneBlockSeed", None, NONE, INV_SEED, flags=("seed",)),
+    Block(SAND_SEED, "SandBlockSeed", None, NONE, INV_SEED, flags=("seed",)),
+    Block(GRASS_SEED, "GrassBlockSeed", None, NONE, INV_SEED, flags=("seed",)),
+    Block(WHEAT_SEED, "WheatSeed", None, NONE, INV_SEED, flags=("seed",)),
     Block(PICKAXE_BASIC, "WeaponPickaxeBasic", None, NONE, INV_TOOL, flags=("item", "tool")),
+    Block(MINER_HELMET, "MinerHelmet", None, NONE, INV_CLOTHES, flags=("item", "wearable")),
+    Block(FARMER_HAT, "FarmerHat", None, NONE, INV_CLOTHES, flags=("item", "wearable")),
+    Block(WORK_GLOVES, "WorkGloves", None, NONE, INV_CLOTHES, flags=("item", "wearable")),
+    Block(OVERALLS, "Overalls", None, NONE, INV_CLOTHES, flags=("item", "wearable")),
 )
 
 BLOCKS: dict[int, Block] = {b.id: b for b in _BLOCKS}
@@ -138,6 +161,7 @@ MAX_ID = max(BLOCKS)
 
 # PASSABLE[id] is 1 when a player can stand on a tile whose foreground is ``id`` (any uint16)
 PASSABLE = bytes(1 if (i in BLOCKS and BLOCKS[i].collision != SOLID) else 0 for i in range(65536))
+SEEDS = frozenset(b.id for b in _BLOCKS if b.inventory_type == INV_SEED)
 PLACEABLE = frozenset(b.id for b in _BLOCKS if b.inventory_type == INV_BLOCK and b.hits is not None and b.id)
 WORLD_ITEMS = frozenset(b.id for b in _BLOCKS if "world_item" in b.flags)
 

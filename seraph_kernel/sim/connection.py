@@ -8,7 +8,7 @@ import time
 from collections import deque
 from typing import TYPE_CHECKING, Any
 
-from seraph_kernel.sim import tutorial
+from seraph_kernel.sim import backpack, tutorial
 from seraph_kernel.sim.accounts import USERNAME_RE, Account
 from seraph_kernel.sim.protocol import ProtocolError, encode, read_frame
 from seraph_kernel.sim.world import Player, RuleError, World
@@ -316,3 +316,4 @@ _HANDLERS = {
     "tutorial": ClientConnection._tutorial,
     "bye": ClientConnection._bye,
 }
+_HANDLERS.update(backpack.HANDLERS)

@@ -10,8 +10,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from seraph_kernel.sim import catalog as c
+from seraph_kernel.sim import progress
 from seraph_kernel.sim.accounts import Account
 from seraph_kernel.sim.ai import EnemyHerd
+from seraph_kernel.sim.farming import FarmError, Orchard, Tree, seed_drop
 from seraph_kernel.sim.protocol import encode, pack_layer
 from seraph_kernel.sim.worldgen import GeneratedWorld
 
@@ -35,6 +37,20 @@ class RuleError(Exception):
     def __init__(self, message: str, code: str = "OTHER") -> None:
         super().__init__(message)
         self.code = code
+
+
+def check_removal(account: Account, what: str, block_id: int, amount: int) -> None:
+    """Refuse taking ``amount`` of ``block_id`` out of the backpack (drop, trash) when it holds
+    fewer, or when that would take the last unit of a worn item."""
+    if amount < 1:
+        raise RuleError(f"{what}: amount must be at least 1, got {amount}")
+    have = account.inventory.get(block_id, 0)
+    if have < amount:
+        raise RuleError(
+            f"{what}: {c.name_of(block_id)} ({block_id}): {have} in the inventory, {amount} asked"
+        )
+    if have == amount and block_id in account.worn.values():
+        raise RuleError(f"{what}: {c.name_of(block_id)} ({block_id}) is worn; take it off first")
 
 
 @dataclass
@@ -91,6 +107,7 @@ class World:
         self._breaks: dict[int, int] = {}
         self._moved: dict[str, Player] = {}
         self.herd = EnemyHerd(seed, self.name, gen.enemies)
+        self.orchard = Orchard(seed, self.name, self.width)
         for x, y, block, amount in gen.collectables:
             self._spawn_collectable(x, y, block, amount, announce=False)
 
@@ -144,6 +161,7 @@ class World:
             "collectables": [k.row() for k in self.collectables.values()],
             "enemies": [e.row() for e in self.herd.alive()],
             "players": [p.row() for uid, p in self.players.items() if uid != player.account.user_id],
+            "trees": self.orchard.rows(),
         }
 
     def info(self) -> dict[str, Any]:
@@ -177,6 +195,9 @@ class World:
                 p.account.experience += 20
             self.broadcast({"t": "enemy", "enemy": enemy.row()})
             return {"target": "enemy", "ai_id": enemy.ai_id, "hp": enemy.hp, "broken": killed}
+        tree = self.orchard.at(x, y)
+        if tree is not None:
+            return self._hit_tree(p, tree)
         i = y * self.width + x
         block_id = self.fg[i]
         block = c.block(block_id)
@@ -193,7 +214,35 @@ class World:
         self.broadcast({"t": "tile", "x": x, "y": y, "layer": "foreground", "id": c.AIR})
         p.account.experience += block.xp
         self._drop(x, y, block)
+        progress.record(p.account, "blocks_broken")
         return {"target": "block", "block": block_id, "hits_left": 0, "broken": True}
+
+    def _hit_tree(self, p: Player, tree: Tree) -> dict[str, Any]:
+        """Hit a tree: refused while it grows; once ready, its last hit harvests it (the tile
+        empties and the yield drops there)."""
+        try:
+            harvest = self.orchard.hit(tree)
+        except FarmError as exc:
+            raise RuleError(f"hit: {exc}") from None
+        block = tree.growth.block
+        if harvest is None:
+            self._send_tree(tree)
+            return {
+                "target": "tree",
+                "block": block,
+                "hits_left": tree.growth.hits - tree.hits,
+                "broken": False,
+            }
+        self.fg[tree.y * self.width + tree.x] = c.AIR
+        self.broadcast({"t": "tree_removed", "x": tree.x, "y": tree.y})
+        self.broadcast({"t": "tile", "x": tree.x, "y": tree.y, "layer": "foreground", "id": c.AIR})
+        for drop_block, amount in harvest:
+            self._spawn_collectable(tree.x, tree.y, drop_block, amount)
+        progress.record(p.account, "trees_harvested")
+        return {"target": "tree", "block": block, "hits_left": 0, "broken": True}
+
+    def _send_tree(self, tree: Tree) -> None:
+        self.broadcast({"t": "tree", "tree": tree.row(self.orchard.clock())})
 
     def _drop(self, x: int, y: int, block: c.Block) -> None:
         i = y * self.width + x
@@ -203,10 +252,15 @@ class World:
         for d in block.drops:
             if rng.random() < d.chance:
                 self._spawn_collectable(x, y, d.block, rng.randint(*d.amount))
+        seed = seed_drop(self.seed, self.name, x, y, block.id, n)
+        if seed is not None:
+            self._spawn_collectable(x, y, seed, 1)
 
     def place(self, p: Player, x: int, y: int, block_id: int) -> None:
         if not self.inside(x, y) or not self._near(p, x, y) or (x, y) == (p.x, p.y):
             raise RuleError(f"place: tile ({x},{y}) is not adjacent to ({p.x},{p.y})")
+        if block_id in c.SEEDS:
+            return self._plant(p, x, y, block_id)
         if block_id not in c.PLACEABLE:
             raise RuleError(f"place: {c.name_of(block_id)} ({block_id}) is not a placeable block")
         i = y * self.width + x
@@ -218,6 +272,21 @@ class World:
             raise RuleError(f"place: no {c.name_of(block_id)} in the inventory")
         self.fg[i] = block_id
         self.broadcast({"t": "tile", "x": x, "y": y, "layer": "foreground", "id": block_id})
+
+    def _plant(self, p: Player, x: int, y: int, seed: int) -> None:
+        """Plant a seed from the backpack on an empty tile (or mix it into a growing tree)."""
+        if p.account.inventory.get(seed, 0) < 1:
+            raise RuleError(f"place: no {c.name_of(seed)} in the inventory")
+        i = y * self.width + x
+        try:
+            tree = self.orchard.plant(x, y, seed, self.fg[i])
+        except FarmError as exc:
+            raise RuleError(f"place: {exc}") from None
+        p.account.take_item(seed)
+        self.fg[i] = tree.seed
+        self.broadcast({"t": "tile", "x": x, "y": y, "layer": "foreground", "id": tree.seed})
+        self._send_tree(tree)
+        progress.record(p.account, "seeds_planted")
 
     def collect(self, p: Player, collectable_id: int | None) -> list[int]:
         """Pick up one collectable (by id) or every one in range; the ids taken."""
@@ -248,12 +317,7 @@ class World:
     def drop(self, p: Player, block_id: int, amount: int) -> None:
         """Take ``amount`` of ``block_id`` from the player's backpack and leave it as one
         collectable on the player's tile, for anyone to pick up."""
-        if amount < 1:
-            raise RuleError(f"drop: amount must be at least 1, got {amount}")
-        have = p.account.inventory.get(block_id, 0)
-        if have < amount:
-            name = f"{c.name_of(block_id)} ({block_id})"
-            raise RuleError(f"drop: {name}: {have} in the inventory, {amount} asked")
+        check_removal(p.account, "drop", block_id, amount)
         p.account.take_item(block_id, amount)
         self._spawn_collectable(p.x, p.y, block_id, amount)
 
@@ -267,6 +331,8 @@ class World:
     # -- tick ------------------------------------------------------------------------------
     def tick(self) -> None:
         """Move enemies and send one batched update of moved players and enemies."""
+        for tree in self.orchard.grow():
+            self._send_tree(tree)
         enemies = self.herd.tick(self.passable) if self.players else []
         if not self._moved and not enemies:
             return

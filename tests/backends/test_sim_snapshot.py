@@ -1,4 +1,5 @@
-"""The bot snapshot has exactly the fields of spec 003, with real values."""
+"""The bot snapshot has exactly the fields of spec 003 (and the full one our additive farm
+fields), with real values."""
 
 from __future__ import annotations
 
@@ -32,7 +33,9 @@ LITE = {
     "fishing_info",
     "last_error",
 }
-FULL = LITE | {"world", "inventory", "tutorial_stage", "sf_token"}
+#: Additive: what the bot wears, its quests and achievements (docs/simulator.md).
+FARM = {"worn", "quests", "achievements"}
+FULL = LITE | {"world", "inventory", "tutorial_stage", "sf_token"} | FARM
 WORLD = {
     "world_name",
     "width",

@@ -25,13 +25,14 @@ from typing import Any
 
 from seraph_kernel.backends.base import JSON, Backend, Emit
 from seraph_kernel.backends.sim.bot_actions import SimBotActions
+from seraph_kernel.backends.sim.bot_backpack import SimBotBackpack
 from seraph_kernel.backends.sim.bot_connection import SimBotConnection
 from seraph_kernel.backends.sim.bot_core import DEFAULTS
 from seraph_kernel.backends.sim.bot_movement import SimBotMovement
 from seraph_kernel.backends.sim.bot_tutorial import SimBotTutorial
 from seraph_kernel.backends.sim.bot_worlds import SimBotWorlds
 from seraph_kernel.errors import InvalidArgument
-from seraph_kernel.sim import catalog
+from seraph_kernel.sim import catalog, content
 from seraph_kernel.sim.accounts import USERNAME_RE
 
 
@@ -68,9 +69,12 @@ class SimBackend(Backend):
     def block_infos(self) -> list[dict[str, JSON]]:
         return catalog.block_infos()
 
+    def catalog_table(self, name: str) -> JSON | None:
+        return content.catalog_tables().get(name)
+
     def info(self) -> dict[str, JSON]:
         return {"backend": self.name, "address": self.address}
 
 
-class SimBot(SimBotTutorial, SimBotActions, SimBotMovement, SimBotWorlds, SimBotConnection):
+class SimBot(SimBotBackpack, SimBotTutorial, SimBotActions, SimBotMovement, SimBotWorlds, SimBotConnection):
     """A bot of the simulated world: the core state plus one part per concern."""

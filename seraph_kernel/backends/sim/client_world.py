@@ -4,6 +4,7 @@ collectables, enemies and other players, and the read models built from them (mi
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import numpy as np
@@ -35,6 +36,13 @@ class ClientWorld:
         self.players: dict[str, dict[str, Any]] = {
             p["user_id"]: p for p in msg.get("players", []) if p["user_id"] != own_user_id
         }
+        self.trees: dict[tuple[int, int], dict[str, Any]] = {}
+        for tree in msg.get("trees", []):
+            self._tree(tree)
+
+    def _tree(self, row: dict[str, Any]) -> None:
+        """Keep a tree row, with the local clock's moment it will be ready."""
+        self.trees[(row["x"], row["y"])] = {**row, "_ready_at": time.monotonic() + row["ready_in_ms"] / 1000}
 
     # -- pushes ----------------------------------------------------------------------------
     def apply(self, msg: dict[str, Any]) -> None:
@@ -63,6 +71,10 @@ class ClientWorld:
             self.players[msg["user_id"]] = {k: msg[k] for k in ("user_id", "nick", "x", "y")}
         elif t == "player_left":
             self.players.pop(msg["user_id"], None)
+        elif t == "tree":
+            self._tree(msg["tree"])
+        elif t == "tree_removed":
+            self.trees.pop((msg["x"], msg["y"]), None)
 
     # -- reads -----------------------------------------------------------------------------
     def passable(self, x: int, y: int) -> bool:
@@ -83,6 +95,18 @@ class ClientWorld:
 
     def collectable_rows(self) -> list[dict[str, Any]]:
         return [dict(k) for k in self.collectables.values()]
+
+    def tree_rows(self) -> list[dict[str, Any]]:
+        """The trees and crops, ``ready_in_ms`` counted down on the local clock (``ready``
+        turns true when the server says so)."""
+        now = time.monotonic()
+        return [
+            {
+                **{k: v for k, v in tree.items() if k != "_ready_at"},
+                "ready_in_ms": 0 if tree["ready"] else max(0, int((tree["_ready_at"] - now) * 1000)),
+            }
+            for tree in self.trees.values()
+        ]
 
     def enemy_rows(self) -> list[dict[str, Any]]:
         return [dict(e) for e in self.enemies.values() if e["hp"] > 0]

@@ -40,7 +40,8 @@ def command_binding(state: ClientState, command: Command) -> Callable[..., Await
             return answer
         if command.lua.unwrap:
             return answer[command.lua.unwrap]
-        return None if answer == {"ok": True} else answer
+        # an action (``{"ok": true, ...}``: its details are for REST) answers nil
+        return None if isinstance(answer, dict) and answer.get("ok") is True else answer
 
     call.__name__ = lua_name
     return call
