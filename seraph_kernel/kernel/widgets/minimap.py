@@ -264,6 +264,7 @@ class MinimapWidget(SeraphWidgetMixin, anywidget.AnyWidget):
         self.source = source
         self._tasks: set[asyncio.Future[Any]] = set()
         self._walks: dict[str, int] = {}
+        self._drawing = asyncio.Lock()
         self.on_msg(self._on_message)
 
     @property
@@ -283,8 +284,10 @@ class MinimapWidget(SeraphWidgetMixin, anywidget.AnyWidget):
         return widget
 
     async def refresh(self) -> None:
-        """Render the current world; a changed picture is one comm message."""
-        self._show(await self.source.frame())
+        """Render the current world; a changed picture is one comm message. One frame at a
+        time: a slower frame begun before a walk ended must not be shown after the newer one."""
+        async with self._drawing:
+            self._show(await self.source.frame())
 
     def _show(self, frame: Frame | None) -> None:
         state = _frame_state(frame, self.bot_id)
@@ -317,13 +320,13 @@ class MinimapWidget(SeraphWidgetMixin, anywidget.AnyWidget):
                 self.source.routes.pop(bot_id, None)
         if self._walks.get(bot_id) != walk:
             return code  # a newer click replaced this walk: its status is the one to show
+        await self.refresh()  # the picture without the path first, then the line that says so
         if code:
             self.status = f"walk_to {x} {y} ({bot_id}): {action_error(code)}"
         else:
             self.status = (
                 f"{bot_id} is at {position_text((await fleet.get_bot(bot_id)).get('player_position'))}"
             )
-        await self.refresh()
         return code
 
     def _on_message(self, widget: Any, content: Any, buffers: Any) -> None:

@@ -41,6 +41,7 @@ function render({ model, el }) {
 
   let image = null;
   let zoom = 1;
+  canvas.dataset.zoom = "1";
   let panX = 0;
   let panY = 0;
   let drag = null;
@@ -75,6 +76,7 @@ function render({ model, el }) {
 
   function loadPicture() {
     resize();
+    canvas.dataset.scale = String(model.get("scale"));
     const bytes = model.get("value");
     if (!bytes || !bytes.byteLength) {
       image = null;
