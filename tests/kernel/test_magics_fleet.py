@@ -190,3 +190,14 @@ def test_live_minimap_redraws_a_walk_without_flooding(kernel, in_world):
     assert 1 <= len(frames(walked)) <= elapsed * 10 + 1
     kernel.ok("%%python\nimport ipywidgets\nipywidgets.Widget.close_all()")
     assert not frames(kernel.ok("sleep(1200)"))
+
+
+def test_minimap_of_several_bots(kernel, in_world):
+    kernel.ok("%create_bot map-2")
+    try:
+        (data,) = kernel.ok("%minimap bot-1 map-2").displays
+        assert data["text/plain"].startswith("Minimap of MINEWORLD (100x60): bot-1 at (")
+        assert data["text/plain"].endswith(", map-2 not in a world")
+        assert kernel.execute("%minimap bot-1 nobody").error is not None
+    finally:
+        kernel.ok("%%python\nawait fleet.delete_bot('map-2')")
