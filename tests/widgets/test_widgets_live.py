@@ -191,6 +191,9 @@ async def test_malformed_messages_from_the_front_end_are_ignored(fleet, in_world
         widget._on_message(widget, content, [])
     await asyncio.sleep(0.3)
     assert not widget._tasks and widget.status == ""
+    widget._on_message(widget, {"type": "click", "x": 10**30, "y": -(10**30)}, [])
+    await eventually(lambda: widget.status != "")
+    assert widget.status.startswith("x: must be at most") and not widget._tasks
     assert (await fleet.get_bot(in_world))["player_position"] == here
     widget.close()
 

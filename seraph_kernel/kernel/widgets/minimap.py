@@ -343,6 +343,8 @@ class MinimapWidget(SeraphWidgetMixin, anywidget.AnyWidget):
             self._spawn(self.walk_to(bot if isinstance(bot, str) else self.bot_id, x, y))
 
     def _spawn(self, work: Any) -> None:
+        """Run a message's work beside the kernel's. Closing the map does not stop a walk it
+        started (the bot finishes it); a closed widget's trait changes go nowhere."""
         task = asyncio.ensure_future(self._quietly(work))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -352,11 +354,6 @@ class MinimapWidget(SeraphWidgetMixin, anywidget.AnyWidget):
             await work
         except SeraphError as err:
             self.status = str(err)
-
-    def stop_live(self) -> None:
-        for task in list(self._tasks):
-            task.cancel()
-        super().stop_live()
 
     def plain_text(self) -> str:
         return self.caption
