@@ -75,6 +75,17 @@ class Page:
                 raise TimeoutError(f"still falsy after {timeout} s: {expression}")
             await asyncio.sleep(interval)
 
+    async def mouse(self, kind: str, x: float, y: float) -> None:
+        """One mouse event (``mouseMoved``, ``mousePressed``, ``mouseReleased``) at a page point."""
+        pressed = kind != "mouseMoved"
+        params = {"type": kind, "x": x, "y": y, "button": "left" if pressed else "none"}
+        await self.call("Input.dispatchMouseEvent", {**params, "clickCount": 1 if pressed else 0})
+
+    async def click(self, x: float, y: float) -> None:
+        """A real click, as a person makes one: move there, press, release."""
+        for kind in ("mouseMoved", "mousePressed", "mouseReleased"):
+            await self.mouse(kind, x, y)
+
     async def screenshot(self, clip: dict[str, float] | None = None) -> bytes:
         params: dict[str, Any] = {"format": "png"}
         if clip:

@@ -79,9 +79,26 @@ def test_minimap_widget_is_a_png_of_the_world(kernel, in_world):
     opened = [
         c
         for kind, c in result.outputs
-        if kind == "comm_open" and c["data"]["state"].get("_model_name") == "ImageModel"
+        if kind == "comm_open" and c["data"]["state"].get("_model_name") == "AnyModel"
     ]
-    assert opened and opened[0]["data"]["state"]["format"] == "png"
+    state = opened[0]["data"]["state"]
+    assert state["_model_module"] == "anywidget" and "render" in state["_esm"]
+    assert ["value"] in opened[0]["data"]["buffer_paths"] and state["scale"] == 6
+    assert {"group": "bots", "label": "bot-1", "colour": "#ffffff"} in state["legend"]
+
+
+def test_a_click_on_the_minimap_walks_the_bot(kernel, in_world):
+    """The front end's click message, over the widget's real comm, walks the bot."""
+    shown = kernel.ok("%minimap")
+    model_id = shown.displays[0]["application/vnd.jupyter.widget-view+json"]["model_id"]
+    x, y = kernel.ok(FIND_NEAR_TILE).result["text/plain"].split(", ")
+    click = {"method": "custom", "content": {"type": "click", "x": int(x), "y": int(y)}}
+    message = kernel.client.session.msg("comm_msg", {"comm_id": model_id, "data": click})
+    kernel.client.shell_channel.send(message)
+    deadline = time.monotonic() + 20
+    while kernel.ok("getClient():point()").result["text/plain"] != f"Vector2i({x}, {y})":
+        assert time.monotonic() < deadline, "the click did not walk the bot"
+        time.sleep(0.2)
 
 
 def test_walk_to_moves_the_bot_and_reports_where(kernel, in_world):
@@ -173,3 +190,14 @@ def test_live_minimap_redraws_a_walk_without_flooding(kernel, in_world):
     assert 1 <= len(frames(walked)) <= elapsed * 10 + 1
     kernel.ok("%%python\nimport ipywidgets\nipywidgets.Widget.close_all()")
     assert not frames(kernel.ok("sleep(1200)"))
+
+
+def test_minimap_of_several_bots(kernel, in_world):
+    kernel.ok("%create_bot map-2")
+    try:
+        (data,) = kernel.ok("%minimap bot-1 map-2").displays
+        assert data["text/plain"].startswith("Minimap of MINEWORLD (100x60): bot-1 at (")
+        assert data["text/plain"].endswith(", map-2 not in a world")
+        assert kernel.execute("%minimap bot-1 nobody").error is not None
+    finally:
+        kernel.ok("%%python\nawait fleet.delete_bot('map-2')")

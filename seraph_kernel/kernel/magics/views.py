@@ -18,9 +18,9 @@ async def _snapshot(ctx: MagicContext, args: argparse.Namespace, body: str | Non
 async def _minimap(ctx: MagicContext, args: argparse.Namespace, body: str | None) -> None:
     from seraph_kernel.kernel.widgets.minimap import MinimapWidget
 
-    bot_id = await ctx.runner.bot(args.bot_id)
+    bot_ids = [await ctx.runner.bot(bot_id) for bot_id in args.bot_ids or [None]]
     fleet = await ctx.runner.fleet.ensure_started()
-    ctx.display(await MinimapWidget.create(fleet, bot_id, live=args.live))
+    ctx.display(await MinimapWidget.create(fleet, bot_ids, live=args.live))
 
 
 def _snapshot_arguments(parser: argparse.ArgumentParser) -> None:
@@ -29,7 +29,12 @@ def _snapshot_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _minimap_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("bot_id", nargs="?", help="a bot id (default: the %%use bot)")
+    parser.add_argument(
+        "bot_ids",
+        nargs="*",
+        metavar="bot_id",
+        help="bots to show (default: the %%use bot); the first one's world",
+    )
     parser.add_argument("--live", action="store_true", help="redraw as things move (at most 10 fps)")
 
 
@@ -43,9 +48,10 @@ MAGICS = [
     ),
     Magic(
         "minimap",
-        "Draw the bot's world (foreground layer) with the bot, players, drops and enemies.",
+        "Draw the bot's world with a legend, zoom and pan; hover reads a tile, a click walks the bot"
+        " there. Several bots share one map.",
         _minimap,
         _minimap_arguments,
-        synopsis="%minimap [bot_id] [--live]",
+        synopsis="%minimap [bot_id ...] [--live]",
     ),
 ]

@@ -19,10 +19,11 @@ class SeraphWidgetMixin:
     def __repr__(self) -> str:
         return self.plain_text()
 
-    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
-        data = super()._repr_mimebundle_(**kwargs)  # type: ignore[misc]
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        bundle = super()._repr_mimebundle_(**kwargs)  # type: ignore[misc]
+        data = bundle[0] if isinstance(bundle, tuple) else bundle  # anywidget adds metadata
         data["text/plain"] = self.plain_text()
-        return data
+        return bundle
 
     def start_live(self, live: LiveUpdates) -> None:
         """Start ``live`` and stop it when the front end closes this widget's comm."""
