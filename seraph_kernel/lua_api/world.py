@@ -16,11 +16,15 @@ from typing import Any
 from seraph_kernel.engine.contract import ModuleContext
 from seraph_kernel.engine.values import Vec2, Vec2i
 from seraph_kernel.lua_api.client.conventions import game_call, lua_arity
+from seraph_kernel.lua_api.client.travel import TravelCalls
 from seraph_kernel.lua_api.client.views import WorldViews
 
 WORLD_LUA = """
 local calls, new2i = ...
 local World = {__name = "World"}
+local Tile = {__name = "Tile"}
+Tile.__index = Tile
+local tileWorld = setmetatable({}, {__mode = "k"})
 World.__index = World
 World.__tostring = function(w) return "World(" .. tostring(w.name) .. ")" end
 local state = setmetatable({}, {__mode = "k"})
@@ -53,22 +57,37 @@ local function kind(v)
   return type(v)
 end
 
+-- tile:item(): the world item on the tile, asked of the world the tile was read from.
+local itemAt = calls.item
+function Tile:item()
+  local s = tileWorld[self]
+  if s == nil then error("item: expected a tile, got " .. type(self) .. " (call it as tile:item())", 2) end
+  local p, x, y = rawget(self, "point"), nil, nil
+  if getmetatable(p) == "Vector2i" then x, y = p.x, p.y end
+  return itemAt(s.client, s.name, x, y)
+end
+
 function World:tile(p)
-  local handle = state_of("tile", self).handle
+  local s = state_of("tile", self)
   if getmetatable(p) ~= "Vector2i" then error("tile: expected Vector2i, got " .. kind(p), 2) end
   local x, y = p.x, p.y
-  local f, b, w, r = tileAt(handle, x, y)
+  local f, b, w, r = tileAt(s.handle, x, y)
   if f == nil then error(b, 2) end
-  return {foreground = f, background = b, water = w, wire = r, point = new2i(x, y)}
+  local t = setmetatable({foreground = f, background = b, water = w, wire = r, point = new2i(x, y)}, Tile)
+  tileWorld[t] = s
+  return t
 end
 
 function World:tiles()
-  local width, fg, bg, wa, wi = allTiles(state_of("tiles", self).handle)
+  local s = state_of("tiles", self)
+  local width, fg, bg, wa, wi = allTiles(s.handle)
   local out = {}
   for i = 1, #fg do
     local n = i - 1
-    out[i] = {foreground = fg[i], background = bg[i], water = wa[i], wire = wi[i],
-              point = new2i(n % width, n // width)}
+    local t = setmetatable({foreground = fg[i], background = bg[i], water = wa[i], wire = wi[i],
+                            point = new2i(n % width, n // width)}, Tile)
+    tileWorld[t] = s
+    out[i] = t
   end
   return out
 end
@@ -86,7 +105,7 @@ end
 
 return function(client, handle, name)
   local w = setmetatable({name = name}, World)
-  state[w] = {client = client, handle = handle}
+  state[w] = {client = client, handle = handle, name = name}
   return w
 end
 """
@@ -175,6 +194,7 @@ def define_world_class(ctx: ModuleContext, session: Any) -> Any:
         "collectables": ctx.async_function("collectables", lua_arity(collectables)),
         "enemies": ctx.async_function("enemies", lua_arity(enemies)),
         "players": ctx.async_function("players", lua_arity(players)),
+        "item": ctx.async_function("item", lua_arity(TravelCalls(session).tile_item)),
     }
     return ctx.lua(WORLD_LUA, ctx.to_lua(calls), ctx.env.Vector2i.new)
 

@@ -43,6 +43,7 @@ class Account:
     inventory: dict[int, int] = field(default_factory=lambda: dict(STARTING_INVENTORY))
     recent: deque[str] = field(default_factory=lambda: deque(maxlen=10))
     visits: dict[str, int] = field(default_factory=dict)
+    random_draws: int = 0  # how many random worlds were drawn (seeds the next draw)
 
     def add_item(self, block_id: int, amount: int) -> int:
         """Add up to ``amount``; returns how many fit (slot and stack limits)."""

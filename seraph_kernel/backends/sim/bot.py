@@ -28,6 +28,7 @@ from seraph_kernel.backends.sim.bot_actions import SimBotActions
 from seraph_kernel.backends.sim.bot_connection import SimBotConnection
 from seraph_kernel.backends.sim.bot_core import DEFAULTS
 from seraph_kernel.backends.sim.bot_movement import SimBotMovement
+from seraph_kernel.backends.sim.bot_travel import SimBotTravel
 from seraph_kernel.backends.sim.bot_tutorial import SimBotTutorial
 from seraph_kernel.backends.sim.bot_worlds import SimBotWorlds
 from seraph_kernel.errors import InvalidArgument
@@ -72,5 +73,5 @@ class SimBackend(Backend):
         return {"backend": self.name, "address": self.address}
 
 
-class SimBot(SimBotTutorial, SimBotActions, SimBotMovement, SimBotWorlds, SimBotConnection):
+class SimBot(SimBotTravel, SimBotTutorial, SimBotActions, SimBotMovement, SimBotWorlds, SimBotConnection):
     """A bot of the simulated world: the core state plus one part per concern."""

@@ -35,6 +35,10 @@ class ClientWorld:
         self.players: dict[str, dict[str, Any]] = {
             p["user_id"]: p for p in msg.get("players", []) if p["user_id"] != own_user_id
         }
+        #: world items (doors, signs, chests, portals…) by tile: their wire rows
+        self.items: dict[tuple[int, int], dict[str, Any]] = {
+            (i["x"], i["y"]): i for i in msg.get("items", [])
+        }
 
     # -- pushes ----------------------------------------------------------------------------
     def apply(self, msg: dict[str, Any]) -> None:
@@ -63,6 +67,11 @@ class ClientWorld:
             self.players[msg["user_id"]] = {k: msg[k] for k in ("user_id", "nick", "x", "y")}
         elif t == "player_left":
             self.players.pop(msg["user_id"], None)
+        elif t == "item":
+            item = msg["item"]
+            self.items[(item["x"], item["y"])] = item
+        elif t == "item_removed":
+            self.items.pop((msg["x"], msg["y"]), None)
 
     # -- reads -----------------------------------------------------------------------------
     def passable(self, x: int, y: int) -> bool:

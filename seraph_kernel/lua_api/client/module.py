@@ -18,6 +18,7 @@ from seraph_kernel.lua_api.client.conventions import lua_arity
 from seraph_kernel.lua_api.client.event_handlers import COLLECTABLE_FIELDS, LUA_EVENTS
 from seraph_kernel.lua_api.client.generated import command_binding
 from seraph_kernel.lua_api.client.state import ClientState
+from seraph_kernel.lua_api.client.travel import travel_bindings
 from seraph_kernel.lua_api.inventory import define_inventory_class
 from seraph_kernel.lua_api.world import collectable_row, define_world_class
 
@@ -189,6 +190,8 @@ def install(ctx: ModuleContext) -> None:
     for command in GENERATED:
         assert command.lua is not None
         api[command.lua.name] = ctx.async_function(command.lua.name, command_binding(session, command))
+    for lua_name, binding in travel_bindings(session).items():
+        api[lua_name] = ctx.async_function(lua_name, lua_arity(binding))
     classes = (
         define_world_class(ctx, session),
         define_inventory_class(ctx),
