@@ -62,9 +62,9 @@ local itemAt = calls.item
 function Tile:item()
   local s = tileWorld[self]
   if s == nil then error("item: expected a tile, got " .. type(self) .. " (call it as tile:item())", 2) end
-  local p, x, y = rawget(self, "point"), nil, nil
-  if getmetatable(p) == "Vector2i" then x, y = p.x, p.y end
-  return itemAt(s.client, s.name, x, y)
+  local p = rawget(self, "point")
+  if getmetatable(p) ~= "Vector2i" then error("item: the tile's point is no Vector2i but " .. type(p), 2) end
+  return itemAt(s.client, s.name, p.x, p.y)
 end
 
 function World:tile(p)

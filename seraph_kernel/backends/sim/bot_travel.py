@@ -104,7 +104,7 @@ class SimBotTravel(SimBotCore):
             return state
         item = state[1].items.get((x, y))
         if item is None or item["kind"] != "portal":
-            raise InvalidArgument("enter_portal", f"no portal at ({x},{y})")
+            raise InvalidArgument("point", f"no portal at ({x},{y})")
         if self._pos != (x, y):
             code = await self.walk_to(x, y)
             if code is not None:
