@@ -1,8 +1,7 @@
 """Getting around: lobby hosts, random and instanced worlds, portals, exact positions, planned
-routes and the world items on tiles. Apart from ``setSubserver``, the Lua methods of these
-commands are written by hand in :mod:`seraph_kernel.lua_api.client.travel` (they take and
-return vectors, and ``warpRandom`` answers ``nil`` on failure), so those declarations carry no
-:class:`LuaMethod`."""
+routes and the world items on tiles. Apart from ``setSubserver``, the Lua methods named here
+are bound by hand in :mod:`seraph_kernel.lua_api.client.travel` (they take and return vectors,
+and ``warpRandom`` answers ``nil`` on failure); ``tile:item()`` runs ``bot_tile_item``."""
 
 from __future__ import annotations
 
@@ -19,6 +18,22 @@ JOIN_ERRORS = ("NOT_CONNECTED", "WORLD_FULL", "INVALID_WORLD", "WORLD_NOT_FOUND"
 
 def tile_arg(name: str, doc: str) -> Arg:
     return Arg(name, int, doc, low=0, high=COORD_MAX)
+
+
+def instance_command(method: str, family: str) -> Command:
+    """``bot_nether`` / ``bot_mines``: join the bot's own instance of ``family``."""
+    return Command(
+        f"bot_{method}",
+        f"Join the bot's own {family} instance of a level.",
+        BOT,
+        (ID, LEVEL),
+        method,
+        ok,
+        waits=True,
+        errors=JOIN_ERRORS,
+        rest=(bot_route("POST", method),),
+        lua=LuaMethod(method),
+    )
 
 
 COMMANDS = (
@@ -43,29 +58,10 @@ COMMANDS = (
         waits=True,
         errors=JOIN_ERRORS,
         rest=(bot_route("POST", "warp_random"),),
+        lua=LuaMethod("warpRandom"),
     ),
-    Command(
-        "bot_nether",
-        "Join the bot's own NETHER instance of a level.",
-        BOT,
-        (ID, LEVEL),
-        "nether",
-        ok,
-        waits=True,
-        errors=JOIN_ERRORS,
-        rest=(bot_route("POST", "nether"),),
-    ),
-    Command(
-        "bot_mines",
-        "Join the bot's own MINES instance of a level.",
-        BOT,
-        (ID, LEVEL),
-        "mines",
-        ok,
-        waits=True,
-        errors=JOIN_ERRORS,
-        rest=(bot_route("POST", "mines"),),
-    ),
+    instance_command("nether", "NETHER"),
+    instance_command("mines", "MINES"),
     Command(
         "bot_enter_portal",
         "Walk onto the portal of a tile and step through it (same world: to its exit).",
@@ -76,6 +72,7 @@ COMMANDS = (
         waits=True,
         errors=(*JOIN_ERRORS, "NOT_IN_WORLD", "CANCELLED", "OTHER"),
         rest=(bot_route("POST", "enter_portal"),),
+        lua=LuaMethod("enterPortal"),
     ),
     Command(
         "bot_set_position",
@@ -87,6 +84,7 @@ COMMANDS = (
         waits=True,
         errors=(*ACTION_ERRORS, "CANCELLED"),
         rest=(bot_route("POST", "set_position"),),
+        lua=LuaMethod("setPosition"),
     ),
     Command(
         "bot_move_position",
@@ -98,6 +96,7 @@ COMMANDS = (
         waits=True,
         errors=(*ACTION_ERRORS, "CANCELLED"),
         rest=(bot_route("POST", "move_position"),),
+        lua=LuaMethod("movePosition"),
     ),
     Command(
         "bot_plan_path",
@@ -113,6 +112,7 @@ COMMANDS = (
         "plan_path",
         path_answer,
         rest=(bot_route("GET", "plan_path"),),
+        lua=LuaMethod("planPath"),
     ),
     Command(
         "bot_world_items",

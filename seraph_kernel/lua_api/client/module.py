@@ -18,7 +18,7 @@ from seraph_kernel.lua_api.client.conventions import lua_arity
 from seraph_kernel.lua_api.client.event_handlers import COLLECTABLE_FIELDS, LUA_EVENTS
 from seraph_kernel.lua_api.client.generated import command_binding
 from seraph_kernel.lua_api.client.state import ClientState
-from seraph_kernel.lua_api.client.travel import travel_bindings
+from seraph_kernel.lua_api.client.travel import TRAVEL_CALLS, travel_bindings
 from seraph_kernel.lua_api.inventory import define_inventory_class
 from seraph_kernel.lua_api.world import collectable_row, define_world_class
 
@@ -171,7 +171,11 @@ CALLS = {
 #: ``api`` entries that are not ``Client`` methods (or are written out in Lua above).
 NOT_METHODS = frozenset({"boundId", "unboundReason", "username", "listBots", "world", "inventory", "on"})
 #: Commands whose Lua method has no hand-written call: their binding is generated.
-GENERATED = tuple(c for c in COMMANDS.values() if c.lua is not None and c.lua.name not in CALLS)
+GENERATED = tuple(
+    c
+    for c in COMMANDS.values()
+    if c.lua is not None and c.lua.name not in CALLS and c.lua.name not in TRAVEL_CALLS
+)
 
 
 def collectable_from_values(*values: Any) -> dict[str, Any]:
