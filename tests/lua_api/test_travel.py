@@ -170,14 +170,17 @@ local t3 = c:point()
 local e4 = c:setPosition(Vector2.new(2 * 0.32, 2 * 0.32), true)
 local t4 = c:point()
 local e5 = c:setPosition(Vector2.new((spawn.x + 1) * 0.32, spawn.y * 0.32), true)
-return e1, p1.x, p1.y, t1.x, t1.y, e2, p2.x, e3, t3.x, e4, t4.x, e5, c:point().x, spawn.x
+local t5 = c:point()
+local huge = {c:setPosition(Vector2.new(1e308, 0)), c:movePosition(Vector2.new(-1e308, 0)), c:point().x}
+return e1, p1.x, p1.y, t1.x, t1.y, e2, p2.x, e3, t3.x, e4, t4.x, e5, t5.x, spawn.x, huge
 """
-    e1, p1x, p1y, t1x, t1y, e2, p2x, e3, t3x, e4, t4x, e5, t5x, sx = (await run_lua(fleet, source)).ok
+    e1, p1x, p1y, t1x, t1y, e2, p2x, e3, t3x, e4, t4x, e5, t5x, sx, huge = (await run_lua(fleet, source)).ok
     assert (e1, round(p1x, 4), round(p1y, 4), t1x, t1y) == (None, round(sx * 0.32 + 0.1, 4), 11.25, sx, 35)
     assert (e2, round(p2x, 4)) == (None, round(sx * 0.32 + 0.26, 4))
     assert (e3, t3x) == (None, sx + 3)  # walked there
     assert (e4, t4x) == ("OTHER", sx + 3)  # a teleport the server refused: snapped back
     assert (e5, t5x) == (None, sx + 1)
+    assert huge == ["OTHER", "OTHER", sx + 1]  # far outside the world: refused, the bot stays
     out = await run_lua(fleet, 'getClient():setPosition("there")')
     assert out.error == "executor:1: setPosition: expected Vector2, got string"
     out = await run_lua(fleet, "getClient():setPosition(Vector2.new(1, 1), 1)")

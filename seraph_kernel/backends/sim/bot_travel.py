@@ -130,7 +130,9 @@ class SimBotTravel(SimBotCore):
         state = self._in_world("set_position")
         if isinstance(state, str):
             return state
-        link = state[0]
+        link, world = state
+        if not (0 <= mx < world.width and 0 <= my < world.height):
+            return self._fail("OTHER", f"set_position: ({x}, {y}) is outside the world")
         if not teleport:
             tile = (math.floor(mx), math.floor(my))
             if tile != self._pos:
