@@ -38,8 +38,6 @@ def instance_level(what: str, level: Any) -> int:
 class SimBotTravel(SimBotCore):
     """Lobbies, random and instanced worlds, portals, exact positions, planned routes, items."""
 
-    _lobby: str | None = None
-
     # -- lobby hosts -----------------------------------------------------------------------
     async def set_subserver(self, name: str) -> str | None:
         """Log in through the lobby host ``name`` from the next ``connect()`` on (a no-op while
@@ -56,7 +54,7 @@ class SimBotTravel(SimBotCore):
             known = ", ".join(sorted(lobbies)) or "none"
             return self._fail("OTHER", f"setSubserver: unknown lobby host {name!r} (known: {known})")
         ip, port = lobbies[name]
-        self._entry, self._lobby = (ip, int(port)), name
+        self._entry = (ip, int(port))
         return None
 
     async def _lobbies(self) -> dict[str, list[Any]] | str:
