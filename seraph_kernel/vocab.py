@@ -30,6 +30,13 @@ ERROR_CODES = (
     "OTHER",
 )
 
+#: Sentinel ``count`` values of a recent-world row (the Lua ``WorldCount`` enum): a row carries
+#: one of them instead of a player count when the server cannot give a number.
+WORLD_COUNTS = {
+    "UNKNOWN": -1,  # the server holds no live copy of the world (never loaded, or unloaded)
+    "FULL": -2,  # the world is at its player cap: joining answers WORLD_FULL
+}
+
 STATUSES = (
     "connecting",
     "authenticating",

@@ -138,10 +138,11 @@ class BotSession(abc.ABC):
 
     # -- worlds --------------------------------------------------------------------------------
     @abc.abstractmethod
-    async def warp(self, world: str, wait: bool = True) -> str | None:
-        """Join ``world`` (following redirects). Errors: ``NOT_CONNECTED``, ``WORLD_FULL``,
-        ``INVALID_WORLD``, ``WORLD_NOT_FOUND``, ``TIMEOUT``, ``DISCONNECTED``,
-        ``TUTORIAL_BUSY``, ``BANNED``."""
+    async def warp(self, world: str, wait: bool = True, special: bool = False) -> str | None:
+        """Join ``world`` (following redirects; ``"NAME:ENTRY"`` arrives at a portal entry;
+        ``special`` joins the bot's own instance of an instanced family). Errors:
+        ``NOT_CONNECTED``, ``WORLD_FULL``, ``INVALID_WORLD``, ``WORLD_NOT_FOUND``, ``TIMEOUT``,
+        ``DISCONNECTED``, ``TUTORIAL_BUSY``, ``BANNED``."""
 
     @abc.abstractmethod
     async def leave(self) -> str | None:

@@ -132,7 +132,12 @@ COMMANDS = (
         "join_world",
         "Join a world, following redirects; returns once started unless wait.",
         BOT,
-        (ID, Arg("world", str, "the world's name"), WAIT),
+        (
+            ID,
+            Arg("world", str, "the world's name; NAME:ENTRY arrives at a portal entry"),
+            WAIT,
+            Arg("special", bool, "join the bot's own instance (NETHER, MINES-<level>)", False, False),
+        ),
         "warp",
         ok,
         waits=True,
@@ -262,7 +267,7 @@ COMMANDS = (
     ),
     Command(
         "bot_recent_worlds",
-        "The worlds the bot visited last: rows {name, count}.",
+        "The worlds the bot visited last: rows {name, id, count, visits}.",
         BOT,
         (ID, TIMEOUT),
         "recent_worlds",

@@ -10,6 +10,7 @@ shows every step of a call.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -49,11 +50,12 @@ def action_error(code: str) -> ActionError:
 
 @dataclass(frozen=True)
 class Arg:
-    """One named argument. ``kind`` is ``int``, ``str``, ``bool``, ``dict`` or ``object`` (any
-    JSON value). ``low``/``high`` bound ints (``clamp`` lowers values above ``high`` to it
-    instead of refusing them); ``max_length`` bounds strings (``None``: unbounded);
-    ``check`` refines a value after the type check (it raises ``InvalidArgument``); ``rule``
-    says what is allowed, and every refusal of the argument ends with it."""
+    """One named argument. ``kind`` is ``int``, ``float`` (any finite number), ``str``,
+    ``bool``, ``dict`` or ``object`` (any JSON value). ``low``/``high`` bound ints (``clamp``
+    lowers values above ``high`` to it instead of refusing them); ``max_length`` bounds
+    strings (``None``: unbounded); ``check`` refines a value after the type check (it raises
+    ``InvalidArgument``); ``rule`` says what is allowed, and every refusal of the argument
+    ends with it."""
 
     name: str
     kind: type
@@ -91,6 +93,10 @@ class Arg:
             value = self._int(value)
         elif self.kind is str:
             value = self._str(value)
+        elif self.kind is float:
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+                raise InvalidArgument(self.name, f"expected a finite number, got {json_type(value)}")
+            value = float(value)
         elif self.kind is bool:
             if not isinstance(value, bool):
                 raise InvalidArgument(self.name, f"expected true or false, got {json_type(value)}")
@@ -120,7 +126,7 @@ class Arg:
 
     def to_json_schema(self) -> dict[str, JSON]:
         """The JSON schema of this argument (for ``GET /api/commands`` and the OpenAPI check)."""
-        kinds = {int: "integer", str: "string", bool: "boolean", dict: "object"}
+        kinds = {int: "integer", float: "number", str: "string", bool: "boolean", dict: "object"}
         schema: dict[str, JSON] = {"type": kinds[self.kind]} if self.kind in kinds else {}
         if self.low is not None:
             schema["minimum"] = self.low

@@ -163,10 +163,11 @@ class Fleet(abc.ABC):
         """Close the connection cleanly; status ``disconnected``. Idempotent."""
         await self.invoke("disconnect_bot", {"id": bot_id})
 
-    async def warp(self, bot_id: str, world: str, wait: bool = False) -> str | None:
+    async def warp(self, bot_id: str, world: str, wait: bool = False, special: bool = False) -> str | None:
         """Join ``world``, following redirects. ``wait=False`` returns once the join has been
-        started (REST); ``wait=True`` returns ``None`` once ``in_world`` or an error code."""
-        return await self._action("join_world", id=bot_id, world=world, wait=wait)
+        started (REST); ``wait=True`` returns ``None`` once ``in_world`` or an error code.
+        ``special`` joins the bot's own instance of an instanced family (``NETHER``…)."""
+        return await self._action("join_world", id=bot_id, world=world, wait=wait, special=special)
 
     async def leave(self, bot_id: str) -> str | None:
         """Leave the world; back to ``menu_ready``."""
@@ -211,7 +212,8 @@ class Fleet(abc.ABC):
         return await self._action("bot_tutorial", id=bot_id, wait=wait)
 
     async def recent_worlds(self, bot_id: str, timeout_ms: int | None = None) -> list[dict[str, JSON]]:
-        """Rows ``{"name", "count"}``."""
+        """Rows ``{"name", "id", "count", "visits"}``; ``count`` is the world's players or a
+        ``WorldCount`` sentinel."""
         return await self._value("bot_recent_worlds", "worlds", id=bot_id, timeout_ms=timeout_ms)
 
     async def active_worlds(self, bot_id: str, timeout_ms: int | None = None) -> list[dict[str, JSON]]:

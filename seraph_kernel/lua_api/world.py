@@ -15,12 +15,16 @@ from typing import Any
 from seraph_kernel.engine.contract import ModuleContext
 from seraph_kernel.engine.values import Vec2, Vec2i
 from seraph_kernel.lua_api.client.conventions import game_call, lua_arity, positional_limit
+from seraph_kernel.lua_api.client.travel import TravelCalls
 from seraph_kernel.lua_api.client.views import WorldViews
 from seraph_kernel.lua_api.trees import define_tree_reader
 
 WORLD_LUA = """
 local calls, new2i, tileCalls = ...
 local World = {__name = "World"}
+local Tile = {__name = "Tile"}
+Tile.__index = Tile
+local tileWorld = setmetatable({}, {__mode = "k"})
 World.__index = World
 World.__tostring = function(w) return "World(" .. tostring(w.name) .. ")" end
 local state = setmetatable({}, {__mode = "k"})
@@ -53,13 +57,24 @@ local function kind(v)
   return type(v)
 end
 
--- A tile's methods (tile:tree()) ask the fleet about the tile's point for the world's bot.
-local function tileMeta(client)
-  local methods = {}
-  for name, call in pairs(tileCalls) do
-    methods[name] = function(t) return call(client, t.point) end
-  end
-  return {__index = methods}
+-- tile:item(): the world item on the tile, asked of the world the tile was read from.
+local itemAt = calls.item
+function Tile:item()
+  local s = tileWorld[self]
+  if s == nil then error("item: expected a tile, got " .. type(self) .. " (call it as tile:item())", 2) end
+  local p = rawget(self, "point")
+  if getmetatable(p) ~= "Vector2i" then error("item: the tile's point is no Vector2i but " .. type(p), 2) end
+  return itemAt(s.client, s.name, p.x, p.y)
+end
+
+-- tile:tree(): the growing tree or crop on the tile (nil when none), for the world's bot.
+local treeAt = tileCalls.tree
+function Tile:tree()
+  local s = tileWorld[self]
+  if s == nil then error("tree: expected a tile, got " .. type(self) .. " (call it as tile:tree())", 2) end
+  local p = rawget(self, "point")
+  if getmetatable(p) ~= "Vector2i" then error("tree: the tile's point is no Vector2i but " .. type(p), 2) end
+  return treeAt(s.client, p)
 end
 
 function World:tile(p)
@@ -68,7 +83,9 @@ function World:tile(p)
   local x, y = p.x, p.y
   local f, b, w, r = tileAt(s.handle, x, y)
   if f == nil then error(b, 2) end
-  return setmetatable({foreground = f, background = b, water = w, wire = r, point = new2i(x, y)}, s.tileMeta)
+  local t = setmetatable({foreground = f, background = b, water = w, wire = r, point = new2i(x, y)}, Tile)
+  tileWorld[t] = s
+  return t
 end
 
 function World:tiles()
@@ -77,8 +94,10 @@ function World:tiles()
   local out = {}
   for i = 1, #fg do
     local n = i - 1
-    out[i] = setmetatable({foreground = fg[i], background = bg[i], water = wa[i], wire = wi[i],
-                           point = new2i(n % width, n // width)}, s.tileMeta)
+    local t = setmetatable({foreground = fg[i], background = bg[i], water = wa[i], wire = wi[i],
+                            point = new2i(n % width, n // width)}, Tile)
+    tileWorld[t] = s
+    out[i] = t
   end
   return out
 end
@@ -96,7 +115,7 @@ end
 
 return function(client, handle, name)
   local w = setmetatable({name = name}, World)
-  state[w] = {client = client, handle = handle, tileMeta = tileMeta(client)}
+  state[w] = {client = client, handle = handle, name = name}
   return w
 end
 """
@@ -185,6 +204,7 @@ def define_world_class(ctx: ModuleContext, session: Any) -> Any:
         "collectables": ctx.async_function("collectables", lua_arity(collectables)),
         "enemies": ctx.async_function("enemies", lua_arity(enemies)),
         "players": ctx.async_function("players", lua_arity(players)),
+        "item": ctx.async_function("item", lua_arity(TravelCalls(session).tile_item)),
     }
     tile_calls = {"tree": define_tree_reader(ctx, session)}
     return ctx.lua(WORLD_LUA, ctx.to_lua(calls), ctx.env.Vector2i.new, ctx.to_lua(tile_calls))

@@ -51,6 +51,7 @@ class Account:
     achievements: list[str] = field(default_factory=list)
     expansions: int = 0
     packs_opened: int = 0
+    random_draws: int = 0  # how many random worlds were drawn (seeds the next draw)
 
     def add_item(self, block_id: int, amount: int) -> int:
         """Add up to ``amount``; returns how many fit (slot and stack limits)."""

@@ -68,6 +68,7 @@ AIR = 0
 BEDROCK, DIRT, STONE, GRANITE, SAND, ICE, GRASS, LAVA_ROCK = 1, 2, 3, 4, 5, 6, 7, 8
 WOOD_PLATFORM, LADDER, DOOR, ENTRANCE, SPAWN_POD, SIGN, CHEST = 10, 11, 12, 13, 14, 15, 16
 COPPER_ORE, IRON_ORE, GOLD_ORE, EMERALD_ORE = 20, 21, 22, 23
+PORTAL = 25  # a world item: steps the player to another entry of this world or another world
 CAVE_BG, WOOD_BG, STONE_BG = 100, 101, 102
 WATER, WIRE = 150, 160
 COPPER_NUGGET, IRON_NUGGET, GOLD_NUGGET, EMERALD = 200, 201, 202, 203
@@ -93,6 +94,7 @@ _BLOCKS = (
     Block(ENTRANCE, "EntrancePortal", None, NONE, flags=("world_item", "unbreakable", "spawn")),
     Block(SPAWN_POD, "SpawnPod", None, NONE, flags=("world_item", "unbreakable", "tutorial_exit")),
     Block(SIGN, "Sign", 2, NONE, flags=("world_item",), xp=1),
+    Block(PORTAL, "Portal", None, NONE, flags=("world_item", "unbreakable", "portal")),
     Block(
         CHEST,
         "Chest",

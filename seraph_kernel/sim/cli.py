@@ -16,7 +16,7 @@ import signal
 import sys
 
 from seraph_kernel.sim.protocol import encode, read_frame
-from seraph_kernel.sim.server import DEFAULT_HOSTS, SimWorldServer
+from seraph_kernel.sim.server import DEFAULT_HOSTS, DEFAULT_LOBBIES, SimWorldServer
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -25,6 +25,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--port", type=int, default=10001, help="entry host port; other hosts use the next ports")
     p.add_argument("--seed", type=int, default=42, help="world seed (same seed, same worlds)")
     p.add_argument("--hosts", default=",".join(DEFAULT_HOSTS), help="comma-separated simulated host names")
+    p.add_argument(
+        "--lobbies", default=",".join(DEFAULT_LOBBIES), help="comma-separated lobby host names (setSubserver)"
+    )
     p.add_argument("--world-cap", type=int, default=50, help="players per world")
     p.add_argument("--move-interval-ms", type=int, default=250, help="minimum time between two moves")
     p.add_argument("--tick-hz", type=float, default=10.0, help="server ticks per second")
@@ -39,6 +42,7 @@ async def serve(args: argparse.Namespace) -> None:
         host=args.host,
         port=args.port,
         hosts=tuple(h.strip() for h in args.hosts.split(",") if h.strip()),
+        lobbies=tuple(h.strip() for h in args.lobbies.split(",") if h.strip()),
         world_cap=args.world_cap,
         ban_list=args.ban,
         move_interval_ms=args.move_interval_ms,
@@ -47,9 +51,11 @@ async def serve(args: argparse.Namespace) -> None:
     )
     await server.start()
     print(f"seraph-sim: seed {args.seed}, entry {server.address}", flush=True)
-    for name, (ip, port) in server.hosts.items():
-        print(f"  host {name} at {ip}:{port}", flush=True)
+    for name in server.host_names:
+        print(f"  host {name} at {':'.join(map(str, server.hosts[name]))}", flush=True)
     print(f"  admin token {server.admin_token}", flush=True)
+    for name in server.lobby_names:
+        print(f"  lobby {name} at {':'.join(map(str, server.hosts[name]))}", flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

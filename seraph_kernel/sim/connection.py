@@ -4,15 +4,19 @@ rate rules (pace of moves, chat spam) that kick a misbehaving client."""
 from __future__ import annotations
 
 import asyncio
+import math
+import random
 import time
 from collections import deque
 from typing import TYPE_CHECKING, Any
 
 from seraph_kernel.sim import backpack, tutorial
 from seraph_kernel.sim.accounts import USERNAME_RE, Account
+from seraph_kernel.sim.instances import owner_tag, parse_instance
 from seraph_kernel.sim.protocol import ProtocolError, encode, read_frame
 from seraph_kernel.sim.world import Player, RuleError, World
-from seraph_kernel.sim.worldgen import WorldNameError, kind_of, normalize_name
+from seraph_kernel.sim.worldgen import HUB, TUTORIAL, WorldNameError, kind_of, normalize_name
+from seraph_kernel.vocab import WORLD_COUNTS
 
 if TYPE_CHECKING:
     from seraph_kernel.sim.server import SimWorldServer
@@ -82,6 +86,10 @@ class ClientConnection:
         t = msg["t"]
         if t == "ping":
             self.reply(msg, "pong", server_time_ms=int(time.time() * 1000))
+            return
+        if t == "lobbies":
+            lobbies = {name: list(self.server.hosts[name]) for name in self.server.lobby_names}
+            self.reply(msg, "lobbies", lobbies=lobbies)
             return
         if self.account is None and not self.admin:
             if t == "hello":
@@ -161,8 +169,11 @@ class ClientConnection:
 
     # -- worlds ----------------------------------------------------------------------------
     def _leave_world(self) -> None:
-        if self.world is not None and self.account is not None:
-            self.world.remove(self.account.user_id)
+        world = self.world
+        if world is not None and self.account is not None:
+            world.remove(self.account.user_id)
+            if not world.players and parse_instance(world.name) is not None:
+                self.server.worlds.pop(world.name, None)  # an instance lives while someone is in it
         self.world = self.player = None
 
     def _join(self, msg: dict[str, Any]) -> None:
@@ -170,6 +181,11 @@ class ClientConnection:
             name = normalize_name(msg["world"])
         except WorldNameError as exc:
             self.error(msg, exc.code, str(exc))
+            return
+        assert self.account is not None
+        instance = parse_instance(name)
+        if instance is not None and instance[2] != owner_tag(self.account.user_id):
+            self.error(msg, "WORLD_NOT_FOUND", f"{name} is another player's instance")
             return
         host = self.server.host_of(name)
         if host != self.host:
@@ -182,10 +198,16 @@ class ClientConnection:
         if len(world.players) >= world.cap and (self.world is not world):
             self.error(msg, "WORLD_FULL", f"world {name} is full ({world.cap} players)")
             return
+        at = None
+        if msg.get("entry") is not None:
+            portal = world.entry(str(msg["entry"]).upper())
+            if portal is None:
+                self.error(msg, "INVALID_WORLD", f"world {name} has no entry {msg['entry']!r}")
+                return
+            at = (portal.x, portal.y)
         self._leave_world()
-        assert self.account is not None
         self.world = world
-        self.player = world.add(self.account, self.send)
+        self.player = world.add(self.account, self.send, at)
         self.account.visited(name)
         if tutorial.on_join(self.account, world):
             self.push_me()
@@ -210,9 +232,51 @@ class ClientConnection:
         world, player = self._in_world("move")
         now = time.monotonic()
         reason = world.move(player, int(msg["x"]), int(msg["y"]), now, self.server.move_interval_ms / 1000)
-        self.reply(msg, "pos", ok=reason is None, x=player.x, y=player.y, reason=reason)
+        self._pos_reply(msg, player, reason, now)
+
+    def _pos_reply(self, msg: dict[str, Any], player: Player, reason: str | None, now: float) -> None:
+        """Where the player really is (a refusal snaps the client back and is a violation)."""
+        self.reply(
+            msg, "pos", ok=reason is None, x=player.x, y=player.y, mx=player.mx, my=player.my, reason=reason
+        )
         if reason is not None:
             self._violation(now)
+
+    def _position(self, msg: dict[str, Any]) -> None:
+        world, player = self._in_world("position")
+        mx, my = float(msg["mx"]), float(msg["my"])
+        if not (math.isfinite(mx) and math.isfinite(my)):
+            raise RuleError(f"position: not a position: ({mx}, {my})")
+        now = time.monotonic()
+        interval = self.server.move_interval_ms / 1000
+        reason = world.set_position(player, mx, my, now, interval, bool(msg.get("teleport")))
+        self._pos_reply(msg, player, reason, now)
+
+    def _portal(self, msg: dict[str, Any]) -> None:
+        world, player = self._in_world("portal")
+        item = world.portal_at(player, int(msg["x"]), int(msg["y"]))
+        if item.target_world is not None and item.target_world != world.name:
+            self.reply(msg, "portal", world=item.target_world, entry=item.target_entry)
+            return
+        exit_ = world.entry(item.target_entry) if item.target_entry is not None else None
+        x, y = (exit_.x, exit_.y) if exit_ is not None else world.spawn
+        player.place_at(x, y, time.monotonic())
+        world.moved(player)
+        self._pos_reply(msg, player, None, player.last_move)
+
+    def _random_world(self, msg: dict[str, Any]) -> None:
+        """A public world to warp to, drawn from the seed, the account and its count of draws."""
+        assert self.account is not None
+        live = {
+            name
+            for name, w in self.server.worlds.items()
+            if len(w.players) < w.cap and name != TUTORIAL and parse_instance(name) is None
+        }
+        pool = sorted(live | {HUB, "MINEWORLD"})
+        self.account.random_draws += 1
+        draw = self.account.random_draws
+        rng = random.Random(f"{self.server.seed}:random:{self.account.user_id}:{draw}")
+        self.reply(msg, "random_world", world=rng.choice(pool))
 
     def _violation(self, now: float) -> None:
         limit, window = self.server.violation_limit
@@ -270,8 +334,20 @@ class ClientConnection:
 
     def _recent(self, msg: dict[str, Any]) -> None:
         assert self.account is not None
-        rows = [{"name": w, "count": self.account.visits.get(w, 0)} for w in self.account.recent]
+        rows = [
+            {"name": w, "id": w, "count": self._count(w), "visits": self.account.visits.get(w, 0)}
+            for w in self.account.recent
+        ]
         self.reply(msg, "worlds", worlds=rows)
+
+    def _count(self, name: str) -> int:
+        """A world's player count, or a ``WorldCount`` sentinel."""
+        world = self.server.worlds.get(name)
+        if world is None:
+            return WORLD_COUNTS["UNKNOWN"]
+        if len(world.players) >= world.cap:
+            return WORLD_COUNTS["FULL"]
+        return len(world.players)
 
     def _active(self, msg: dict[str, Any]) -> None:
         self.reply(msg, "worlds", worlds=self.server.active_worlds())
@@ -305,6 +381,9 @@ _HANDLERS = {
     "ready": ClientConnection._ready,
     "leave": ClientConnection._leave,
     "move": ClientConnection._move,
+    "position": ClientConnection._position,
+    "portal": ClientConnection._portal,
+    "random_world": ClientConnection._random_world,
     "hit": ClientConnection._hit,
     "place": ClientConnection._place,
     "collect": ClientConnection._collect,

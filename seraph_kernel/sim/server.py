@@ -3,7 +3,9 @@
 Each simulated host (``game-lava.sim``, ``game-ice.sim``…) is its own listening socket on
 loopback; the first one is the entry host clients connect to (``server.address``). Every world
 lives on one host, picked by ``crc32(name) % len(hosts)``; joining it elsewhere answers a
-redirect. One asyncio tick (``tick_hz``) moves enemies and batches position updates.
+redirect. Lobby hosts (``lobby-eu.sim``, ``lobby-us.sim``) host no world: a client picks one
+with ``setSubserver`` and logs in there, and every join redirects it to the world's host. One
+asyncio tick (``tick_hz``) moves enemies and batches position updates.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from seraph_kernel.sim.world import World
 from seraph_kernel.sim.worldgen import FULL_PREFIX, generate
 
 DEFAULT_HOSTS = ("game-lava.sim", "game-ice.sim")
+DEFAULT_LOBBIES = ("lobby-eu.sim", "lobby-us.sim")
 
 
 class SimWorldServer:
@@ -40,15 +43,17 @@ class SimWorldServer:
         chat_limit: tuple[int, float] = (5, 5.0),
         admin_token: str | None = None,
         world_size: tuple[int, int] | None = None,
+        lobbies: tuple[str, ...] = DEFAULT_LOBBIES,
     ) -> None:
-        """``port`` is the entry host's port (0: ephemeral); the other hosts take ``port + i``
-        when ``port`` is given, else ephemeral ports."""
+        """``port`` is the entry host's port (0: ephemeral); the other hosts, then the lobbies,
+        take ``port + i`` when ``port`` is given, else ephemeral ports."""
         if not hosts:
             raise ValueError("SimWorldServer: at least one host is needed")
         self.seed = seed
         self.bind = host
         self.port = port
         self.host_names = tuple(hosts)
+        self.lobby_names = tuple(name for name in lobbies if name not in self.host_names)
         self.world_cap = world_cap
         self.banned: set[str] = set(ban_list)
         self.move_interval_ms = move_interval_ms
@@ -78,7 +83,7 @@ class SimWorldServer:
     async def start(self) -> None:
         """Listen on every host (``OSError`` if a port is taken: nothing is left open)."""
         try:
-            for i, name in enumerate(self.host_names):
+            for i, name in enumerate(self.host_names + self.lobby_names):
                 port = self.port + i if self.port else 0
                 srv = await asyncio.start_server(
                     lambda r, w, name=name: self._accept(name, r, w), self.bind, port, limit=2**20

@@ -4,7 +4,9 @@ player's ``send`` callable (already-encoded frames, so a broadcast is encoded on
 
 from __future__ import annotations
 
+import math
 import random
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -14,11 +16,13 @@ from seraph_kernel.sim import progress
 from seraph_kernel.sim.accounts import Account
 from seraph_kernel.sim.ai import EnemyHerd
 from seraph_kernel.sim.farming import FarmError, Orchard, Tree, seed_drop
+from seraph_kernel.sim.items import WorldItem, item_for
 from seraph_kernel.sim.protocol import encode, pack_layer
 from seraph_kernel.sim.worldgen import GeneratedWorld
 
 TILE = 0.32  # world units per tile: world_x = map_x * TILE
 PICKUP_RANGE = 1  # tiles (Chebyshev distance)
+TELEPORT_RANGE = 8  # tiles of walkable route a teleport may skip
 
 
 def world_pos(x: float, y: float) -> dict[str, float]:
@@ -84,6 +88,18 @@ class Player:
     x: int
     y: int
     last_move: float = float("-inf")
+    #: the exact position in tile units (``mx // 1 == x``); sub-tile moves change only these
+    mx: float = 0.0
+    my: float = 0.0
+
+    def __post_init__(self) -> None:
+        self.mx, self.my = float(self.x), float(self.y)
+
+    def place_at(self, mx: float, my: float, now: float) -> None:
+        """Stand at the exact position ``(mx, my)`` (tile units)."""
+        self.mx, self.my = float(mx), float(my)
+        self.x, self.y = math.floor(mx), math.floor(my)
+        self.last_move = now
 
     def row(self) -> dict[str, Any]:
         return {"user_id": self.account.user_id, "nick": self.account.nick, "x": self.x, "y": self.y}
@@ -108,6 +124,7 @@ class World:
         self._moved: dict[str, Player] = {}
         self.herd = EnemyHerd(seed, self.name, gen.enemies)
         self.orchard = Orchard(seed, self.name, self.width)
+        self.items: dict[tuple[int, int], WorldItem] = {(i.x, i.y): i for i in gen.items}
         for x, y, block, amount in gen.collectables:
             self._spawn_collectable(x, y, block, amount, announce=False)
 
@@ -122,8 +139,10 @@ class World:
         return max(abs(p.x - x), abs(p.y - y)) <= reach
 
     # -- membership ------------------------------------------------------------------------
-    def add(self, account: Account, send: Callable[[bytes], None]) -> Player:
-        x, y = self.spawn
+    def add(
+        self, account: Account, send: Callable[[bytes], None], at: tuple[int, int] | None = None
+    ) -> Player:
+        x, y = at or self.spawn
         player = Player(account, send, x, y)
         self.broadcast({"t": "player_joined", **player.row()})
         self.players[account.user_id] = player
@@ -162,6 +181,7 @@ class World:
             "enemies": [e.row() for e in self.herd.alive()],
             "players": [p.row() for uid, p in self.players.items() if uid != player.account.user_id],
             "trees": self.orchard.rows(),
+            "items": [item.row() for item in self.items.values()],
         }
 
     def info(self) -> dict[str, Any]:
@@ -177,9 +197,68 @@ class World:
             return f"tile ({x},{y}) is solid"
         if now - p.last_move < interval:
             return f"too fast: {int((now - p.last_move) * 1000)} ms since the last move"
-        p.x, p.y, p.last_move = x, y, now
-        self._moved[p.account.user_id] = p
+        p.place_at(x, y, now)
+        self.moved(p)
         return None
+
+    def set_position(
+        self, p: Player, mx: float, my: float, now: float, interval: float, teleport: bool
+    ) -> str | None:
+        """Move ``p`` to the exact position ``(mx, my)`` (tile units); the reason of a refusal,
+        or ``None``. A plain move goes at most one tile (never across a tile corner) and costs
+        its share of ``interval``; a teleport may skip up to :data:`TELEPORT_RANGE` tiles of
+        walkable route, one ``interval`` after the last move."""
+        tx, ty = math.floor(mx), math.floor(my)
+        if not self.inside(tx, ty):
+            return f"({mx:g},{my:g}) is outside the world"
+        if not self.passable(tx, ty):
+            return f"tile ({tx},{ty}) is solid"
+        distance = max(abs(mx - p.mx), abs(my - p.my))
+        if teleport:
+            if self._route_length(p.x, p.y, tx, ty, TELEPORT_RANGE) is None:
+                return f"teleport to ({tx},{ty}): no walkable route within {TELEPORT_RANGE} tiles"
+            needed = interval
+        else:
+            if distance > 1.0 or abs(tx - p.x) + abs(ty - p.y) > 1:
+                return f"not adjacent: ({p.mx:g},{p.my:g}) -> ({mx:g},{my:g})"
+            needed = interval * distance
+        if now - p.last_move < needed:
+            return f"too fast: {int((now - p.last_move) * 1000)} ms since the last move"
+        p.place_at(mx, my, now)
+        self.moved(p)
+        return None
+
+    def moved(self, p: Player) -> None:
+        """``p`` changed position: the next tick tells the others."""
+        self._moved[p.account.user_id] = p
+
+    def _route_length(self, x: int, y: int, gx: int, gy: int, limit: int) -> int | None:
+        """Steps of the shortest walk from ``(x, y)`` to ``(gx, gy)``, if at most ``limit``."""
+        seen, frontier = {(x, y)}, deque([(x, y, 0)])
+        while frontier:
+            cx, cy, n = frontier.popleft()
+            if (cx, cy) == (gx, gy):
+                return n
+            if n == limit:
+                continue
+            for nx, ny in ((cx + 1, cy), (cx - 1, cy), (cx, cy + 1), (cx, cy - 1)):
+                if (nx, ny) not in seen and self.passable(nx, ny):
+                    seen.add((nx, ny))
+                    frontier.append((nx, ny, n + 1))
+        return None
+
+    def entry(self, name: str | None) -> WorldItem | None:
+        """The portal whose entry id is ``name``."""
+        return next((i for i in self.items.values() if i.kind == "portal" and i.entry == name), None)
+
+    def portal_at(self, p: Player, x: int, y: int) -> WorldItem:
+        """The portal ``p`` stands on at ``(x, y)``; :class:`RuleError` otherwise."""
+        item = self.items.get((x, y))
+        if item is None or item.kind != "portal":
+            raise RuleError(f"portal: no portal at ({x},{y})")
+        if (p.x, p.y) != (x, y):
+            raise RuleError(f"portal: stand on ({x},{y}) to step through it, not on ({p.x},{p.y})")
+        return item
 
     def hit(self, p: Player, x: int, y: int) -> dict[str, Any]:
         """Punch a tile next to ``p`` once: an enemy standing there, else its foreground."""
@@ -212,6 +291,8 @@ class World:
         self._damage.pop(i, None)
         self.fg[i] = c.AIR
         self.broadcast({"t": "tile", "x": x, "y": y, "layer": "foreground", "id": c.AIR})
+        if self.items.pop((x, y), None) is not None:
+            self.broadcast({"t": "item_removed", "x": x, "y": y})
         p.account.experience += block.xp
         self._drop(x, y, block)
         progress.record(p.account, "blocks_broken")
@@ -272,6 +353,10 @@ class World:
             raise RuleError(f"place: no {c.name_of(block_id)} in the inventory")
         self.fg[i] = block_id
         self.broadcast({"t": "tile", "x": x, "y": y, "layer": "foreground", "id": block_id})
+        item = item_for(x, y, block_id)
+        if item is not None:
+            self.items[(x, y)] = item
+            self.broadcast({"t": "item", "item": item.row()})
 
     def _plant(self, p: Player, x: int, y: int, seed: int) -> None:
         """Plant a seed from the backpack on an empty tile (or mix it into a growing tree)."""

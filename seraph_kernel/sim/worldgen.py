@@ -6,6 +6,8 @@ from it), never from global state or ``hash()``. Kinds of world, chosen by name:
 - ``PIXELSTATION``: the hub, open floor, doors, a pond, no enemies.
 - ``TUTORIAL2``: a corridor from the spawn to the spawn pod (the tutorial's exit).
 - ``MINEWORLD`` and ``MINEWORLD-<n>``: rock full of ores, tunnels carved from the spawn, enemies.
+- ``MINES-<level>-<owner>`` and ``NETHER-<level>-<owner>``: a player's instanced mine or nether
+  (:mod:`seraph_kernel.sim.instances`); deeper levels hold more ore and more enemies.
 - ``HUGE…``: a 1000×1000 ordinary world (benchmarks).
 - ``NOTFOUND…``: reserved; joining answers ``WORLD_NOT_FOUND``.
 - ``FULL…``: an ordinary world whose player cap is 0, so joining always answers ``WORLD_FULL``
@@ -24,6 +26,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from seraph_kernel.sim import catalog as c
+from seraph_kernel.sim.instances import parse_instance
+from seraph_kernel.sim.items import WorldItem, item_for, portal
 
 HUB, TUTORIAL = "PIXELSTATION", "TUTORIAL2"
 NAME_RE = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,23}$")
@@ -57,7 +61,10 @@ def normalize_name(name: str) -> str:
 
 
 def kind_of(name: str) -> str:
-    """``hub``, ``tutorial``, ``mine``, ``huge`` or ``normal``."""
+    """``hub``, ``tutorial``, ``mine``, ``nether``, ``huge`` or ``normal``."""
+    instance = parse_instance(name)
+    if instance is not None:
+        return "nether" if instance[0] == "NETHER" else "mine"
     if name == HUB:
         return "hub"
     if name == TUTORIAL:
@@ -85,9 +92,15 @@ class GeneratedWorld:
     flags: list[str]
     collectables: list[tuple[int, int, int, int]] = field(default_factory=list)  # x, y, block, amount
     enemies: list[tuple[str, int, int, int]] = field(default_factory=list)  # kind, x, y, max_hp
+    items: list[WorldItem] = field(default_factory=list)
+    level: int = 0  # an instance's level (0..4); 0 for every other world
 
 
-ENEMY_KINDS = {"mine": (("Spider", 100), ("Bat", 60), ("RockGolem", 200)), "normal": (("Slime", 50),)}
+ENEMY_KINDS = {
+    "mine": (("Spider", 100), ("Bat", 60), ("RockGolem", 200)),
+    "nether": (("Imp", 80), ("LavaGolem", 250)),
+    "normal": (("Slime", 50),),
+}
 
 
 def generate(seed: int, name: str, size: tuple[int, int] | None = None) -> GeneratedWorld:
@@ -106,8 +119,12 @@ def generate(seed: int, name: str, size: tuple[int, int] | None = None) -> Gener
     bg = np.zeros(shape, np.uint16)
     water = np.zeros(shape, np.uint16)
     wiring = np.zeros(shape, np.uint16)
-    builder = {"hub": _hub, "tutorial": _tutorial, "mine": _mine}.get(kind, _normal)
+    builder = {"hub": _hub, "tutorial": _tutorial, "mine": _mine, "nether": _nether}.get(kind, _normal)
     spawn, flags = builder(rng, nrng, fg, bg, water, wiring)
+    instance = parse_instance(name)
+    level = instance[1] if instance else 0
+    if level:
+        _deepen(nrng, fg, level)
     _border(fg)
     fg[spawn[1], spawn[0]] = c.ENTRANCE if kind != "tutorial" else fg[spawn[1], spawn[0]]
     world = GeneratedWorld(
@@ -121,8 +138,10 @@ def generate(seed: int, name: str, size: tuple[int, int] | None = None) -> Gener
         water=_to_array(water),
         wiring=_to_array(wiring),
         flags=flags,
+        level=level,
     )
     _scatter(rng, world, fg)
+    _lay_items(rng, world, fg)
     return world
 
 
@@ -204,6 +223,30 @@ def _mine(rng, nrng, fg, bg, water, wiring):
     return spawn, ["mine"]
 
 
+def _nether(rng, nrng, fg, bg, water, wiring):
+    h, w = fg.shape
+    bg[:, :] = c.CAVE_BG
+    u = nrng.random((h, w))
+    fg[:, :] = np.where(u < 0.45, c.GRANITE, np.where(u < 0.75, c.STONE, c.LAVA_ROCK))
+    fg[nrng.random((h, w)) < 0.04] = c.GOLD_ORE
+    spawn = (rng.randrange(10, w - 10), rng.randrange(8, h - 8))
+    _clear(fg, spawn[0], spawn[1], 2)
+    x, y = spawn
+    for _ in range(int(w * h * 0.25)):
+        dx, dy = rng.choice(((1, 0), (-1, 0), (0, 1), (0, -1)))
+        x, y = min(max(x + dx, 1), w - 2), min(max(y + dy, 1), h - 2)
+        fg[y, x] = c.AIR
+    return spawn, ["nether"]
+
+
+def _deepen(nrng, fg: np.ndarray, level: int) -> None:
+    """Deeper instance levels: a share of the rock turns into rarer ore."""
+    rock = (fg == c.STONE) | (fg == c.GRANITE)
+    u = nrng.random(fg.shape)
+    fg[rock & (u < 0.02 * level)] = c.GOLD_ORE
+    fg[rock & (u >= 0.02 * level) & (u < 0.03 * level)] = c.EMERALD_ORE
+
+
 def _normal(rng, nrng, fg, bg, water, wiring):
     h, w = fg.shape
     u = nrng.random((h, w))
@@ -232,13 +275,50 @@ def _free_tile(rng: random.Random, world: GeneratedWorld, fg: np.ndarray) -> tup
 
 def _scatter(rng: random.Random, world: GeneratedWorld, fg: np.ndarray) -> None:
     """Initial gems lying around and enemy spawns."""
-    counts = {"hub": (3, 0), "tutorial": (2, 0), "mine": (8, 8), "huge": (40, 30), "normal": (5, 3)}
+    counts = {
+        "hub": (3, 0),
+        "tutorial": (2, 0),
+        "mine": (8, 8),
+        "nether": (6, 6),
+        "huge": (40, 30),
+        "normal": (5, 3),
+    }
     n_gems, n_enemies = counts[world.kind]
     for _ in range(n_gems):
         x, y = _free_tile(rng, world, fg)
         world.collectables.append((x, y, c.GEMS, rng.randint(1, 10)))
-    kinds = ENEMY_KINDS["mine" if world.kind == "mine" else "normal"]
-    for _ in range(n_enemies):
+    kinds = ENEMY_KINDS.get(world.kind, ENEMY_KINDS["normal"])
+    for _ in range(n_enemies + 2 * world.level):
         x, y = _free_tile(rng, world, fg)
         kind, hp = rng.choice(kinds)
         world.enemies.append((kind, x, y, hp))
+
+
+def _lay_items(rng: random.Random, world: GeneratedWorld, fg: np.ndarray) -> None:
+    """The portals of the world's kind (a portal away from the spawn is cleared around, so an
+    exit may sit where no walk leads), then one item per other world-item block."""
+    sx, sy = world.spawn
+    h, w = fg.shape
+    portals: list[WorldItem] = []
+    if world.kind == "hub":
+        portals = [
+            portal(sx + 6, sy, "MINES", "MINEWORLD", "HUB"),
+            portal(sx - 6, sy, "WEST", None, "EAST"),
+            portal(w - 6, sy, "EAST", None, "WEST"),
+        ]
+    elif world.kind in ("mine", "nether"):
+        portals = [portal(sx + 2, sy, "HUB", HUB, "MINES")]
+    elif world.kind == "normal":
+        far = (rng.randrange(3, w - 3), rng.randrange(3, h - 3))
+        portals = [portal(sx - 2, sy, "A", None, "B"), portal(far[0], far[1], "B", None, "A")]
+    for item in portals:
+        if max(abs(item.x - sx), abs(item.y - sy)) > 2:  # outside the spawn's clearing
+            _clear(fg, item.x, item.y, 1)
+        fg[item.y, item.x] = c.PORTAL
+    fg[sy, sx] = world.foreground[sy * w + sx]  # a far portal's clearing never eats the spawn
+    for y, x in zip(*np.nonzero(np.isin(fg, list(c.WORLD_ITEMS - {c.PORTAL}))), strict=True):
+        item = item_for(int(x), int(y), int(fg[y, x]), rng)
+        if item is not None:
+            world.items.append(item)
+    world.items.extend(portals)
+    world.foreground[:] = _to_array(fg)

@@ -116,7 +116,10 @@ async def test_warp_without_waiting_and_leave(server, make_bot):
 async def test_world_queries(server, bot_in, make_bot):
     bot, _ = await bot_in(server, HUB)
     await bot.warp("MINEWORLD")
-    assert await bot.recent_worlds() == [{"name": "MINEWORLD", "count": 1}, {"name": HUB, "count": 1}]
+    assert await bot.recent_worlds() == [
+        {"name": "MINEWORLD", "id": "MINEWORLD", "count": 1, "visits": 1},
+        {"name": HUB, "id": HUB, "count": 0, "visits": 1},
+    ]
     assert await bot.active_worlds(timeout_ms=2000) == [{"name": "MINEWORLD", "count": 1}]
     assert await bot.world_info("mineworld") == {"name": "MINEWORLD", "player_count": 1, "flags": ["mine"]}
     with pytest.raises(ActionError) as err:

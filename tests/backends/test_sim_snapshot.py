@@ -80,7 +80,7 @@ async def test_lite_and_full_fields_in_a_world(server, bot_in):
     assert world["collectables_count"] == len(live.collectables)
     counts = {row["tile_id"]: row["count"] for row in world["tile_counts"]}
     assert counts == {t: list(live.fg).count(t) for t in set(live.fg) if t != 0}
-    assert world["world_items_count"] == 1  # the entrance portal
+    assert world["world_items_count"] == 2  # the entrance and the portal back to the hub
     assert full["inventory"] == [
         {
             "block_id": 1041,

@@ -33,7 +33,7 @@ async def test_api_commands_lists_every_command_sorted(api):
     assert body["commands"] == sorted(COMMANDS)
     assert "bot_drop" in body["commands"] and "join_world" in body["commands"]
     details = {d["name"]: d for d in body["details"]}
-    assert [a["name"] for a in details["join_world"]["args"]] == ["id", "world", "wait"]
+    assert [a["name"] for a in details["join_world"]["args"]] == ["id", "world", "wait", "special"]
     assert details["join_world"]["rest"] == ["POST /api/bots/{id}/warp"]
     assert details["bot_drop"]["lua"] == "client:drop"
 

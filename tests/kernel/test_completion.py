@@ -31,7 +31,7 @@ def test_methods_after_a_colon_from_metatables_and_the_api(kernel):
     )
     assert complete(kernel, "c:b")["matches"] == ["bump"]
     warp = complete(kernel, "getClient():wa")
-    assert warp["matches"] == ["warp"]
+    assert warp["matches"] == ["warp", "warpRandom"]
     assert warp["cursor_start"] == len("getClient():")
     assert "tile" in complete(kernel, "getWorld():t")["matches"]
 

@@ -73,7 +73,10 @@ async def test_recent_active_and_world_info(make_server, connect):
     second = next(w for w in ("A1", "A2", "A3", "A4") if server.host_of(w) == host)
     await join(client, server, second)
     recent = (await client.req("recent_worlds"))["worlds"]
-    assert recent == [{"name": second, "count": 1}, {"name": "PIXELSTATION", "count": 2}]
+    assert recent == [
+        {"name": second, "id": second, "count": 1, "visits": 1},
+        {"name": "PIXELSTATION", "id": "PIXELSTATION", "count": 0, "visits": 2},
+    ]
     assert (await client.req("active_worlds"))["worlds"] == [{"name": second, "count": 1}]
     info = await client.req("world_info", world=second.lower())
     assert (info["name"], info["player_count"], info["flags"]) == (second, 1, [])

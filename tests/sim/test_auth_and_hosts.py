@@ -61,8 +61,8 @@ async def test_one_connection_per_account(make_server):
 
 async def test_each_host_listens_on_its_own_port(make_server):
     server = await make_server()
-    assert set(server.hosts) == {"game-lava.sim", "game-ice.sim"}
-    assert len({port for _, port in server.hosts.values()}) == 2
+    assert set(server.hosts) == {"game-lava.sim", "game-ice.sim", "lobby-eu.sim", "lobby-us.sim"}
+    assert len({port for _, port in server.hosts.values()}) == 4
     assert server.address == f"127.0.0.1:{server.hosts['game-lava.sim'][1]}"
 
 

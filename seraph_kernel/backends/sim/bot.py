@@ -29,6 +29,7 @@ from seraph_kernel.backends.sim.bot_backpack import SimBotBackpack
 from seraph_kernel.backends.sim.bot_connection import SimBotConnection
 from seraph_kernel.backends.sim.bot_core import DEFAULTS
 from seraph_kernel.backends.sim.bot_movement import SimBotMovement
+from seraph_kernel.backends.sim.bot_travel import SimBotTravel
 from seraph_kernel.backends.sim.bot_tutorial import SimBotTutorial
 from seraph_kernel.backends.sim.bot_worlds import SimBotWorlds
 from seraph_kernel.errors import InvalidArgument
@@ -76,5 +77,13 @@ class SimBackend(Backend):
         return {"backend": self.name, "address": self.address}
 
 
-class SimBot(SimBotBackpack, SimBotTutorial, SimBotActions, SimBotMovement, SimBotWorlds, SimBotConnection):
+class SimBot(
+    SimBotTravel,
+    SimBotBackpack,
+    SimBotTutorial,
+    SimBotActions,
+    SimBotMovement,
+    SimBotWorlds,
+    SimBotConnection,
+):
     """A bot of the simulated world: the core state plus one part per concern."""

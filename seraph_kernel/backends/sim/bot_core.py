@@ -73,6 +73,8 @@ class SimBotCore(BotSession):
         self.tutorial_stage: str | None = None
         self._world: ClientWorld | None = None
         self._pos: tuple[int, int] | None = None
+        #: the exact position (tile units) the server last confirmed, while on ``_pos``
+        self._sub: tuple[float, float] | None = None
         self._move_lock = asyncio.Lock()
         self._world_lock = asyncio.Lock()
         self._reconnect_task: asyncio.Task | None = None
@@ -95,9 +97,17 @@ class SimBotCore(BotSession):
         """The bot's tile, as last confirmed by the server; ``None`` outside a world."""
         return self._pos if self._world is not None else None
 
+    @property
+    def exact_position(self) -> tuple[float, float] | None:
+        """The bot's position in tile units with sub-tile precision; ``None`` outside a world."""
+        pos = self.position
+        if pos is None or self._sub is None or (int(self._sub[0] // 1), int(self._sub[1] // 1)) != pos:
+            return pos
+        return self._sub
+
     def snapshot(self, full: bool = False) -> dict[str, JSON]:
         me = self._me
-        pos = self.position
+        pos = self.exact_position
         snap: dict[str, JSON] = {
             "id": self.bot_id,
             "status": self._status,
@@ -192,9 +202,11 @@ class SimBotCore(BotSession):
         if t == "world":
             self._world = ClientWorld(msg, self.user_id)
             self._pos = tuple(msg["spawn"])  # type: ignore[assignment]
+            self._sub = None
             self._set_status("loading_world")
         elif t == "pos":
             self._pos = (msg["x"], msg["y"])
+            self._sub = (msg["mx"], msg["my"]) if "mx" in msg else None
             self._last_move_at = asyncio.get_running_loop().time()
             self._emit("bot", {"type": "position", "player_position": world_pos(*self._pos)})
         elif t == "me":

@@ -12,31 +12,39 @@ from seraph_kernel.backends.sim.bot_core import (
 )
 from seraph_kernel.backends.sim.link import LinkClosed, SimLink
 from seraph_kernel.errors import ActionError, InvalidArgument
+from seraph_kernel.sim.instances import instance_name, special_target
 from seraph_kernel.sim.worldgen import NAME_RE
 
 
 class SimBotWorlds(SimBotCore):
     """Worlds: joining, leaving, asking about them."""
 
-    async def warp(self, world: str, wait: bool = True) -> str | None:
+    async def warp(self, world: str, wait: bool = True, special: bool = False) -> str | None:
+        """``special`` joins the bot's own instance of a family (``NETHER``, ``MINES-2``…);
+        ``"NAME:ENTRY"`` arrives at the portal entry ``ENTRY`` of that world."""
         if not isinstance(world, str):
             raise InvalidArgument("world", f"expected a world name, got {type(world).__name__}")
         if self.tutorial_running:
             return self._fail("TUTORIAL_BUSY", "warp: the tutorial is running")
-        return await self._start_warp(world, wait)
+        return await self._start_warp(world, wait, special)
 
-    async def _start_warp(self, world: str, wait: bool) -> str | None:
-        name = world.strip().upper()
-        if not NAME_RE.match(name):
+    async def _start_warp(self, world: str, wait: bool, special: bool = False) -> str | None:
+        name, _, entry = world.strip().upper().partition(":")
+        if not NAME_RE.match(name) or (entry and not NAME_RE.match(entry)):
             return self._fail("INVALID_WORLD", f"warp: invalid world name {world!r}")
         if self._need_link() is None:
             return self._fail("NOT_CONNECTED", f"warp: {self.bot_id} is not connected")
-        if self.current_world == name and self._status == "in_world":
+        if special:
+            target = special_target(name)
+            if target is None or self.user_id is None:
+                return self._fail("INVALID_WORLD", f"warp: {name} is no instanced world (NETHER, MINES-0..4)")
+            name = instance_name(*target, self.user_id)
+        if self.current_world == name and self._status == "in_world" and not entry:
             return None
-        task = self._spawn(self._join(name))
+        task = self._spawn(self._join(name, entry or None))
         return await task if wait else None
 
-    async def _join(self, name: str) -> str | None:
+    async def _join(self, name: str, entry: str | None = None) -> str | None:
         """The join burst: join → (redirect →) world → ready → spawned."""
         async with self._world_lock:
             link = self._need_link()
@@ -46,7 +54,8 @@ class SimBotWorlds(SimBotCore):
             self._set_status("joining_world")
             for _ in range(MAX_REDIRECTS + 1):
                 try:
-                    reply = await link.request("join", self._timeout, world=name)
+                    where = {"world": name} if entry is None else {"world": name, "entry": entry}
+                    reply = await link.request("join", self._timeout, **where)
                 except LinkClosed:
                     return self._fail("DISCONNECTED", f"warp {name}: connection lost")
                 except TimeoutError:

@@ -43,6 +43,10 @@ class ClientWorld:
     def _tree(self, row: dict[str, Any]) -> None:
         """Keep a tree row, with the local clock's moment it will be ready."""
         self.trees[(row["x"], row["y"])] = {**row, "_ready_at": time.monotonic() + row["ready_in_ms"] / 1000}
+        #: world items (doors, signs, chests, portals…) by tile: their wire rows
+        self.items: dict[tuple[int, int], dict[str, Any]] = {
+            (i["x"], i["y"]): i for i in msg.get("items", [])
+        }
 
     # -- pushes ----------------------------------------------------------------------------
     def apply(self, msg: dict[str, Any]) -> None:
@@ -75,6 +79,11 @@ class ClientWorld:
             self._tree(msg["tree"])
         elif t == "tree_removed":
             self.trees.pop((msg["x"], msg["y"]), None)
+        elif t == "item":
+            item = msg["item"]
+            self.items[(item["x"], item["y"])] = item
+        elif t == "item_removed":
+            self.items.pop((msg["x"], msg["y"]), None)
 
     # -- reads -----------------------------------------------------------------------------
     def passable(self, x: int, y: int) -> bool:

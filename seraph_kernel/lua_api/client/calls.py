@@ -120,11 +120,15 @@ class ClientCalls:
         self._session.attached().views.forget(client_id)
         return await game_call("disconnect", fleet.disconnect(client_id))
 
-    async def warp(self, client_id: str, name: Any = None) -> str | None:
+    async def warp(self, client_id: str, name: Any = None, special: Any = None) -> str | None:
+        """``special = true`` joins the bot's own instance (``NETHER``, ``MINES-2``…);
+        ``"NAME:ENTRY"`` arrives at a portal entry of that world."""
         require_str("warp", "world name", name)
+        if special is not None and not isinstance(special, bool):
+            raise LuaArgumentError(f"warp: expected boolean special, got {type_name(special)}")
         fleet = self._session.fleet
         self._session.attached().views.forget(client_id)
-        result = await game_call("warp", fleet.warp(client_id, name, wait=True))
+        result = await game_call("warp", fleet.warp(client_id, name, wait=True, special=bool(special)))
         self._session.attached().views.forget(client_id)
         return result
 

@@ -18,6 +18,7 @@ from seraph_kernel.lua_api.client.conventions import lua_arity
 from seraph_kernel.lua_api.client.event_handlers import COLLECTABLE_FIELDS, LUA_EVENTS
 from seraph_kernel.lua_api.client.generated import command_binding
 from seraph_kernel.lua_api.client.state import ClientState
+from seraph_kernel.lua_api.client.travel import TRAVEL_CALLS, travel_bindings
 from seraph_kernel.lua_api.inventory import define_inventory_class
 from seraph_kernel.lua_api.world import collectable_row, define_world_class
 
@@ -170,7 +171,11 @@ CALLS = {
 #: ``api`` entries that are not ``Client`` methods (or are written out in Lua above).
 NOT_METHODS = frozenset({"boundId", "unboundReason", "username", "listBots", "world", "inventory", "on"})
 #: Commands whose Lua method has no hand-written call: their binding is generated.
-GENERATED = tuple(c for c in COMMANDS.values() if c.lua is not None and c.lua.name not in CALLS)
+GENERATED = tuple(
+    c
+    for c in COMMANDS.values()
+    if c.lua is not None and c.lua.name not in CALLS and c.lua.name not in TRAVEL_CALLS
+)
 
 
 def collectable_from_values(*values: Any) -> dict[str, Any]:
@@ -189,6 +194,8 @@ def install(ctx: ModuleContext) -> None:
     for command in GENERATED:
         assert command.lua is not None
         api[command.lua.name] = ctx.async_function(command.lua.name, command_binding(session, command))
+    for lua_name, binding in travel_bindings(session).items():
+        api[lua_name] = ctx.async_function(lua_name, lua_arity(binding))
     classes = (
         define_world_class(ctx, session),
         define_inventory_class(ctx),
