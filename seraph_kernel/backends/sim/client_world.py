@@ -39,14 +39,14 @@ class ClientWorld:
         self.trees: dict[tuple[int, int], dict[str, Any]] = {}
         for tree in msg.get("trees", []):
             self._tree(tree)
-
-    def _tree(self, row: dict[str, Any]) -> None:
-        """Keep a tree row, with the local clock's moment it will be ready."""
-        self.trees[(row["x"], row["y"])] = {**row, "_ready_at": time.monotonic() + row["ready_in_ms"] / 1000}
         #: world items (doors, signs, chests, portals…) by tile: their wire rows
         self.items: dict[tuple[int, int], dict[str, Any]] = {
             (i["x"], i["y"]): i for i in msg.get("items", [])
         }
+
+    def _tree(self, row: dict[str, Any]) -> None:
+        """Keep a tree row, with the local clock's moment it will be ready."""
+        self.trees[(row["x"], row["y"])] = {**row, "_ready_at": time.monotonic() + row["ready_in_ms"] / 1000}
 
     # -- pushes ----------------------------------------------------------------------------
     def apply(self, msg: dict[str, Any]) -> None:
