@@ -254,6 +254,17 @@ class CellRunner:
             self._run = None
         return _outcome(run, record)
 
+    def waiting_on(self) -> list[str]:
+        """The names of the bindings the running cell awaits (``setPoint``, ``enterTutorial``,
+        …), oldest first; empty when none runs or it is computing."""
+        run = self._run
+        if run is None:
+            return []
+        try:
+            return [call.name for call in list(run.calls.values())]
+        except RuntimeError:  # changed while read (a worker started or ended a call)
+            return []
+
     def interrupt(self) -> bool:
         """End the running cell (kernel interrupt); ``False`` when none runs."""
         if self._run is None:

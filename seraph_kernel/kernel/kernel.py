@@ -23,6 +23,7 @@ from ipykernel.ipkernel import IPythonKernel
 
 from seraph_kernel import __version__
 from seraph_kernel.errors import SeraphError
+from seraph_kernel.kernel.cell_progress import with_cell_progress
 from seraph_kernel.kernel.cell_runner import CellOutcome, CellRunner
 from seraph_kernel.kernel.cell_source import MagicCall, is_complete, plan_lua, split_cell
 from seraph_kernel.kernel.completion import complete
@@ -163,7 +164,9 @@ class SeraphKernel(IPythonKernel):
     async def _run_lua(self, source: str, count: int, show: bool) -> None:
         plan = plan_lua(source)
         self._cell = (source, count)
-        outcome = await self.runner.run(plan.source, CELL_CHUNK)
+        outcome = await with_cell_progress(
+            self.runner.run(plan.source, CELL_CHUNK), self.runner, lambda: _ProgressLine(self)
+        )
         if not outcome.ok:
             raise self._publish_lua_error(outcome)
         values = list(outcome.results)

@@ -35,7 +35,7 @@ LITE = {
 }
 #: Additive: what the bot wears, its quests and achievements (docs/simulator.md).
 FARM = {"worn", "quests", "achievements"}
-FULL = LITE | {"world", "inventory", "tutorial_stage", "sf_token"} | FARM
+FULL = LITE | {"world", "inventory", "tutorial_stage", "sf_token", "walk"} | FARM
 WORLD = {
     "world_name",
     "width",
@@ -91,6 +91,7 @@ async def test_lite_and_full_fields_in_a_world(server, bot_in):
         }
     ]
     assert full["tutorial_stage"] is None and full["sf_token"].count(".") == 2
+    assert full["walk"] is None  # standing still
 
 
 async def test_fields_before_connecting(server, make_bot):

@@ -152,3 +152,30 @@ def test_script_wait_streams_the_console_while_waiting(walker):
 def test_a_snapshot_counts_one_item_in_the_singular(walker):
     (snapshot,) = walker.ok("%snapshot --static").displays
     assert "inventory: 1 item: WeaponPickaxeBasic x1" in snapshot["text/plain"]
+
+
+def test_a_cell_awaiting_a_long_set_point_shows_the_walk(walker):
+    x, y = walker.ok(FIND_FAR_TILE).result["text/plain"].split(", ")
+    cell = f'print("off we go")\nreturn getClient():setPoint(Vector2i.new({x}, {y}))'
+    walked = walker.ok(cell, timeout=60)
+    assert walked.stdout == "off we go\n"
+    _, lines = _progress(walked)
+    assert lines[0].startswith("waiting on setPoint (")
+    assert any(f": bot-1 walking to ({x}, {y}), " in line and " to go" in line for line in lines), lines
+
+
+def test_a_quick_cell_gets_no_progress_line(walker):
+    quick = walker.ok("return 1 + 1")
+    assert not [c for t, c in quick.outputs if t in ("display_data", "update_display_data")]
+
+
+def test_a_tutorial_cell_shows_that_it_waits_on_the_tutorial():
+    driver = start_kernel()
+    try:
+        driver.ok("%create_bot\n%connect")
+        done = driver.ok("return getClient():enterTutorial()", timeout=90)
+        _, lines = _progress(done)
+        assert lines[0].startswith("waiting on enterTutorial (")
+        assert any(": bot-1 in the tutorial" in line for line in lines), lines
+    finally:
+        stop_kernel(driver)

@@ -80,6 +80,8 @@ class SimBotCore(BotSession):
         self._reconnect_task: asyncio.Task | None = None
         self._ping_task: asyncio.Task | None = None
         self._walk_task: asyncio.Task | None = None
+        #: ``{target, walked, remaining}`` of the walk in progress (the full snapshot's ``walk``)
+        self.walk_progress: dict[str, JSON] | None = None
         self._connect_task: asyncio.Task | None = None
         self._tasks: set[asyncio.Task] = set()
         self.move_latency_ms: deque[float] = deque(maxlen=256)  # send → server confirmation
@@ -141,6 +143,7 @@ class SimBotCore(BotSession):
             snap["inventory"] = self.inventory()["items"]
             snap["tutorial_stage"] = self.tutorial_stage
             snap["sf_token"] = self._token
+            snap["walk"] = self.walk_progress
         return snap
 
     def collectables(self) -> list[dict[str, JSON]]:

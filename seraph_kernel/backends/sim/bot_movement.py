@@ -95,7 +95,12 @@ class SimBotMovement(SimBotCore):
                     path = self._plan(world, x, y)
                     if path is None:
                         return self._fail("OTHER", f"walk_to: ({x},{y}) is unreachable from {self._pos}")
-                    for nx, ny in path:
+                    for walked, (nx, ny) in enumerate(path):
+                        self.walk_progress = {
+                            "target": [x, y],
+                            "walked": walked,
+                            "remaining": len(path) - walked,
+                        }
                         if self._world is not world:  # left it, or the connection dropped under us
                             if link.closed:
                                 return self._fail("DISCONNECTED", f"walk_to ({x},{y}): connection lost")
@@ -111,6 +116,8 @@ class SimBotMovement(SimBotCore):
             return self._fail("TIMEOUT", f"walk_to ({x},{y}): no answer")
         except asyncio.CancelledError:
             return "CANCELLED"
+        finally:
+            self.walk_progress = None
 
     async def move(self, dx: int, dy: int) -> str | None:
         dx, dy = as_ints("move", dx, dy)
