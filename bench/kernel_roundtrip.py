@@ -1,8 +1,11 @@
 """Kernel round trip and minimap render time.
 
 - Execute round trip (request sent -> execute_reply received) of ``return 1+1`` on the Seraph
-  kernel against ``1+1`` on the stock ``python3`` ipykernel, both started side by side in this
-  run and measured interleaved. Target: ratio <= 1.0.
+  kernel against ``1+1`` on the stock ``python3`` ipykernel and ``return 1+1`` on ILua (the PyPI
+  Lua kernel, which runs a ``lua`` binary), all started side by side in this run and measured
+  interleaved. Targets: ratio <= 1.0 against python3 and against ILua (issue 14). ILua is found
+  through ``--ilua-python`` (a Python with ``ilua`` installed, e.g. ``python -m venv /tmp/ilua &&
+  /tmp/ilua/bin/pip install ilua``; it needs Debian's ``lua5.4``); without it, it is skipped.
 - Interrupt latency of a spinning Lua cell (``while true do end``): interrupt sent -> reply.
   Target: <= 500 ms.
 - ``%minimap`` render time (palette image with markers, then PNG) for 100x60 and 1000x1000
@@ -15,14 +18,24 @@ Prints medians. Usage: ``python bench/kernel_roundtrip.py [--rounds N]``.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import queue
+import shutil
 import statistics
+import tempfile
 import time
+from pathlib import Path
 
 from jupyter_client.manager import start_new_kernel
 
-from seraph_kernel.kernel.widgets.minimap_render import Markers, encode_png, palette_for, render_image
+from seraph_kernel.kernel.widgets.minimap_render import (
+    BotMarker,
+    Markers,
+    encode_png,
+    palette_for,
+    render_image,
+)
 from seraph_kernel.sim.catalog import BLOCKS
 from seraph_kernel.sim.worldgen import generate
 
@@ -65,7 +78,7 @@ def render_times(width: int, height: int, rounds: int) -> tuple[float, float, fl
     world = generate(SEED, "BENCHWORLD", (width, height))
     palette = palette_for((block.id, block.name) for block in BLOCKS.values())
     markers = Markers(
-        bot=(width // 2, height // 2),
+        bots=[BotMarker((width // 2, height // 2))],
         players=[(3, 3), (width - 4, height - 4)],
         collectables=[(x, 5) for x in range(1, min(width, 60), 3)],
         enemies=[(7, y) for y in range(1, min(height, 40), 4)],
@@ -83,34 +96,61 @@ def render_times(width: int, height: int, rounds: int) -> tuple[float, float, fl
     return statistics.median(build), statistics.median(encode), statistics.median(total)
 
 
+def ilua_kernel_dir(python: str | None) -> Path | None:
+    """A kernels folder holding an ``ilua`` spec run by ``python`` (ILua's own spec says
+    ``python``, whichever that is), or None when ILua or a ``lua`` binary is missing."""
+    lua = shutil.which("lua5.4") or shutil.which("lua")
+    if python is None or lua is None or not Path(python).exists():
+        return None
+    root = Path(tempfile.mkdtemp(prefix="ilua-kernels-"))
+    spec = root / "kernels" / "ilua"
+    spec.mkdir(parents=True)
+    argv = [python, "-m", "ilua.app", "-c", "{connection_file}", "-i", lua]
+    spec.joinpath("kernel.json").write_text(
+        json.dumps({"argv": argv, "display_name": "ILua", "language": "lua", "interrupt_mode": "message"})
+    )
+    return root
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=200)
+    parser.add_argument("--ilua-python", help="a Python interpreter with ilua installed")
     args = parser.parse_args()
     env = {k: v for k, v in os.environ.items() if not k.startswith("SERAPH_")}
-    seraph_km, seraph = start_new_kernel(kernel_name="seraph", env=env)
-    python_km, python = start_new_kernel(kernel_name="python3", env=env)
+    kernels = {
+        "seraph": ("seraph", "return 1+1"),
+        "python3": ("python3", "1+1"),
+    }
+    ilua_dir = ilua_kernel_dir(args.ilua_python)
+    if ilua_dir is not None:
+        path = os.pathsep.join(filter(None, [str(ilua_dir), env.get("JUPYTER_PATH")]))
+        env["JUPYTER_PATH"] = os.environ["JUPYTER_PATH"] = path  # the spec is looked up here
+        kernels["ilua"] = ("ilua", "return 1+1")
+    started = {name: start_new_kernel(kernel_name=spec, env=env) for name, (spec, _) in kernels.items()}
+    times: dict[str, list[float]] = {name: [] for name in kernels}
     try:
         for _ in range(20):
-            round_trip(seraph, "return 1+1")
-            round_trip(python, "1+1")
-        seraph_times, python_times = [], []
+            for name, (_, code) in kernels.items():
+                round_trip(started[name][1], code)
         for _ in range(args.rounds):
-            seraph_times.append(round_trip(seraph, "return 1+1"))
-            python_times.append(round_trip(python, "1+1"))
-            drain(seraph)
-            drain(python)
-        interrupts = [interrupt_latency(seraph_km, seraph) for _ in range(5)]
+            for name, (_, code) in kernels.items():
+                times[name].append(round_trip(started[name][1], code))
+                drain(started[name][1])
+        interrupts = [interrupt_latency(*started["seraph"]) for _ in range(5)]
     finally:
-        for manager, client in ((seraph_km, seraph), (python_km, python)):
+        for manager, client in started.values():
             client.stop_channels()
             manager.shutdown_kernel(now=True)
-    seraph_ms = statistics.median(seraph_times) * 1000
-    python_ms = statistics.median(python_times) * 1000
+    ms = {name: statistics.median(values) * 1000 for name, values in times.items()}
     print(f"execute round trip, median of {args.rounds}:")
-    print(f"  seraph  `return 1+1`  {seraph_ms:7.3f} ms")
-    print(f"  python3 `1+1`         {python_ms:7.3f} ms")
-    print(f"  ratio seraph/python3  {seraph_ms / python_ms:7.3f}   (target <= 1.0)")
+    for name, (_, code) in kernels.items():
+        print(f"  {name:8} {code!r:14} {ms[name]:7.3f} ms")
+    print(f"  ratio seraph/python3  {ms['seraph'] / ms['python3']:7.3f}   (target <= 1.0)")
+    if "ilua" in ms:
+        print(f"  ratio seraph/ilua     {ms['seraph'] / ms['ilua']:7.3f}   (target <= 1.0)")
+    else:
+        print("  ILua skipped: pass --ilua-python (a Python with ilua) and install lua5.4")
     interrupt_ms = statistics.median(interrupts) * 1000
     print(f"interrupt of `while true do end`, median of 5: {interrupt_ms:.1f} ms (target <= 500)")
     for width, height in ((100, 60), (1000, 1000)):
