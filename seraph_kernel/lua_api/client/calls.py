@@ -25,10 +25,9 @@ from seraph_kernel.lua_api.client.conventions import (
 )
 from seraph_kernel.lua_api.client.state import ClientState
 
-#: Statuses in which the bot has a live session with the server (``client:connected()``).
-CONNECTED = frozenset(
-    {"menu_ready", "joining_world", "loading_world", "awaiting_ready", "in_world", "redirecting"}
-)
+#: Statuses in which ``client:connected()`` is true: as in Seraph, only a bot settled in the
+#: menu or in a world (not one joining, loading or being redirected).
+CONNECTED = frozenset({"menu_ready", "in_world"})
 #: Statuses after which the bot does nothing until told to connect (``client:isAlive()``).
 ENDED = frozenset({"disconnected", "banned", "kicked", "error", "already_connected"})
 
@@ -168,9 +167,14 @@ class ClientCalls:
         route = await game_call("getPath", self._session.fleet.get_path(client_id, x, y))
         return [] if isinstance(route, str) else [Vec2i(int(sx), int(sy)) for sx, sy in route]
 
-    async def find_path(self, client_id: str, point: Any = None) -> None:
+    async def find_path(self, client_id: str, point: Any = None) -> bool:
+        """Seraph's ``findPath``: ``true`` once the walk is launched (poll ``pathfinding()``),
+        ``false`` when the bot's start tile is unknown (not in a world, mid-warp)."""
         x, y = require_point("findPath", point)
+        if await self.point(client_id) is None:
+            return False
         self._session.attached().walks.start(client_id, x, y)
+        return True
 
     async def pathfinding(self, client_id: str) -> bool:
         return self._session.attached().walks.running(client_id)
