@@ -83,3 +83,55 @@ return storage:get("k"), getInventory():count(1041), getInfo(20).name, seen[#see
     assert await run_cell(source) == [[1, 2], 1, "CopperOre", "IN_WORLD"]
     assert await remote.storage_get("bot:bot-1", "k") == [1, 2]
     assert await remote.storage_get("global", "g") == "shared"
+
+
+async def test_seraph_corrections_over_rest(remote, run_cell):
+    """The corrections of seraph-surface.md as a notebook cell sees them through a RemoteFleet:
+    findPath's answer, connected(), ItemInfo bitmasks, inventory cells, json nulls."""
+    await remote.create_bot("bot-1")
+    source = """
+local c = getClient()
+assert(c:connect() == nil)
+local before = c:findPath(Vector2i.new(69, 35))
+assert(c:warp("LUAWALK") == nil)
+if not c:findPath(Vector2i.new(69, 35)) then error("findPath did not launch") end
+while c:pathfinding() do sleep(5) end
+local info, inv = getInfo(2), c:inventory()
+return before, c:point().x, c:connected(), bit32.band(info.flags, 0x2) ~= 0, info.collision,
+  info.collisionName, getInfo(9999) == nil, inv.slots, inv.capacity > inv.slots,
+  json.decode('{"a":null}').a == nil, c:world().id
+"""
+    assert await run_cell(source) == [False, 69, True, True, 0x1, "solid", True, 1, True, True, "LUAWALK"]
+
+
+async def test_one_world_object_sees_the_blocks_it_breaks_over_rest(remote, run_cell):
+    """A RemoteFleet's layers are a copy: a held World looks again after each hit."""
+    await remote.create_bot("bot-1")
+    await remote.connect("bot-1", wait=True)
+    await remote.warp("bot-1", "MINEWORLD", wait=True)
+    source = """
+local c, w = getClient(), getWorld()
+local stone, hits = Vector2i.new(62, 15), 0
+assert(c:setPoint(Vector2i.new(61, 15)) == nil)
+while w:tile(stone).foreground == 3 do
+  assert(c:hit(stone) == nil)
+  hits = hits + 1
+  assert(hits < 40, "the held world never saw the block break")
+end
+return hits, w:tile(stone).foreground, w.id
+"""
+    assert await run_cell(source) == [4, 0, "MINEWORLD"]
+
+
+async def test_storage_without_a_bound_bot_over_rest(remote):
+    """A notebook before %use: storage is the __noparent__ namespace on the server too."""
+    engine = LuaEngine()
+    await engine.start()
+    vm = engine.new_vm(KernelServices(remote, None))
+    try:
+        record = await engine.run(vm, vm.compile('storage:set("seen", true)\nreturn storage:keys()')).wait()
+        assert (record.state, record.results) == ("COMPLETE", [["seen"]])
+        assert await remote.storage_get("__noparent__", "seen") is True
+    finally:
+        vm.close()
+        await engine.close()
