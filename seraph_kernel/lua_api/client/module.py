@@ -54,6 +54,20 @@ function Client:world()
   return newWorld(id, handle, name)
 end
 
+-- Seraph's client:console() / client:logger(): for the script's own bot, the very objects
+-- getConsole() / getLogs() answer (captured here: a script may reassign the globals).
+local ownConsole, ownLogs = env.getConsole, env.getLogs
+local function own(name, self, get)
+  local id = id_of(name, self)
+  if id ~= api.boundId() then
+    error(name .. ": " .. tostring(id) .. " is not this script's bot; use its own script's "
+          .. (name == "console" and "getConsole()" or "getLogs()"), 2)
+  end
+  return get()
+end
+function Client:console() return own("console", self, ownConsole) end
+function Client:logger() return own("logger", self, ownLogs) end
+
 function Client:inventory()
   local raw = api.inventory(id_of("inventory", self))
   if raw == nil then return nil end
