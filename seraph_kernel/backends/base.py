@@ -113,6 +113,12 @@ class BotSession(abc.ABC):
     def inventory(self) -> dict[str, JSON]:
         """``{"slots": int, "items": [{block_id, inventory_type, amount, name, category}]}``."""
 
+    async def refresh(self) -> str | None:
+        """Read the account fields (gems, byte coins, level, xp) from the game again, so the
+        snapshot shows changes the game did not push. A backend whose snapshot is always
+        current may keep this default."""
+        return None
+
     # -- connection ----------------------------------------------------------------------------
     @abc.abstractmethod
     async def connect(self, wait: bool = True) -> str | None:

@@ -24,6 +24,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from seraph_kernel.backends.base import JSON, Backend, Emit
+from seraph_kernel.backends.sim.bot_account import SimBotAccount
 from seraph_kernel.backends.sim.bot_actions import SimBotActions
 from seraph_kernel.backends.sim.bot_connection import SimBotConnection
 from seraph_kernel.backends.sim.bot_core import DEFAULTS
@@ -72,5 +73,5 @@ class SimBackend(Backend):
         return {"backend": self.name, "address": self.address}
 
 
-class SimBot(SimBotTutorial, SimBotActions, SimBotMovement, SimBotWorlds, SimBotConnection):
+class SimBot(SimBotAccount, SimBotTutorial, SimBotActions, SimBotMovement, SimBotWorlds, SimBotConnection):
     """A bot of the simulated world: the core state plus one part per concern."""

@@ -197,8 +197,8 @@ class SimBotCore(BotSession):
             self._pos = (msg["x"], msg["y"])
             self._last_move_at = asyncio.get_running_loop().time()
             self._emit("bot", {"type": "position", "player_position": world_pos(*self._pos)})
-        elif t == "me":
-            self._me = {k: v for k, v in msg.items() if k != "t"}
+        elif t == "me":  # a push, or the reply to ``me {}`` (``refresh``)
+            self._me = {k: v for k, v in msg.items() if k not in ("t", "rid")}
         elif t == "kicked":
             self._on_kicked(msg.get("reason") or "kicked", msg.get("code"))
         elif t == "chat":
