@@ -38,4 +38,5 @@ return getLogs().entries, #getConsole().entries, ok, err
 async def test_console_of_another_bot_says_which_to_use(fleet, bot):
     await fleet.create_bot("bot-2")
     out = await run_lua(fleet, 'local x = getClient("bot-2"):console()')
-    assert out.error == "executor:1: console: bot-2 is not this script's bot; use its own script's getConsole()"
+    expected = "console: bot-2 is not this script's bot; use its own script's getConsole()"
+    assert out.error == f"executor:1: {expected}"
