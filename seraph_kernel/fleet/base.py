@@ -21,6 +21,7 @@ Conventions
 from __future__ import annotations
 
 import abc
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,9 +39,10 @@ class FleetEvent:
 
     - ``"session"``: ``data = {"snapshot": <lite snapshot>}``, sent on every status change
       (and on create/delete; a deleted bot's snapshot has ``"deleted": true``).
-    - ``"log"``: ``data = {"timestamp_ms", "level", "scope", "session_id", "message"}``;
-      ``scope`` is ``"bot"`` for bot events and ``"script:<script_id>"`` for console lines
-      of scripts; ``session_id`` is the bot id.
+    - ``"log"``: ``data = {"timestamp_ms", "level", "scope", "session_id", "message",
+      "transport", "direction"}`` (made by :func:`log_data`); ``scope`` is ``"bot"`` for bot
+      events and ``"script:<script_id>"`` for console lines of scripts; ``session_id`` is the
+      bot id; ``level`` is ``info``/``warn``/``error``, or ``state`` for a bot's status change.
     - ``"bot"``: fine-grained bot events the Lua ``client:on`` API and live widgets need:
       ``data = {"type": "status"|"connect"|"disconnect"|"chat"|"collectable"|"kicked"
       |"position"|"world", ...}`` (chat: ``nick``, ``text``; collectable: the collectable
@@ -51,6 +53,29 @@ class FleetEvent:
     kind: str
     client_id: str | None
     data: dict[str, JSON] = field(default_factory=dict)
+
+
+def log_data(
+    level: str,
+    scope: str,
+    session_id: str,
+    message: str,
+    timestamp_ms: int | None = None,
+    transport: str | None = None,
+    direction: str | None = None,
+) -> dict[str, JSON]:
+    """The data of a ``log`` event, with Seraph's fields: ``transport`` and ``direction`` say
+    which connection a wire line crossed and which way; both are ``None`` for every other line
+    (nothing here logs wire traffic yet)."""
+    return {
+        "timestamp_ms": int(time.time() * 1000) if timestamp_ms is None else timestamp_ms,
+        "level": level,
+        "scope": scope,
+        "session_id": session_id,
+        "message": message,
+        "transport": transport,
+        "direction": direction,
+    }
 
 
 class Subscription(abc.ABC):
