@@ -3,6 +3,8 @@
 
 import pytest
 
+from seraph_kernel.lua_api.info import item_info
+
 from .conftest import run_lua
 
 PICKAXE, TOOL = 1041, 49
@@ -126,3 +128,17 @@ for i, info in ipairs(getInfos()) do ids[i] = info.id; named = named and type(in
 return ids, named
 """
     assert (await run_lua(fleet, source)).ok == [sorted(row["id"] for row in infos), True]
+
+
+def test_a_known_block_without_a_name_reads_hash_id():
+    """A backend's catalog row may lack a name: Seraph's ItemInfo never has a nil name."""
+    row = {"id": 77, "name": None, "flags": ["x"], "collision": "platform"}
+    row |= {"flag_bits": 2, "collision_bits": 2}
+    assert item_info(row) == {
+        "id": 77,
+        "name": "#77",
+        "flags": 2,
+        "collision": 2,
+        "flagNames": ["x"],
+        "collisionName": "platform",
+    }
