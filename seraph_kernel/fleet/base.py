@@ -318,6 +318,11 @@ class Fleet(abc.ABC):
     async def console_clear(self, client_id: str, script_id: str) -> None:
         await self.invoke("seraph_console_clear", {"client_id": client_id, "script_id": script_id})
 
+    async def console_add(self, client_id: str, script_id: str, text: str) -> None:
+        """Append an info line to a script's console, as if it had printed it."""
+        args = {"client_id": client_id, "script_id": script_id, "text": text}
+        await self.invoke("seraph_console_add", args)
+
     async def jobs(self, client_id: str | None = None) -> list[dict[str, JSON]]:
         """Every run known (running or ended): ``{client_id, script_id, running, state,
         last_error, started_at, ended_at}``."""

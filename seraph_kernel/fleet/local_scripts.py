@@ -115,6 +115,10 @@ class ScriptHost:
             if self._history.latest(client_id, script_id) is None:
                 raise
 
+    def console_add(self, client_id: str, script_id: str, text: str) -> None:
+        """One info line in a known script's console (``UnknownScript`` otherwise)."""
+        self._registry.console_add(client_id, script_id, text)
+
     def jobs(self, client_id: str | None) -> list[dict[str, JSON]]:
         live = [j for j in self._registry.jobs(client_id) if self._has_bot(j["client_id"])]
         known = {(j["client_id"], j["script_id"]) for j in live}

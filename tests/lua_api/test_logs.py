@@ -35,8 +35,30 @@ return getLogs().entries, #getConsole().entries, ok, err
     assert out.console == ["two"]
 
 
-async def test_console_of_another_bot_says_which_to_use(fleet, bot):
+async def test_another_bots_console_is_its_newest_scripts_console(fleet, bot):
+    """Seraph's client:console() of a sibling bot: the console its script sees as getConsole()."""
     await fleet.create_bot("bot-2")
-    out = await run_lua(fleet, 'local x = getClient("bot-2"):console()')
-    expected = "console: bot-2 is not this script's bot; use its own script's getConsole()"
-    assert out.error == f"executor:1: {expected}"
+    empty = await run_lua(fleet, 'print("none yet: " .. #getClient("bot-2"):logger().entries)')
+    assert empty.console == ["none yet: 0"]
+    worker = await run_lua(fleet, 'print("working")', client_id="bot-2")
+    assert worker.console == ["working"]
+    source = """
+local other = getClient("bot-2")
+local console, logs = other:console(), other:logger()
+logs:add("a note from bot-1")
+local seen, first = logs.entries, console.entries[1]
+local same = other:console() == console and other:logger() == logs and console ~= getConsole()
+return seen, first.content, first.type, same
+"""
+    assert (await run_lua(fleet, source)).ok == [["working", "a note from bot-1"], "working", "info", True]
+    jobs = await fleet.jobs("bot-2")
+    lines = (await fleet.console("bot-2", jobs[0]["script_id"]))["lines"]
+    assert [line["text"] for line in lines] == ["working", "a note from bot-1"]
+    assert (await run_lua(fleet, 'getClient("bot-2"):console():clear()')).ok == []
+    assert (await fleet.console("bot-2", jobs[0]["script_id"]))["lines"] == []
+
+
+async def test_a_bot_without_scripts_has_no_console_to_write(fleet, bot):
+    await fleet.create_bot("bot-2")
+    out = await run_lua(fleet, 'getClient("bot-2"):logger():add("hello")')
+    assert out.error.endswith("console:add: bot-2 has no script, so no console")

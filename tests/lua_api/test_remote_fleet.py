@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from waiting import wait_ended
 
 from seraph_kernel.engine.engine import LuaEngine
 
@@ -135,3 +136,20 @@ async def test_storage_without_a_bound_bot_over_rest(remote):
     finally:
         vm.close()
         await engine.close()
+
+
+async def test_logs_and_another_bots_console_over_rest(remote, run_cell):
+    """getLogs() in a cell, and bot-2's console (its newest script's) written over /invoke."""
+    await remote.create_bot("bot-1")
+    await remote.create_bot("bot-2")
+    await remote.execute("bot-2", "worker", 'print("working")')
+    await wait_ended(remote, "bot-2", "worker", 10)
+    source = """
+getLogs():add("cell line")
+local logs = getClient("bot-2"):logger()
+logs:add("from the cell")
+return getLogs().entries, getClient():logger() == getLogs(), logs.entries
+"""
+    assert await run_cell(source) == [["cell line"], True, ["working", "from the cell"]]
+    lines = (await remote.console("bot-2", "worker"))["lines"]
+    assert [line["text"] for line in lines] == ["working", "from the cell"]

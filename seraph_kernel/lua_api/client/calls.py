@@ -24,6 +24,7 @@ from seraph_kernel.lua_api.client.conventions import (
     without_nulls,
 )
 from seraph_kernel.lua_api.client.state import ClientState
+from seraph_kernel.lua_api.console import console_entry
 
 #: Statuses in which ``client:connected()`` is true: as in Seraph, only a bot settled in the
 #: menu or in a world (not one joining, loading or being redirected).
@@ -219,6 +220,40 @@ class ClientCalls:
     async def inventory(self, client_id: str) -> dict[str, Any] | None:
         result = await game_call("inventory", self._session.fleet.inventory(client_id))
         return result if isinstance(result, dict) else None
+
+    # -- another bot's console (client:console() / client:logger()) ---------------------------
+    async def _newest_script(self, client_id: str) -> str | None:
+        """The script id of the bot's newest run (its console is the bot's console)."""
+        jobs = await game_call("console", self._session.fleet.jobs(client_id))
+        if not isinstance(jobs, list) or not jobs:
+            return None
+        return str(max(jobs, key=lambda job: job.get("started_at") or 0)["script_id"])
+
+    async def _sibling_lines(self, client_id: str) -> list[dict[str, Any]]:
+        script_id = await self._newest_script(client_id)
+        if script_id is None:
+            return []
+        return (await self._session.fleet.console(client_id, script_id))["lines"]
+
+    async def sibling_entries(self, client_id: str) -> list[dict[str, Any]]:
+        return [console_entry(line) for line in await self._sibling_lines(client_id)]
+
+    async def sibling_messages(self, client_id: str) -> list[str]:
+        return [line["text"] for line in await self._sibling_lines(client_id)]
+
+    async def _sibling_script(self, name: str, client_id: str) -> str:
+        script_id = await self._newest_script(client_id)
+        if script_id is None:
+            raise LuaArgumentError(f"{name}: {client_id} has no script, so no console")
+        return script_id
+
+    async def sibling_add(self, client_id: str, text: str) -> None:
+        script_id = await self._sibling_script("console:add", client_id)
+        await game_call("console:add", self._session.fleet.console_add(client_id, script_id, text))
+
+    async def sibling_clear(self, client_id: str) -> None:
+        script_id = await self._sibling_script("console:clear", client_id)
+        await game_call("console:clear", self._session.fleet.console_clear(client_id, script_id))
 
     async def on(self, client_id: str, event: str) -> None:
         """``client:on`` registered one more handler of ``event`` (the Lua side keeps it)."""

@@ -22,7 +22,7 @@ from seraph_kernel.lua_api.inventory import define_inventory_class
 from seraph_kernel.lua_api.world import collectable_row, define_world_class
 
 CLIENT_LUA = """
-local env, newWorld, newInventory, collectable, eventNames, api, methodNames = ...
+local env, newWorld, newInventory, collectable, eventNames, api, methodNames, consoleView = ...
 local Client = {__name = "Client"}
 Client.__index = Client
 Client.__tostring = function(c) return "Client(" .. tostring(c.id) .. ")" end
@@ -55,18 +55,29 @@ function Client:world()
 end
 
 -- Seraph's client:console() / client:logger(): for the script's own bot, the very objects
--- getConsole() / getLogs() answer (captured here: a script may reassign the globals).
+-- getConsole() / getLogs() answer (captured here: a script may reassign the globals); for
+-- another bot, the same kind of handle over the console of that bot's newest script.
 local ownConsole, ownLogs = env.getConsole, env.getLogs
-local function own(name, self, get)
+local siblings = {}
+local function handle(name, self)
   local id = id_of(name, self)
-  if id ~= api.boundId() then
-    error(name .. ": " .. tostring(id) .. " is not this script's bot; use its own script's "
-          .. (name == "console" and "getConsole()" or "getLogs()"), 2)
+  if id == api.boundId() then
+    if name == "console" then return ownConsole() end
+    return ownLogs()
   end
-  return get()
+  local key = name .. "\0" .. id
+  local h = siblings[key]
+  if h == nil then
+    local read = name == "console" and function() return api.siblingEntries(id) end
+      or function() return api.siblingMessages(id) end
+    h = consoleView(name == "console" and "Console" or "Logger", read,
+      function(text) api.siblingAdd(id, text) end, function() api.siblingClear(id) end)
+    siblings[key] = h
+  end
+  return h
 end
-function Client:console() return own("console", self, ownConsole) end
-function Client:logger() return own("logger", self, ownLogs) end
+function Client:console() return handle("console", self) end
+function Client:logger() return handle("logger", self) end
 
 function Client:inventory()
   local raw = api.inventory(id_of("inventory", self))
@@ -178,11 +189,18 @@ CALLS = {
     "world": ("world", True),
     "inventory": ("inventory", True),
     "on": ("on", True),
+    "siblingEntries": ("sibling_entries", True),
+    "siblingMessages": ("sibling_messages", True),
+    "siblingAdd": ("sibling_add", True),
+    "siblingClear": ("sibling_clear", True),
 }
 
 
 #: ``api`` entries that are not ``Client`` methods (or are written out in Lua above).
-NOT_METHODS = frozenset({"boundId", "unboundReason", "username", "listBots", "world", "inventory", "on"})
+NOT_METHODS = frozenset(
+    {"boundId", "unboundReason", "username", "listBots", "world", "inventory", "on"}
+    | {"siblingEntries", "siblingMessages", "siblingAdd", "siblingClear"}
+)
 #: Commands whose Lua method has no hand-written call: their binding is generated.
 GENERATED = tuple(c for c in COMMANDS.values() if c.lua is not None and c.lua.name not in CALLS)
 
@@ -210,4 +228,6 @@ def install(ctx: ModuleContext) -> None:
     )
     events = ctx.to_lua(list(LUA_EVENTS))
     names = ctx.to_lua(sorted(set(api) - NOT_METHODS))
-    session.dispatch = ctx.lua(CLIENT_LUA, ctx.env, *classes, events, ctx.to_lua(api), names)
+    session.dispatch = ctx.lua(
+        CLIENT_LUA, ctx.env, *classes, events, ctx.to_lua(api), names, ctx.vm.console_view
+    )
