@@ -2,6 +2,8 @@
 script's expectations of ``connected()``, live World objects, ``world.id``, ``bit32`` in plain
 Lua 5.4 and the Vector2 sizes, each run as a detached script over the real sim."""
 
+from seraph_kernel.lua_api.client import views
+
 from .conftest import bot_in, run_lua
 from .mining import MINING_LUA
 
@@ -130,3 +132,25 @@ while w:tile(stone).foreground == 3 do assert(other:hit(stone) == nil) end
 return w:tile(stone).foreground, getClient():world():tile(stone).foreground
 """
     assert (await run_lua(fleet, source)).ok == [0, 0]
+
+
+async def test_the_worlds_a_script_remembers_are_bounded(fleet, miner, monkeypatch):
+    """A script warping through ever new worlds keeps the layers of the last few and the names
+    of a bounded number more; a World of a remembered name reads live again on return."""
+    monkeypatch.setattr(views, "LEFT_WORLDS_KEPT", 1)
+    monkeypatch.setattr(views, "NAMES_KEPT", 2)
+    source = """
+local c = getClient()
+local mine = c:world()
+local function hop(name) assert(c:warp(name) == nil) return c:world() end
+local a = hop("HOPA")
+local b = hop("HOPB")      -- MINEWORLD's layers are dropped, its name kept
+local back = hop("MINEWORLD")
+local live = mine:tile(Vector2i.new(62, 15)).foreground
+hop("HOPC") hop("HOPD") hop("HOPE") hop("HOPF")  -- HOPA's name is forgotten too
+local ok, err = pcall(a.size, a)
+return live, back.name, ok, err
+"""
+    live, back, ok, err = (await run_lua(fleet, source, timeout_s=60)).ok
+    assert (live, back, ok) == (STONE, "MINEWORLD", False)
+    assert err.endswith("size: the bot left this world long ago; call client:world() for the world it is in")

@@ -11,7 +11,8 @@ reads again, forced.
 
 Once the bot is in another world (or none), a World of the world it left answers as last
 seen; the last-seen layers of at most :data:`LEFT_WORLDS_KEPT` such worlds are kept per VM,
-and an older one answers an error naming ``client:world()``. A World is never refused for
+and an older one answers an error naming ``client:world()`` (reading live again if the bot
+returns, while the VM still remembers the world's name: :data:`NAMES_KEPT` more). A World is never refused for
 its age while its bot is still in that world.
 """
 
@@ -29,6 +30,10 @@ from seraph_kernel.lua_api.client.event_handlers import BotEvents
 
 #: Worlds their bot has left whose last-seen layers a VM keeps for World objects it still holds.
 LEFT_WORLDS_KEPT = 16
+#: Worlds beyond those whose names a VM remembers (so a World of one reads live again when its
+#: bot comes back); a script warping through ever new worlds cannot grow the VM's state.
+NAMES_KEPT = 4096
+AGAIN = "call client:world() for the world it is in"
 #: Fleet ``bot`` events after which a bot's world may have changed.
 INVALIDATING = frozenset({"world", "status", "connect", "disconnect", "kicked"})
 
@@ -52,6 +57,9 @@ class WorldViews:
         self._spawn: dict[int, tuple[int, int]] = {}
         #: handles of worlds their bot left, oldest first (their layers are as last seen)
         self._left: OrderedDict[int, None] = OrderedDict()
+        #: handles whose layers were dropped, oldest first (only their names are kept)
+        self._dropped: OrderedDict[int, None] = OrderedDict()
+        self._next_handle = 1
 
     async def current(self, client_id: str) -> tuple[int, str] | None:
         """``(handle, name)`` of the bot's world, or None outside a world."""
@@ -65,9 +73,9 @@ class WorldViews:
 
     async def refresh(self, handle: int) -> None:
         """Look at the world of the handle's bot again (a read found it unknown)."""
-        client_id, _ = self._world_of[handle]
-        if client_id not in self._known:
-            await self._look(client_id)
+        world = self._world_of.get(handle)
+        if world is not None and world[0] not in self._known:
+            await self._look(world[0])
 
     def forget(self, client_id: str) -> None:
         """The bot's world may have changed (it warped, left, hit a block): look again."""
@@ -122,12 +130,15 @@ class WorldViews:
     def _read(self, handle: int, force: bool, name: str) -> Layers | bool | str:
         """The layers a read of ``handle`` answers from; ``False`` when the bot's world must be
         looked at first (never when ``force``); the error message when there are none."""
-        client_id, world = self._world_of[handle]
+        world = self._world_of.get(handle)
+        if world is None:
+            return f"{name}: the bot left this world long ago; {AGAIN}"
+        client_id, world_name = world
         if not force and client_id not in self._known:
             return False
         layers = self._layers.get(handle)
         if layers is None:
-            return f"{name}: {client_id} is no longer in {world}; call client:world() for the world it is in"
+            return f"{name}: {client_id} is no longer in {world_name}; {AGAIN}"
         return layers
 
     async def _look(self, client_id: str) -> None:
@@ -144,10 +155,12 @@ class WorldViews:
         key = (client_id, view.name)
         handle = self._handle_of.get(key)
         if handle is None:
-            handle = len(self._world_of) + 1
+            handle = self._next_handle
+            self._next_handle += 1
             self._handle_of[key] = handle
             self._world_of[handle] = key
         self._left.pop(handle, None)
+        self._dropped.pop(handle, None)
         self._layers[handle] = (
             view.width,
             view.height,
@@ -167,6 +180,10 @@ class WorldViews:
             oldest, _ = self._left.popitem(last=False)
             self._layers.pop(oldest, None)
             self._spawn.pop(oldest, None)
+            self._dropped[oldest] = None
+        while len(self._dropped) > NAMES_KEPT:
+            oldest, _ = self._dropped.popitem(last=False)
+            del self._handle_of[self._world_of.pop(oldest)]
 
     def _on_event(self, client_id: str, event: FleetEvent) -> None:
         if event.kind == "session" or (event.kind == "bot" and event.data.get("type") in INVALIDATING):
