@@ -66,14 +66,14 @@ def decode_with(ctx: Any) -> Any:
         if (text.count("[") + text.count("{")) * MIN_TABLE_BYTES > ctx.memory.room():
             raise NotEnoughLuaMemory()  # refused before Python builds what Lua has no room for
         try:
-            data = _json.loads(text)
+            data = without_json_nulls(_json.loads(text))
         except _json.JSONDecodeError as exc:
             raise LuaArgumentError(
                 f"{exc.msg} at line {exc.lineno} column {exc.colno} (char {exc.pos})"
             ) from exc
         except RecursionError as exc:
             raise LuaArgumentError("document nested too deeply") from exc
-        return ctx.to_lua(without_json_nulls(data))
+        return ctx.to_lua(data)
 
     return decode
 
