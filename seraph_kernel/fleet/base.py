@@ -45,9 +45,10 @@ class FleetEvent:
       bot id; ``level`` is ``info``/``warn``/``error``, or ``state`` for a bot's status change.
     - ``"bot"``: fine-grained bot events the Lua ``client:on`` API and live widgets need:
       ``data = {"type": "status"|"connect"|"disconnect"|"chat"|"collectable"|"kicked"
-      |"position"|"world", ...}`` (chat: ``nick``, ``text``; collectable: the collectable
-      dict; kicked: ``reason``; status: ``status``; position: ``player_position``;
-      world: the world name or None).
+      |"position"|"world"|"tile", ...}`` (chat: ``nick``, ``text``; collectable: the
+      collectable dict; kicked: ``reason``; status: ``status``; position: ``player_position``;
+      world: the world name or None; tile: ``x``, ``y``, ``layer``, ``id`` of a tile of the
+      bot's world that changed).
     """
 
     kind: str
@@ -97,8 +98,10 @@ class WorldView:
     """A bot's current world, for fast local reads (``world:tile`` in Lua is ≤ 20 µs).
 
     Layers are flat, row-major sequences of tile ids of length ``width * height``
-    (index ``y * width + x``). LocalFleet hands out live arrays; RemoteFleet a copy fetched
-    from ``/minimap``. ``x`` grows right, ``y`` grows down; ``(0, 0)`` is the top-left tile.
+    (index ``y * width + x``). LocalFleet hands out live arrays (``live``: the backend keeps
+    them current); RemoteFleet a copy fetched from ``/minimap``, which a reader may keep
+    current with the bot's ``tile`` events. ``x`` grows right, ``y`` grows down; ``(0, 0)`` is
+    the top-left tile.
     """
 
     name: str
@@ -109,6 +112,7 @@ class WorldView:
     background: Any
     water: Any
     wiring: Any
+    live: bool = False
 
 
 class Fleet(abc.ABC):

@@ -153,3 +153,22 @@ return getLogs().entries, getClient():logger() == getLogs(), logs.entries
     assert await run_cell(source) == [["cell line"], True, ["working", "from the cell"]]
     lines = (await remote.console("bot-2", "worker"))["lines"]
     assert [line["text"] for line in lines] == ["working", "from the cell"]
+
+
+async def test_a_held_world_sees_what_another_player_breaks_over_rest(remote, run_cell):
+    """A RemoteFleet's layers are a copy; the bot's ``tile`` events keep it current, so a World
+    sees a block another bot breaks without any action of its own."""
+    for bot_id in ("bot-1", "bot-2"):
+        await remote.create_bot(bot_id)
+        await remote.connect(bot_id, wait=True)
+        await remote.warp(bot_id, "MINEWORLD", wait=True)
+    assert await run_cell("held = getWorld()\nreturn held:tile(Vector2i.new(62, 15)).foreground") == [3]
+    assert await remote.walk_to("bot-2", 61, 15) is None
+    for _ in range(4):
+        assert await remote.hit("bot-2", 62, 15) is None
+    source = """
+local stone, deadline = Vector2i.new(62, 15), now() + 10000
+while held:tile(stone).foreground == 3 and now() < deadline do sleep(10) end
+return held:tile(stone).foreground
+"""
+    assert await run_cell(source) == [0]

@@ -200,6 +200,14 @@ class SimBotCore(BotSession):
             self._world.apply(msg)
             if t == "collectable":
                 self._emit("bot", {"type": "collectable", **msg["collectable"]})
+            elif t == "tile":
+                tile = {
+                    "x": msg["x"],
+                    "y": msg["y"],
+                    "layer": msg.get("layer", "foreground"),
+                    "id": msg["id"],
+                }
+                self._emit("bot", {"type": "tile", **tile})
 
     def _on_kicked(self, reason: str, code: str | None) -> None:
         self._want_connected = False

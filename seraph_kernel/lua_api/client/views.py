@@ -34,6 +34,8 @@ LEFT_WORLDS_KEPT = 16
 #: bot comes back); a script warping through ever new worlds cannot grow the VM's state.
 NAMES_KEPT = 4096
 AGAIN = "call client:world() for the world it is in"
+#: Where each layer of a ``tile`` event sits in a handle's layers tuple.
+LAYERS = {"foreground": 2, "background": 3, "water": 4, "wiring": 5}
 #: Fleet ``bot`` events after which a bot's world may have changed.
 INVALIDATING = frozenset({"world", "status", "connect", "disconnect", "kicked"})
 
@@ -60,6 +62,8 @@ class WorldViews:
         #: handles whose layers were dropped, oldest first (only their names are kept)
         self._dropped: OrderedDict[int, None] = OrderedDict()
         self._next_handle = 1
+        #: handles whose layers are the backend's live arrays (never written here)
+        self._live: set[int] = set()
 
     async def current(self, client_id: str) -> tuple[int, str] | None:
         """``(handle, name)`` of the bot's world, or None outside a world."""
@@ -170,6 +174,10 @@ class WorldViews:
             view.wiring,
         )
         self._spawn[handle] = view.spawn
+        if view.live:
+            self._live.add(handle)
+        else:
+            self._live.discard(handle)
         return handle
 
     def _left_behind(self, handle: int) -> None:
@@ -186,8 +194,24 @@ class WorldViews:
             del self._handle_of[self._world_of.pop(oldest)]
 
     def _on_event(self, client_id: str, event: FleetEvent) -> None:
-        if event.kind == "session" or (event.kind == "bot" and event.data.get("type") in INVALIDATING):
+        kind = event.data.get("type") if event.kind == "bot" else None
+        if kind == "tile":
+            self._apply_tile(client_id, event.data)
+        elif event.kind == "session" or kind in INVALIDATING:
             self.forget(client_id)
+
+    def _apply_tile(self, client_id: str, data: dict[str, Any]) -> None:
+        """A tile of the bot's world changed: write it into a copied view (a RemoteFleet's), so
+        the World sees what other players break or place. Live views are the backend's own."""
+        handle = self._current.get(client_id)
+        layers = None if handle is None or handle in self._live else self._layers.get(handle)
+        layer = LAYERS.get(data.get("layer", "foreground"))
+        if layers is None or layer is None:
+            return
+        width, height = layers[0], layers[1]
+        x, y, value = data.get("x"), data.get("y"), data.get("id")
+        if type(x) is int and type(y) is int and type(value) is int and 0 <= x < width and 0 <= y < height:
+            layers[layer][y * width + x] = value
 
 
 def unread(why: bool | str) -> tuple[Any, ...]:
