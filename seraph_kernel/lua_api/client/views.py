@@ -9,11 +9,14 @@ a LocalFleet's layers are live arrays, so the look is cheap). A read that finds 
 unknown answers ``False``; the Lua side then calls the async :meth:`WorldViews.refresh` and
 reads again, forced.
 
+A RemoteFleet's copy is also kept current by the bot's ``tile`` events (what other players
+break or place); a LocalFleet's live arrays are never written here.
+
 Once the bot is in another world (or none), a World of the world it left answers as last
 seen; the last-seen layers of at most :data:`LEFT_WORLDS_KEPT` such worlds are kept per VM,
-and an older one answers an error naming ``client:world()`` (reading live again if the bot
-returns, while the VM still remembers the world's name: :data:`NAMES_KEPT` more). A World is never refused for
-its age while its bot is still in that world.
+and an older one answers an error naming ``client:world()`` (it reads live again if the bot
+returns while the VM still remembers the world's name: :data:`NAMES_KEPT` more). A World is
+never refused for its age while its bot is still in that world.
 """
 
 from __future__ import annotations
