@@ -214,7 +214,10 @@ class WorldViews:
         width, height = layers[0], layers[1]
         x, y, value = data.get("x"), data.get("y"), data.get("id")
         if type(x) is int and type(y) is int and type(value) is int and 0 <= x < width and 0 <= y < height:
-            layers[layer][y * width + x] = value
+            try:
+                layers[layer][y * width + x] = value
+            except (TypeError, ValueError, OverflowError):  # a copy that cannot be written: fetch again
+                self.forget(client_id)
 
 
 def unread(why: bool | str) -> tuple[Any, ...]:
