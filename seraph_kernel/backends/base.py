@@ -27,7 +27,9 @@ Events
   ``{"type": "connect"}``, ``{"type": "disconnect", "reason": str|None}``,
   ``{"type": "chat", "nick", "text", "user_id"}``, ``{"type": "collectable", <collectable>}``,
   ``{"type": "kicked", "reason"}``, ``{"type": "position", "player_position"}`` (own position
-  confirmed by the server), ``{"type": "world", "world": name|None}``;
+  confirmed by the server), ``{"type": "world", "world": name|None}``, ``{"type": "tile",
+  "x", "y", "layer", "id"}`` (a tile of the bot's world changed: readers of a copied
+  :class:`WorldView` apply it);
 - ``("log", {"timestamp_ms", "level", "scope": "bot", "session_id": bot_id, "message"})``
   for notable bot events (connected, joined, kicked, reconnecting…).
 
@@ -112,6 +114,12 @@ class BotSession(abc.ABC):
     @abc.abstractmethod
     def inventory(self) -> dict[str, JSON]:
         """``{"slots": int, "items": [{block_id, inventory_type, amount, name, category}]}``."""
+
+    async def refresh(self) -> str | None:
+        """Read the account fields (gems, byte coins, level, xp) from the game again, so the
+        snapshot shows changes the game did not push. A backend whose snapshot is always
+        current may keep this default."""
+        return None
 
     # -- connection ----------------------------------------------------------------------------
     @abc.abstractmethod

@@ -7,11 +7,22 @@ sugar routes and the Lua client's methods are made from them, and ``Fleet.invoke
 
 from __future__ import annotations
 
-from seraph_kernel.commands import backpack, bots, catalog, library, scripting, scripts, storage, worlds
+from seraph_kernel.commands import (
+    account,
+    backpack,
+    bots,
+    catalog,
+    consoles,
+    library,
+    scripting,
+    scripts,
+    storage,
+    worlds,
+)
 from seraph_kernel.commands.spec import BOT, FLEET, Arg, Command, LuaMethod, Route, action_error
 from seraph_kernel.errors import UnknownCommand
 
-MODULES = (bots, scripts, storage, catalog, library, scripting, backpack, worlds)
+MODULES = (bots, scripts, storage, catalog, library, account, consoles, scripting, backpack, worlds)
 COMMANDS: dict[str, Command] = {command.name: command for module in MODULES for command in module.COMMANDS}
 
 

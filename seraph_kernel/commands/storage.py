@@ -8,12 +8,15 @@ from typing import Any
 from seraph_kernel.commands.spec import FLEET, Arg, Command, Route, keyed, ok
 from seraph_kernel.errors import InvalidArgument
 
+#: The scope of Lua ``storage`` in a script with no bound bot (Seraph's namespace name).
+NO_PARENT_SCOPE = "__noparent__"
+
 
 def storage_scope(scope: str) -> str:
-    """``global`` or ``bot:<id>``."""
-    if scope == "global" or (scope.startswith("bot:") and len(scope) > 4):
+    """``global``, ``bot:<id>`` or ``__noparent__``."""
+    if scope in ("global", NO_PARENT_SCOPE) or (scope.startswith("bot:") and len(scope) > 4):
         return scope
-    raise InvalidArgument("scope", f"expected 'global' or 'bot:<id>', got {scope!r}")
+    raise InvalidArgument("scope", f"expected 'global', 'bot:<id>' or '{NO_PARENT_SCOPE}', got {scope!r}")
 
 
 def storage_key(key: object) -> str:
@@ -23,7 +26,7 @@ def storage_key(key: object) -> str:
     return key
 
 
-SCOPE = Arg("scope", str, "global or bot:<id>", check=storage_scope)
+SCOPE = Arg("scope", str, "global, bot:<id> or __noparent__", check=storage_scope)
 KEY = Arg("key", object, "the key: any non-empty string", check=storage_key)
 
 

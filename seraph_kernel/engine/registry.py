@@ -161,6 +161,9 @@ class RunRegistry:
     def console_clear(self, client_id: str, script_id: str) -> None:
         self._entry(client_id, script_id).console.clear()
 
+    def console_add(self, client_id: str, script_id: str, text: str) -> None:
+        self._entry(client_id, script_id).console.append("info", text)
+
     def jobs(self, client_id: str | None = None) -> list[dict[str, Any]]:
         out = []
         for (cid, sid), entry in sorted(self._entries.items()):

@@ -102,6 +102,9 @@ class LuaVM:
         self.console = console
         self.bindings: list[tuple[str, Callable[..., Awaitable[Any]]]] = []
         self.json_null: Any = None
+        #: the console module's ``view(kind, read, add, clear)``: builds a Console/Logger handle
+        #: (the client module makes other bots' handles with it)
+        self.console_view: Any = None
         self.active_run: Run | None = None
         self.closed = False
         # scheduler slot (guarded by the scheduler's lock)

@@ -21,6 +21,7 @@ Conventions
 from __future__ import annotations
 
 import abc
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,19 +39,44 @@ class FleetEvent:
 
     - ``"session"``: ``data = {"snapshot": <lite snapshot>}``, sent on every status change
       (and on create/delete; a deleted bot's snapshot has ``"deleted": true``).
-    - ``"log"``: ``data = {"timestamp_ms", "level", "scope", "session_id", "message"}``;
-      ``scope`` is ``"bot"`` for bot events and ``"script:<script_id>"`` for console lines
-      of scripts; ``session_id`` is the bot id.
+    - ``"log"``: ``data = {"timestamp_ms", "level", "scope", "session_id", "message",
+      "transport", "direction"}`` (made by :func:`log_data`); ``scope`` is ``"bot"`` for bot
+      events and ``"script:<script_id>"`` for console lines of scripts; ``session_id`` is the
+      bot id; ``level`` is ``info``/``warn``/``error``, or ``state`` for a bot's status change.
     - ``"bot"``: fine-grained bot events the Lua ``client:on`` API and live widgets need:
       ``data = {"type": "status"|"connect"|"disconnect"|"chat"|"collectable"|"kicked"
-      |"position"|"world", ...}`` (chat: ``nick``, ``text``; collectable: the collectable
-      dict; kicked: ``reason``; status: ``status``; position: ``player_position``;
-      world: the world name or None).
+      |"position"|"world"|"tile", ...}`` (chat: ``nick``, ``text``; collectable: the
+      collectable dict; kicked: ``reason``; status: ``status``; position: ``player_position``;
+      world: the world name or None; tile: ``x``, ``y``, ``layer``, ``id`` of a tile of the
+      bot's world that changed).
     """
 
     kind: str
     client_id: str | None
     data: dict[str, JSON] = field(default_factory=dict)
+
+
+def log_data(
+    level: str,
+    scope: str,
+    session_id: str,
+    message: str,
+    timestamp_ms: int | None = None,
+    transport: str | None = None,
+    direction: str | None = None,
+) -> dict[str, JSON]:
+    """The data of a ``log`` event, with Seraph's fields: ``transport`` and ``direction`` say
+    which connection a wire line crossed and which way; both are ``None`` for every other line
+    (nothing here logs wire traffic yet)."""
+    return {
+        "timestamp_ms": int(time.time() * 1000) if timestamp_ms is None else timestamp_ms,
+        "level": level,
+        "scope": scope,
+        "session_id": session_id,
+        "message": message,
+        "transport": transport,
+        "direction": direction,
+    }
 
 
 class Subscription(abc.ABC):
@@ -72,8 +98,10 @@ class WorldView:
     """A bot's current world, for fast local reads (``world:tile`` in Lua is ≤ 20 µs).
 
     Layers are flat, row-major sequences of tile ids of length ``width * height``
-    (index ``y * width + x``). LocalFleet hands out live arrays; RemoteFleet a copy fetched
-    from ``/minimap``. ``x`` grows right, ``y`` grows down; ``(0, 0)`` is the top-left tile.
+    (index ``y * width + x``). LocalFleet hands out live arrays (``live``: the backend keeps
+    them current); RemoteFleet a copy fetched from ``/minimap``, which a reader may keep
+    current with the bot's ``tile`` events. ``x`` grows right, ``y`` grows down; ``(0, 0)`` is
+    the top-left tile.
     """
 
     name: str
@@ -84,6 +112,7 @@ class WorldView:
     background: Any
     water: Any
     wiring: Any
+    live: bool = False
 
 
 class Fleet(abc.ABC):
@@ -294,6 +323,11 @@ class Fleet(abc.ABC):
 
     async def console_clear(self, client_id: str, script_id: str) -> None:
         await self.invoke("seraph_console_clear", {"client_id": client_id, "script_id": script_id})
+
+    async def console_add(self, client_id: str, script_id: str, text: str) -> None:
+        """Append an info line to a script's console, as if it had printed it."""
+        args = {"client_id": client_id, "script_id": script_id, "text": text}
+        await self.invoke("seraph_console_add", args)
 
     async def jobs(self, client_id: str | None = None) -> list[dict[str, JSON]]:
         """Every run known (running or ended): ``{client_id, script_id, running, state,

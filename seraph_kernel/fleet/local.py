@@ -277,6 +277,9 @@ class LocalFleet(ChildScriptCommands, Fleet):
     def do_seraph_console_clear(self, client_id: str, script_id: str) -> None:
         self._require_scripts().console_clear(client_id, script_id)
 
+    def do_seraph_console_add(self, client_id: str, script_id: str, text: str) -> None:
+        self._require_scripts().console_add(client_id, script_id, text)
+
     def do_seraph_jobs(self, client_id: str | None) -> list[dict[str, JSON]]:
         return self._require_scripts().jobs(client_id)
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Callable
 
 from seraph_kernel.config import FleetConfig
@@ -15,7 +14,7 @@ from seraph_kernel.engine.console_buffer import process_budget
 from seraph_kernel.engine.contract import ScriptServices
 from seraph_kernel.engine.records import RunRecord
 from seraph_kernel.errors import UnknownScript
-from seraph_kernel.fleet.base import JSON, Fleet, FleetEvent
+from seraph_kernel.fleet.base import JSON, Fleet, FleetEvent, log_data
 from seraph_kernel.fleet.child_scripts import ChildScripts
 from seraph_kernel.fleet.events import EventBus
 from seraph_kernel.store import RunHistory, StoreError
@@ -122,6 +121,10 @@ class ScriptHost:
             if self._history.latest(client_id, script_id) is None:
                 raise
 
+    def console_add(self, client_id: str, script_id: str, text: str) -> None:
+        """One info line in a known script's console (``UnknownScript`` otherwise)."""
+        self._registry.console_add(client_id, script_id, text)
+
     def jobs(self, client_id: str | None) -> list[dict[str, JSON]]:
         live = [j for j in self._registry.jobs(client_id) if self._has_bot(j["client_id"])]
         known = {(j["client_id"], j["script_id"]) for j in live}
@@ -187,12 +190,12 @@ class ScriptHost:
             FleetEvent(
                 "log",
                 client_id,
-                {
-                    "timestamp_ms": line.get("ts_ms", int(time.time() * 1000)),
-                    "level": line.get("level", "info"),
-                    "scope": f"script:{script_id}",
-                    "session_id": client_id,
-                    "message": line.get("text", ""),
-                },
+                log_data(
+                    line.get("level", "info"),
+                    f"script:{script_id}",
+                    client_id,
+                    line.get("text", ""),
+                    line.get("ts_ms"),
+                ),
             )
         )

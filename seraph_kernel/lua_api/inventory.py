@@ -1,6 +1,10 @@
 """The inventory snapshot of ``lua-api.md`` (``client:inventory()``, ``getInventory()``):
-``slots``, ``items`` keyed by ``invKey = (inventoryType << 16) | blockId``, ``getItem`` and
-``count``; an item is ``{id, type, amount, name}``."""
+``slots``, ``capacity``, ``items`` keyed by ``invKey = (inventoryType << 16) | blockId``,
+``getItem`` and ``count``; an item is ``{id, type, amount, name}``.
+
+As in Seraph, ``slots`` is the number of backpack cells in use (one per item row); the
+backpack's size is the additive ``capacity`` (the fleet's ``slots``, as the REST snapshot
+keeps it)."""
 
 from __future__ import annotations
 
@@ -46,12 +50,13 @@ function Inventory:count(blockId)
 end
 
 return function(raw)
-  local items = {}
+  local items, used = {}, 0
   for _, it in ipairs(raw.items or {}) do
     items[(it.inventory_type << 16) | it.block_id] =
       {id = it.block_id, type = it.inventory_type, amount = it.amount, name = it.name}
+    used = used + 1
   end
-  return setmetatable({slots = raw.slots, items = items}, Inventory)
+  return setmetatable({slots = used, capacity = raw.slots, items = items}, Inventory)
 end
 """
 

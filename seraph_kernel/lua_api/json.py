@@ -1,7 +1,8 @@
 """``json.encode`` / ``json.decode`` / ``json.null``.
 
-Arrays are 1-indexed tables, an empty table encodes as ``[]``, ``json.null`` stands for a
-JSON null inside tables (a top-level ``null`` decodes to ``nil``). Errors name the position.
+Arrays are 1-indexed tables, an empty table encodes as ``[]``. As in Seraph, a JSON ``null``
+decodes to ``nil`` (the key of an object is absent, the slot of an array is ``nil``);
+``json.null`` is the sentinel a script encodes a null with. Errors name the position.
 """
 
 from __future__ import annotations
@@ -46,6 +47,18 @@ def encode(value: Any = None) -> str:
     return _json.dumps(jsonable(value), ensure_ascii=False, allow_nan=False, separators=(",", ":"))
 
 
+def without_json_nulls(value: Any) -> Any:
+    """Decoded JSON with every ``null`` gone, so Lua reads ``nil``: object keys are dropped,
+    and an array with a null becomes a table keyed by the positions that hold a value."""
+    if isinstance(value, dict):
+        return {k: without_json_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        if any(v is None for v in value):
+            return {i: without_json_nulls(v) for i, v in enumerate(value, 1) if v is not None}
+        return [without_json_nulls(v) for v in value]
+    return value
+
+
 def decode_with(ctx: Any) -> Any:
     def decode(text: Any = None) -> Any:
         if not isinstance(text, str):
@@ -53,7 +66,7 @@ def decode_with(ctx: Any) -> Any:
         if (text.count("[") + text.count("{")) * MIN_TABLE_BYTES > ctx.memory.room():
             raise NotEnoughLuaMemory()  # refused before Python builds what Lua has no room for
         try:
-            data = _json.loads(text)
+            data = without_json_nulls(_json.loads(text))
         except _json.JSONDecodeError as exc:
             raise LuaArgumentError(
                 f"{exc.msg} at line {exc.lineno} column {exc.colno} (char {exc.pos})"

@@ -1,4 +1,5 @@
-"""``storage`` (scoped to the bound bot, ``bot:<id>``) and ``globalStorage`` (``global``):
+"""``storage`` (scoped to the bound bot, ``bot:<id>``; with no bound bot, Seraph's
+``__noparent__`` namespace) and ``globalStorage`` (``global``):
 persistent key/value stores kept by the fleet (SQLite for a LocalFleet), so values survive a
 restart and are shared by every script and notebook of that fleet.
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from seraph_kernel.commands.storage import NO_PARENT_SCOPE
 from seraph_kernel.engine.contract import LuaArgumentError, ModuleContext
 from seraph_kernel.lua_api.client.conventions import game_call, lua_arity, require_str
 
@@ -50,8 +52,8 @@ class ScopedStore:
         if self.label == "globalStorage":
             return fleet, "global"
         client_id = self._services.client_id()
-        if client_id is None:
-            raise LuaArgumentError(f"{name}: no bot is bound to this script")
+        if client_id is None:  # a global executor, a notebook before %use: Seraph's namespace
+            return fleet, NO_PARENT_SCOPE
         return fleet, f"bot:{client_id}"
 
     async def get(self, key: Any = None) -> Any:

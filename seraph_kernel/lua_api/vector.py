@@ -1,7 +1,10 @@
 """``Vector2`` / ``Vector2i``: world positions and tile points.
 
 One tile is 0.32 world units: ``Vector2i(42, 18):position()`` is ``Vector2(13.44, 5.76)`` and
-``Vector2(13.44, 5.76):point()`` is ``Vector2i(42, 18)`` (rounded to the nearest tile).
+``Vector2(13.44, 5.76):point()`` is ``Vector2i(42, 18)`` (rounded to the nearest tile). Both
+take an optional size: a number (the tile size) or, as in Seraph, a ``Vector2`` (an entity's
+size: the position is its top-left corner, its tile the one under its centre).
+``v:equals(o)`` compares coordinates.
 Python sees them as :class:`~seraph_kernel.engine.values.Vec2i` / ``Vec2`` (``from_lua``) and
 makes them with :func:`make_vector2i` / :func:`make_vector2` or ``to_lua(Vec2i(x, y))``.
 """
@@ -72,19 +75,39 @@ end
 
 local V2, V2i = define("Vector2", false), define("Vector2i", true)
 
+-- A size is a number (the tile size: a tile-sized entity at the position's tile) or, as in
+-- Seraph, a Vector2 (the entity's width and height in world units; the position is its
+-- top-left corner and its tile the one under its centre). Returns the two half-offsets of
+-- the entity's centre from its position, and the tile size.
 local function size_arg(size, what)
-  if size == nil then return TILE end
-  if type(size) ~= "number" or size <= 0 then error(what .. ": size must be a positive number", 3) end
-  return size
+  if size == nil then return 0, 0, TILE end
+  if type(size) == "number" then
+    if size <= 0 then error(what .. ": size must be a positive number", 3) end
+    return 0, 0, size
+  end
+  if getmetatable(size) == "Vector2" then
+    if size.x < 0 or size.y < 0 then error(what .. ": size must not be negative", 3) end
+    return size.x / 2 - TILE / 2, size.y / 2 - TILE / 2, TILE
+  end
+  error(what .. ": size must be a positive number or a Vector2, got " .. type(size), 3)
 end
 
 classes.Vector2.methods.point = function(v, size)
-  size = size_arg(size, "Vector2:point")
-  return classes.Vector2i.ctor(floor(v.x / size + 0.5), floor(v.y / size + 0.5))
+  local dx, dy, tile = size_arg(size, "Vector2:point")
+  return classes.Vector2i.ctor(floor((v.x + dx) / tile + 0.5), floor((v.y + dy) / tile + 0.5))
 end
 classes.Vector2i.methods.position = function(v, size)
-  size = size_arg(size, "Vector2i:position")
-  return classes.Vector2.ctor(v.x * size, v.y * size)
+  local dx, dy, tile = size_arg(size, "Vector2i:position")
+  return classes.Vector2.ctor(v.x * tile - dx, v.y * tile - dy)
+end
+
+-- v:equals(o): both coordinates equal (a Vector2 and a Vector2i may be equal); false for
+-- anything that is not a vector.
+for _, class in pairs(classes) do
+  class.methods.equals = function(v, o)
+    local kind = getmetatable(o)
+    return (kind == "Vector2" or kind == "Vector2i") and v.x == o.x and v.y == o.y
+  end
 end
 
 env.Vector2, env.Vector2i = V2, V2i

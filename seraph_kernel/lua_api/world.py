@@ -1,9 +1,10 @@
-"""The world snapshot of ``lua-api.md`` (``client:world()``, ``getWorld()``): ``name``,
-``size``, ``entrance``, ``tile``, ``tiles``, ``findTiles``, ``collectables``, ``enemies``,
-``players``.
+"""The World object of ``lua-api.md`` (``client:world()``, ``getWorld()``): ``name`` (and
+Seraph's ``id``, the same), ``size``, ``entrance``, ``tile``, ``tiles``, ``findTiles``,
+``collectables``, ``enemies``, ``players``. A World is live: its reads follow the bot's
+current state of that world (see :mod:`seraph_kernel.lua_api.client.views`).
 
 The class is a thin Lua shell (it keeps each snapshot's bot and view handle out of reach).
-Tile reads go to the VM's cached world views (:mod:`bot_views`) and return plain values the
+Tile reads go to the VM's world views (:mod:`~seraph_kernel.lua_api.client.views`) and return plain values the
 Lua side builds tables from (``world:tile`` costs one Python call); the live reads
 (collectables, enemies, players) ask the fleet and convert rows to the documented fields.
 """
@@ -38,7 +39,7 @@ local function state_of(name, self)
 end
 
 -- Calls that Python answers in full (tail calls keep the script's line in error messages).
-for _, name in ipairs({"size", "entrance", "collectables", "enemies", "players"}) do
+for _, name in ipairs({"collectables", "enemies", "players"}) do
   local call = calls[name]
   World[name] = function(self, ...)
     local s = state_of(name, self)
@@ -46,8 +47,23 @@ for _, name in ipairs({"size", "entrance", "collectables", "enemies", "players"}
   end
 end
 
--- The hot reads build their tables here; Python returns plain values, or nil and a message.
-local tileAt, allTiles, findTiles = calls.tile, calls.tiles, calls.findTiles
+-- The tile reads: Python returns plain values, `nil, message`, or `false` when the bot's world
+-- may have changed (a hit, a warp): then look at it again (async) and read once more, forced.
+local tileAt, allTiles, findTiles, refresh = calls.tile, calls.tiles, calls.findTiles, calls.refresh
+
+for _, name in ipairs({"size", "entrance"}) do
+  local call = calls[name]
+  World[name] = function(self)
+    local handle = state_of(name, self).handle
+    local v, err = call(handle, false)
+    if v == false then
+      refresh(handle)
+      v, err = call(handle, true)
+    end
+    if v == nil then error(err, 2) end
+    return v
+  end
+end
 
 -- A Vector2i answers getmetatable() with its class name (the vector module's __metatable);
 -- checking that here spares the hot path a conversion round trip through Python.
@@ -81,7 +97,12 @@ function World:tile(p)
   local s = state_of("tile", self)
   if getmetatable(p) ~= "Vector2i" then error("tile: expected Vector2i, got " .. kind(p), 2) end
   local x, y = p.x, p.y
-  local f, b, w, r = tileAt(s.handle, x, y)
+  local handle = s.handle
+  local f, b, w, r = tileAt(handle, false, x, y)
+  if f == false then
+    refresh(handle)
+    f, b, w, r = tileAt(handle, true, x, y)
+  end
   if f == nil then error(b, 2) end
   local t = setmetatable({foreground = f, background = b, water = w, wire = r, point = new2i(x, y)}, Tile)
   tileWorld[t] = s
@@ -90,7 +111,13 @@ end
 
 function World:tiles()
   local s = state_of("tiles", self)
-  local width, fg, bg, wa, wi = allTiles(s.handle)
+  local handle = s.handle
+  local width, fg, bg, wa, wi = allTiles(handle, false)
+  if width == false then
+    refresh(handle)
+    width, fg, bg, wa, wi = allTiles(handle, true)
+  end
+  if width == nil then error(fg, 2) end
   local out = {}
   for i = 1, #fg do
     local n = i - 1
@@ -103,7 +130,12 @@ function World:tiles()
 end
 
 function World:findTiles(blockId)
-  local width, found = findTiles(state_of("findTiles", self).handle, blockId)
+  local handle = state_of("findTiles", self).handle
+  local width, found = findTiles(handle, false, blockId)
+  if width == false then
+    refresh(handle)
+    width, found = findTiles(handle, true, blockId)
+  end
   if width == nil then error(found, 2) end
   local out = {}
   for i = 1, #found do
@@ -114,7 +146,7 @@ function World:findTiles(blockId)
 end
 
 return function(client, handle, name)
-  local w = setmetatable({name = name}, World)
+  local w = setmetatable({name = name, id = name}, World)
   state[w] = {client = client, handle = handle, name = name}
   return w
 end
@@ -186,6 +218,9 @@ def define_world_class(ctx: ModuleContext, session: Any) -> Any:
             return minimap
         return [player_row(row) for row in minimap.get("other_players", [])]
 
+    async def refresh(handle: int) -> None:
+        await session.views.refresh(handle)
+
     def read(name: str, method: str) -> Any:
         """A binding reading through the session's current views (made on first world())."""
         limit = (positional_limit(getattr(WorldViews, method)) or 0) - 1  # less ``self``
@@ -205,6 +240,7 @@ def define_world_class(ctx: ModuleContext, session: Any) -> Any:
         "enemies": ctx.async_function("enemies", lua_arity(enemies)),
         "players": ctx.async_function("players", lua_arity(players)),
         "item": ctx.async_function("item", lua_arity(TravelCalls(session).tile_item)),
+        "refresh": ctx.async_function("world", lua_arity(refresh)),
     }
     tile_calls = {"tree": define_tree_reader(ctx, session)}
     return ctx.lua(WORLD_LUA, ctx.to_lua(calls), ctx.env.Vector2i.new, ctx.to_lua(tile_calls))

@@ -58,6 +58,20 @@ class Admin:
             raise ValueError(f"set_world_cap: cap must be >= 0, got {cap}")
         self._server.world(normalize_name(world)).cap = int(cap)
 
+    def grant(self, username: str, gems: int = 0, byte_coins: int = 0, experience: int = 0) -> dict[str, Any]:
+        """Add to an account's gems, byte coins and experience from outside the game (a shop
+        purchase, a support gift). The server pushes nothing: a client sees the change when it
+        asks for its account again (``me {}``, ``client:refresh()``). The account's new values."""
+        amounts = {"gems": gems, "byte_coins": byte_coins, "experience": experience}
+        for name, amount in amounts.items():
+            if isinstance(amount, bool) or not isinstance(amount, int) or amount < 0:
+                raise ValueError(f"grant: {name} must be a non-negative integer, got {amount!r}")
+        account = self._server.accounts.get(username)
+        account.gems += gems
+        account.byte_coins += byte_coins
+        account.experience += experience
+        return {"gems": account.gems, "byte_coins": account.byte_coins, "experience": account.experience}
+
     def pause(self) -> None:
         """Drop everyone and refuse new connections until :meth:`resume`."""
         self._server.paused = True
@@ -92,6 +106,9 @@ class Admin:
             return {"dropped": self.drop_all()}
         elif op == "set_world_cap":
             self.set_world_cap(msg["world"], msg["cap"])
+        elif op == "grant":
+            amounts = {k: msg[k] for k in ("gems", "byte_coins", "experience") if k in msg}
+            return self.grant(msg["username"], **amounts)
         elif op == "pause":
             self.pause()
         elif op == "resume":

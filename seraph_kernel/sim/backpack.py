@@ -22,9 +22,7 @@ from seraph_kernel.sim.content import (
     HAND,
     MAX_SLOTS,
     TOOLS,
-    TRASHABLE,
     WEAR_SLOTS,
-    flag_bits,
 )
 from seraph_kernel.sim.world import RuleError, check_removal
 
@@ -39,7 +37,7 @@ def _named(block_id: int) -> str:
 def trash(account: Account, block_id: int, amount: int) -> None:
     """Destroy ``amount`` of ``block_id`` (it must be trashable: ``block_flags`` bit 0x2)."""
     block = c.block(block_id)
-    if block is None or not flag_bits(block) & TRASHABLE:
+    if block is None or not block.flag_bits & c.FLAG_TRASHABLE:
         raise RuleError(f"trash: {_named(block_id)} cannot be trashed")
     check_removal(account, "trash", block_id, amount)
     account.take_item(block_id, amount)

@@ -14,6 +14,12 @@ from typing import Any
 
 NONE, SOLID, PLATFORM = "none", "solid", "platform"
 
+# Seraph's ``ItemInfo.flags`` bits: scripts test them with ``bit32.band(info.flags, 0x2) ~= 0``.
+FLAG_UNTRADEABLE, FLAG_TRASHABLE = 0x1, 0x2
+# Seraph's ``ItemInfo.collision`` bits: what touching a tile of the block does to a player.
+COLLIDE_NONE, COLLIDE_SOLID, COLLIDE_ONE_WAY, COLLIDE_HOT, COLLIDE_DEATH = 0x0, 0x1, 0x2, 0x4, 0x8
+COLLISION_BITS = {NONE: COLLIDE_NONE, SOLID: COLLIDE_SOLID, PLATFORM: COLLIDE_ONE_WAY}
+
 # inventory types (the ``inventory_type`` of a snapshot's inventory rows and collectables)
 INV_BLOCK, INV_BACKGROUND, INV_MATERIAL, INV_TOOL = 0, 1, 2, 49
 INV_SEED, INV_CLOTHES = 3, 50
@@ -47,14 +53,33 @@ class Block:
     drops: tuple[Drop, ...] = ()
     flags: tuple[str, ...] = field(default=())
     xp: int = 0
+    #: a player may hand it to another (trade); tools, currency and fixtures may not
+    tradeable: bool = True
+    #: a player may throw it away from the backpack (almost every block)
+    trashable: bool = True
+    #: touching it hurts (``COLLIDE_HOT``)
+    hot: bool = False
+
+    @property
+    def flag_bits(self) -> int:
+        """Seraph's ``flags`` number: ``FLAG_UNTRADEABLE | FLAG_TRASHABLE`` as they apply."""
+        return (0 if self.tradeable else FLAG_UNTRADEABLE) | (FLAG_TRASHABLE if self.trashable else 0)
+
+    @property
+    def collision_bits(self) -> int:
+        """Seraph's ``collision`` number: solid / one-way / none, plus hot."""
+        return COLLISION_BITS[self.collision] | (COLLIDE_HOT if self.hot else 0)
 
     def info(self) -> dict[str, Any]:
-        """The JSON row of ``block_infos``."""
+        """The JSON row of ``block_infos`` (``flags``/``collision`` readable, ``*_bits`` as Seraph's
+        numbers)."""
         return {
             "id": self.id,
             "name": self.name,
             "flags": list(self.flags),
             "collision": self.collision,
+            "flag_bits": self.flag_bits,
+            "collision_bits": self.collision_bits,
             "hits": self.hits,
             "inventory_type": self.inventory_type,
             "drops": [{"block": d.block, "chance": d.chance, "amount": list(d.amount)} for d in self.drops],
@@ -79,20 +104,36 @@ PICKAXE_BASIC = 1041
 MINER_HELMET, FARMER_HAT, WORK_GLOVES, OVERALLS = 1100, 1101, 1102, 1103
 
 _BLOCKS = (
-    Block(AIR, "Air", None, NONE),
-    Block(BEDROCK, "Bedrock", None, flags=("unbreakable",)),
+    Block(AIR, "Air", None, NONE, tradeable=False, trashable=False),
+    Block(BEDROCK, "Bedrock", None, flags=("unbreakable",), tradeable=False, trashable=False),
     Block(DIRT, "SoilBlock", 3, drops=(Drop(DIRT, 0.3), Drop(GEMS, 0.5, (1, 3))), xp=5),
     Block(STONE, "StoneBlock", 4, drops=(Drop(STONE, 0.25), Drop(GEMS, 0.5, (1, 4))), xp=6),
     Block(GRANITE, "GraniteBlock", 6, drops=(Drop(GRANITE, 0.2), Drop(GEMS, 0.6, (2, 5))), xp=9),
     Block(SAND, "SandBlock", 2, drops=(Drop(SAND, 0.4), Drop(GEMS, 0.3, (1, 2))), xp=3),
     Block(ICE, "IceBlock", 3, drops=(Drop(ICE, 0.3), Drop(GEMS, 0.4, (1, 3))), xp=5),
     Block(GRASS, "GrassBlock", 2, drops=(Drop(GRASS, 0.4), Drop(GEMS, 0.3, (1, 2))), xp=3),
-    Block(LAVA_ROCK, "LavaRock", 8, drops=(Drop(GEMS, 0.8, (3, 8)),), flags=("hazard",), xp=12),
+    Block(LAVA_ROCK, "LavaRock", 8, drops=(Drop(GEMS, 0.8, (3, 8)),), flags=("hazard",), xp=12, hot=True),
     Block(WOOD_PLATFORM, "WoodPlatform", 2, PLATFORM, drops=(Drop(WOOD_PLATFORM, 0.5),), xp=2),
     Block(LADDER, "Ladder", 2, NONE, drops=(Drop(LADDER, 0.5),), xp=2),
-    Block(DOOR, "Door", None, NONE, flags=("world_item", "unbreakable")),
-    Block(ENTRANCE, "EntrancePortal", None, NONE, flags=("world_item", "unbreakable", "spawn")),
-    Block(SPAWN_POD, "SpawnPod", None, NONE, flags=("world_item", "unbreakable", "tutorial_exit")),
+    Block(DOOR, "Door", None, NONE, flags=("world_item", "unbreakable"), tradeable=False, trashable=False),
+    Block(
+        ENTRANCE,
+        "EntrancePortal",
+        None,
+        NONE,
+        flags=("world_item", "unbreakable", "spawn"),
+        tradeable=False,
+        trashable=False,
+    ),
+    Block(
+        SPAWN_POD,
+        "SpawnPod",
+        None,
+        NONE,
+        flags=("world_item", "unbreakable", "tutorial_exit"),
+        tradeable=False,
+        trashable=False,
+    ),
     Block(SIGN, "Sign", 2, NONE, flags=("world_item",), xp=1),
     Block(PORTAL, "Portal", None, NONE, flags=("world_item", "unbreakable", "portal")),
     Block(
@@ -138,20 +179,31 @@ _BLOCKS = (
     Block(CAVE_BG, "CaveBackground", 2, NONE, INV_BACKGROUND, flags=("background",)),
     Block(WOOD_BG, "WoodBackground", 2, NONE, INV_BACKGROUND, flags=("background",)),
     Block(STONE_BG, "StoneBackground", 2, NONE, INV_BACKGROUND, flags=("background",)),
-    Block(WATER, "Water", None, NONE, flags=("water",)),
-    Block(WIRE, "Wire", None, NONE, flags=("wiring",)),
+    Block(WATER, "Water", None, NONE, flags=("water",), tradeable=False, trashable=False),
+    Block(WIRE, "Wire", None, NONE, flags=("wiring",), tradeable=False, trashable=False),
     Block(COPPER_NUGGET, "CopperNugget", None, NONE, INV_MATERIAL, flags=("item",)),
     Block(IRON_NUGGET, "IronNugget", None, NONE, INV_MATERIAL, flags=("item",)),
     Block(GOLD_NUGGET, "GoldNugget", None, NONE, INV_MATERIAL, flags=("item",)),
     Block(EMERALD, "Emerald", None, NONE, INV_MATERIAL, flags=("item",)),
-    Block(BYTE_COIN, "ByteCoin", None, NONE, INV_MATERIAL, flags=("currency",)),
+    Block(
+        BYTE_COIN, "ByteCoin", None, NONE, INV_MATERIAL, flags=("currency",), tradeable=False, trashable=False
+    ),
     Block(WHEAT, "Wheat", None, NONE, INV_MATERIAL, flags=("item",)),
     Block(SOIL_SEED, "SoilBlockSeed", None, NONE, INV_SEED, flags=("seed",)),
     Block(STONE_SEED, "StoneBlockSeed", None, NONE, INV_SEED, flags=("seed",)),
     Block(SAND_SEED, "SandBlockSeed", None, NONE, INV_SEED, flags=("seed",)),
     Block(GRASS_SEED, "GrassBlockSeed", None, NONE, INV_SEED, flags=("seed",)),
     Block(WHEAT_SEED, "WheatSeed", None, NONE, INV_SEED, flags=("seed",)),
-    Block(PICKAXE_BASIC, "WeaponPickaxeBasic", None, NONE, INV_TOOL, flags=("item", "tool")),
+    Block(
+        PICKAXE_BASIC,
+        "WeaponPickaxeBasic",
+        None,
+        NONE,
+        INV_TOOL,
+        flags=("item", "tool"),
+        tradeable=False,
+        trashable=False,
+    ),
     Block(MINER_HELMET, "MinerHelmet", None, NONE, INV_CLOTHES, flags=("item", "wearable")),
     Block(FARMER_HAT, "FarmerHat", None, NONE, INV_CLOTHES, flags=("item", "wearable")),
     Block(WORK_GLOVES, "WorkGloves", None, NONE, INV_CLOTHES, flags=("item", "wearable")),

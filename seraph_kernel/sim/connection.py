@@ -371,6 +371,11 @@ class ClientConnection:
         self.push_me()
         self.reply(msg, "ok", tutorial_state=self.account.tutorial_state)
 
+    def _me(self, msg: dict[str, Any]) -> None:
+        """The account as it is now (a change the server did not push, such as a grant, shows)."""
+        assert self.account is not None
+        self.reply(msg, "me", **self.account.public())
+
     def _bye(self, msg: dict[str, Any]) -> None:
         self.reply(msg, "bye")
         self.close()
@@ -393,6 +398,7 @@ _HANDLERS = {
     "active_worlds": ClientConnection._active,
     "world_info": ClientConnection._world_info,
     "tutorial": ClientConnection._tutorial,
+    "me": ClientConnection._me,
     "bye": ClientConnection._bye,
 }
 _HANDLERS.update(backpack.HANDLERS)

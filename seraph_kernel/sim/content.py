@@ -97,21 +97,6 @@ EXPAND_SLOTS = 8
 EXPAND_GEMS = 50
 MAX_SLOTS = 96
 
-#: ItemInfo flag bits (``block_flags``): 0x1 untradeable, 0x2 trashable.
-UNTRADEABLE, TRASHABLE = 0x1, 0x2
-
-
-def flag_bits(block: c.Block) -> int:
-    """The block's flag bits: the world's fixtures (unbreakable or water/wiring) and currencies
-    are untradeable and cannot be trashed; everything else can be trashed."""
-    fixed = (
-        block.id == c.AIR
-        or "unbreakable" in block.flags
-        or {"water", "wiring", "currency"} & set(block.flags)
-    )
-    return UNTRADEABLE if fixed else TRASHABLE
-
-
 def tier_of(block: c.Block) -> int:
     """A rough rarity: 0 common, 1 ores and seeds of stone, 2 gold and emerald, 3 clothes."""
     if block.id in (c.GOLD_ORE, c.EMERALD_ORE, c.GOLD_NUGGET, c.EMERALD):
@@ -247,7 +232,7 @@ def catalog_tables() -> dict[str, Any]:
     quests = {name: dict(q) for name, q in QUESTS.items()}
     achievements = {name: dict(a) for name, a in ACHIEVEMENTS.items()}
     return {
-        "block_flags": {str(b.id): flag_bits(b) for b in blocks},
+        "block_flags": {str(b.id): b.flag_bits for b in blocks},
         "items": items,
         "item_database": items,
         "packs": PACKS,

@@ -133,6 +133,35 @@ async def test_scripts_execute_status_console_stop_jobs(contract_fleet):
     logs.close()
 
 
+async def test_console_add_and_seraph_log_fields(contract_fleet):
+    fleet = contract_fleet
+    await fleet.create_bot()
+    await fleet.execute("bot-1", "once", 'print("tick")')
+    await wait_ended(fleet, "bot-1", "once")
+    logs = fleet.subscribe("bot-1")
+    await fleet.console_add("bot-1", "once", "added")
+    line = await next_event(logs, lambda e: e.kind == "log" and e.data["message"] == "added")
+    assert (line.data["level"], line.data["transport"], line.data["direction"]) == ("info", None, None)
+    assert [x["text"] for x in (await fleet.console("bot-1", "once"))["lines"]] == ["tick", "added"]
+    with pytest.raises(UnknownScript):
+        await fleet.console_add("bot-1", "nope", "x")
+    logs.close()
+
+
+async def test_refresh_reads_the_account_again(contract_fleet, sim_server):
+    fleet = contract_fleet
+    await fleet.create_bot()
+    with pytest.raises(ActionError) as refused:
+        await fleet.invoke("bot_refresh", {"id": "bot-1"})
+    assert refused.value.code == "NOT_CONNECTED"
+    assert await fleet.connect("bot-1", wait=True) is None
+    before = await fleet.get_bot("bot-1")
+    sim_server.admin.grant(before["username"], gems=11, byte_coins=2)
+    assert await fleet.invoke("bot_refresh", {"id": "bot-1"}) == {"ok": True}
+    after = await fleet.get_bot("bot-1")
+    assert (after["gems"], after["byte_coins"]) == (before["gems"] + 11, before["byte_coins"] + 2)
+
+
 @pytest.mark.parametrize("bad_id", [".", "..", "a/b", "a?b", "a%2F", "a\x01", " a"])
 async def test_ids_urls_cannot_carry_are_refused_and_not_listed(contract_fleet, bad_id):
     with pytest.raises(InvalidArgument, match=r"^id: .*\(allowed: 1-64 characters") as refused:

@@ -48,7 +48,21 @@ async def test_script_prints_arrive_as_log_frames(server, api, make_bot):
             frames.append(data)
     assert [(f["level"], f["message"]) for f in frames] == [("info", "first line"), ("warn", "second line")]
     assert all(f["session_id"] == bot_id and isinstance(f["timestamp_ms"], int) for f in frames)
+    # Seraph's fields: no line here crossed a wire, so transport and direction are null
+    assert all(f["transport"] is None and f["direction"] is None for f in frames)
     await wait_run_ended(api, bot_id, "s")
+
+
+async def test_status_changes_arrive_as_state_log_frames(server, api, make_bot):
+    bot_id = await make_bot(connect=True)
+    async with events(server, client_id=bot_id) as stream:
+        await api.post(f"api/bots/{bot_id}/warp", json={"world": "MINEWORLD"})
+        states = []
+        while "status: in_world" not in states:
+            _, data = await stream.until(lambda e, d: e == "log" and d["level"] == "state")
+            assert (data["scope"], data["transport"], data["direction"]) == ("bot", None, None)
+            states.append(data["message"])
+    assert states[0] == "status: joining_world"
 
 
 async def test_client_id_filter_keeps_one_bots_events(server, api, make_bot):

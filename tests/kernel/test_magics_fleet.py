@@ -201,3 +201,34 @@ def test_minimap_of_several_bots(kernel, in_world):
         assert kernel.execute("%minimap bot-1 nobody").error is not None
     finally:
         kernel.ok("%%python\nawait fleet.delete_bot('map-2')")
+
+
+def test_seraph_corrections_in_cells_of_a_local_kernel(kernel, in_world):
+    """The notebook door on the kernel's own LocalFleet: a held World across hits after
+    ``if not findPath`` and a poll, ItemInfo bits, backpack cells, getLogs()."""
+    kernel.ok("%use bot-1")
+    kernel.ok(
+        """
+c = getClient()
+w = c:world()
+hits = 0
+for _, stone in ipairs(w:findTiles(3)) do
+  local stand = stone + Vector2i.new(-1, 0)
+  if hits > 0 then break end
+  if w:tile(stand).foreground == 0 and #c:getPath(stand) > 0 then
+    if not c:findPath(stand) then error("no start tile") end
+    while c:pathfinding() do sleep(10) end
+    while w:tile(stone).foreground == 3 do assert(c:hit(stone) == nil); hits = hits + 1 end
+  end
+end
+"""
+    )
+    cell = """
+local inv, info = c:inventory(), getInfo(3)
+getLogs():add("checked")
+string.format("%d %s %s %s %d %s", hits, w.id, tostring(bit32.btest(info.flags, 0x2)), info.collisionName,
+  inv.slots, tostring(inv.capacity > inv.slots))
+"""
+    run = kernel.ok(cell)
+    assert run.stdout == "checked\n"
+    assert run.result["text/plain"] == '"4 MINEWORLD true solid 1 true"'

@@ -120,6 +120,38 @@ def test_minimap_of_a_remote_bot(remote_kernel):
     assert data["text/plain"].startswith("Minimap of MINEWORLD (100x60): bot-1 at (")
 
 
+def test_seraph_corrections_in_a_cell_of_a_remote_kernel(remote_kernel):
+    """A Seraph mining loop as a notebook cell over the RemoteFleet: one World object for the
+    whole loop, ``if not findPath`` then poll, ItemInfo bits, connected(), getLogs()."""
+    remote_kernel.ok("%use bot-1")
+    cell = """
+local c = getClient()
+local w = c:world()
+local hits, mined = 0, 0
+for _, stone in ipairs(w:findTiles(3)) do
+  local stand = stone + Vector2i.new(-1, 0)
+  if mined == 2 then break end
+  if w:tile(stand).foreground == 0 and #c:getPath(stand) > 0 then
+    if not c:findPath(stand) then error("no start tile") end
+    while c:pathfinding() do sleep(10) end
+    assert(c:point():equals(stand))
+    while w:tile(stone).foreground == 3 do
+      assert(c:hit(stone) == nil)
+      hits = hits + 1
+      assert(hits < 100, "the held world never saw the stone break")
+    end
+    mined = mined + 1
+  end
+end
+getLogs():add("mined " .. mined)
+local trashable, connected = bit32.band(getInfo(3).flags, 0x2) ~= 0, c:connected()
+string.format("%d %d %s %s %s", mined, hits, tostring(trashable), tostring(connected), getLogs().entries[1])
+"""
+    run = remote_kernel.ok(cell)
+    assert run.stdout == "mined 2\n"
+    assert run.result["text/plain"] == '"2 8 true true mined 2"'
+
+
 def test_a_cell_script_runs_on_the_server(remote_kernel, server):
     url, _, headers = server
     remote_kernel.ok('%%script remote-job\nprint("on the server")')

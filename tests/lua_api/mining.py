@@ -6,7 +6,7 @@ local SIDES = {Vector2i.new(1, 0), Vector2i.new(-1, 0), Vector2i.new(0, 1), Vect
 
 local function passable(w, p)
   local fg = w:tile(p).foreground
-  return fg == 0 or getInfo(fg).collision ~= "solid"
+  return fg == 0 or bit32.band(getInfo(fg).collision, 0x1) == 0
 end
 
 function distance(a, b) return math.abs(a.x - b.x) + math.abs(a.y - b.y) end

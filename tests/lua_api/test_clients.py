@@ -145,7 +145,8 @@ return other:status(), other:world().name, getClient():world() == nil
 
 
 async def test_without_a_bound_bot_get_client_is_nil(fleet, bot):
-    """A notebook before ``%use``: getClient() is nil, the shorthands say why."""
+    """A notebook before ``%use``: getClient() is nil, the shorthands say why, and ``storage``
+    is the ``__noparent__`` namespace."""
     engine = LuaEngine()
     await engine.start()
     vm = engine.new_vm(KernelServices(fleet, None))
@@ -154,8 +155,11 @@ async def test_without_a_bound_bot_get_client_is_nil(fleet, bot):
         assert (record.state, record.results) == ("COMPLETE", [True, "bot-1"])
         record = await engine.run(vm, vm.compile("local w = getWorld()")).wait()
         assert record.last_error == "executor:1: getWorld: no bot is bound to this script"
-        record = await engine.run(vm, vm.compile('storage:set("k", 1)')).wait()
-        assert record.last_error == "executor:1: storage:set: no bot is bound to this script"
+        # Seraph: storage with no bound bot is the __noparent__ namespace, not an error
+        record = await engine.run(vm, vm.compile('storage:set("k", 1)\nreturn storage:get("k")')).wait()
+        assert (record.state, record.results) == ("COMPLETE", [1])
+        assert await fleet.storage_get("__noparent__", "k") == 1
+        assert await fleet.storage_get("bot:bot-1", "k") is None
     finally:
         vm.close()
         await engine.close()

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from waiting import wait_ended
 
 from seraph_kernel.engine.engine import LuaEngine
 
@@ -83,3 +84,91 @@ return storage:get("k"), getInventory():count(1041), getInfo(20).name, seen[#see
     assert await run_cell(source) == [[1, 2], 1, "CopperOre", "IN_WORLD"]
     assert await remote.storage_get("bot:bot-1", "k") == [1, 2]
     assert await remote.storage_get("global", "g") == "shared"
+
+
+async def test_seraph_corrections_over_rest(remote, run_cell):
+    """The corrections of seraph-surface.md as a notebook cell sees them through a RemoteFleet:
+    findPath's answer, connected(), ItemInfo bitmasks, inventory cells, json nulls."""
+    await remote.create_bot("bot-1")
+    source = """
+local c = getClient()
+assert(c:connect() == nil)
+local before = c:findPath(Vector2i.new(69, 35))
+assert(c:warp("LUAWALK") == nil)
+if not c:findPath(Vector2i.new(69, 35)) then error("findPath did not launch") end
+while c:pathfinding() do sleep(5) end
+local info, inv = getInfo(2), c:inventory()
+return before, c:point().x, c:connected(), bit32.band(info.flags, 0x2) ~= 0, info.collision,
+  info.collisionName, getInfo(9999) == nil, inv.slots, inv.capacity > inv.slots,
+  json.decode('{"a":null}').a == nil, c:world().id
+"""
+    assert await run_cell(source) == [False, 69, True, True, 0x1, "solid", True, 1, True, True, "LUAWALK"]
+
+
+async def test_one_world_object_sees_the_blocks_it_breaks_over_rest(remote, run_cell):
+    """A RemoteFleet's layers are a copy: a held World looks again after each hit."""
+    await remote.create_bot("bot-1")
+    await remote.connect("bot-1", wait=True)
+    await remote.warp("bot-1", "MINEWORLD", wait=True)
+    source = """
+local c, w = getClient(), getWorld()
+local stone, hits = Vector2i.new(62, 15), 0
+assert(c:setPoint(Vector2i.new(61, 15)) == nil)
+while w:tile(stone).foreground == 3 do
+  assert(c:hit(stone) == nil)
+  hits = hits + 1
+  assert(hits < 40, "the held world never saw the block break")
+end
+return hits, w:tile(stone).foreground, w.id
+"""
+    assert await run_cell(source) == [4, 0, "MINEWORLD"]
+
+
+async def test_storage_without_a_bound_bot_over_rest(remote):
+    """A notebook before %use: storage is the __noparent__ namespace on the server too."""
+    engine = LuaEngine()
+    await engine.start()
+    vm = engine.new_vm(KernelServices(remote, None))
+    try:
+        record = await engine.run(vm, vm.compile('storage:set("seen", true)\nreturn storage:keys()')).wait()
+        assert (record.state, record.results) == ("COMPLETE", [["seen"]])
+        assert await remote.storage_get("__noparent__", "seen") is True
+    finally:
+        vm.close()
+        await engine.close()
+
+
+async def test_logs_and_another_bots_console_over_rest(remote, run_cell):
+    """getLogs() in a cell, and bot-2's console (its newest script's) written over /invoke."""
+    await remote.create_bot("bot-1")
+    await remote.create_bot("bot-2")
+    await remote.execute("bot-2", "worker", 'print("working")')
+    await wait_ended(remote, "bot-2", "worker", 10)
+    source = """
+getLogs():add("cell line")
+local logs = getClient("bot-2"):logger()
+logs:add("from the cell")
+return getLogs().entries, getClient():logger() == getLogs(), logs.entries
+"""
+    assert await run_cell(source) == [["cell line"], True, ["working", "from the cell"]]
+    lines = (await remote.console("bot-2", "worker"))["lines"]
+    assert [line["text"] for line in lines] == ["working", "from the cell"]
+
+
+async def test_a_held_world_sees_what_another_player_breaks_over_rest(remote, run_cell):
+    """A RemoteFleet's layers are a copy; the bot's ``tile`` events keep it current, so a World
+    sees a block another bot breaks without any action of its own."""
+    for bot_id in ("bot-1", "bot-2"):
+        await remote.create_bot(bot_id)
+        await remote.connect(bot_id, wait=True)
+        await remote.warp(bot_id, "MINEWORLD", wait=True)
+    assert await run_cell("held = getWorld()\nreturn held:tile(Vector2i.new(62, 15)).foreground") == [3]
+    assert await remote.walk_to("bot-2", 61, 15) is None
+    for _ in range(4):
+        assert await remote.hit("bot-2", 62, 15) is None
+    source = """
+local stone, deadline = Vector2i.new(62, 15), now() + 10000
+while held:tile(stone).foreground == 3 and now() < deadline do sleep(10) end
+return held:tile(stone).foreground
+"""
+    assert await run_cell(source) == [0]

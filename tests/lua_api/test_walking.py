@@ -90,15 +90,30 @@ return out, #getClient():getPath(Vector2i.new(60, 38))
 
 
 async def test_find_path_returns_at_once_and_walks_in_the_background(fleet, walker):
+    """Seraph's findPath: ``true`` once the walk is launched; the script polls pathfinding()."""
     source = """
 local c = getClient()
-local err = c:findPath(Vector2i.new(76, 35))
+if not c:findPath(Vector2i.new(76, 35)) then error("findPath did not launch the walk") end
 local walking, x_on_return = c:pathfinding(), c:point().x
 while c:pathfinding() do sleep(5) end
-return err == nil, walking, x_on_return < 76, c:point().x
+return walking, x_on_return < 76, c:point().x
 """
     assert len(await fleet.get_path(walker, 76, 35)) >= 10
-    assert (await run_lua(fleet, source)).ok == [True, True, True, 76]
+    assert (await run_lua(fleet, source)).ok == [True, True, 76]
+
+
+async def test_find_path_is_false_without_a_start_tile(fleet, walker):
+    """Not in a world (and mid-warp): the start tile is unknown, nothing is launched."""
+    await fleet.create_bot("bot-2")
+    assert await fleet.connect("bot-2", wait=True) is None
+    source = """
+local menu = getClient("bot-2")
+local launched = menu:findPath(Vector2i.new(70, 35))
+local after = menu:pathfinding()
+getClient():leave()
+return launched, after, getClient():findPath(Vector2i.new(70, 35)), getClient():pathfinding()
+"""
+    assert (await run_lua(fleet, source)).ok == [False, False, False, False]
 
 
 async def test_clear_path_cancels_the_walk_and_the_walker_gets_cancelled(fleet, walker):

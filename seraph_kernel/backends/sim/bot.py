@@ -24,6 +24,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from seraph_kernel.backends.base import JSON, Backend, Emit
+from seraph_kernel.backends.sim.bot_account import SimBotAccount
 from seraph_kernel.backends.sim.bot_actions import SimBotActions
 from seraph_kernel.backends.sim.bot_backpack import SimBotBackpack
 from seraph_kernel.backends.sim.bot_connection import SimBotConnection
@@ -78,6 +79,7 @@ class SimBackend(Backend):
 
 
 class SimBot(
+    SimBotAccount,
     SimBotTravel,
     SimBotBackpack,
     SimBotTutorial,

@@ -9,7 +9,6 @@ each part is a small class over this state, and the parts call each other throug
 from __future__ import annotations
 
 import asyncio
-import time
 from collections import deque
 from typing import TYPE_CHECKING, Any
 
@@ -17,7 +16,7 @@ from seraph_kernel.backends.base import JSON, BotSession, Emit
 from seraph_kernel.backends.sim.client_world import ClientWorld
 from seraph_kernel.backends.sim.link import LinkClosed, SimLink
 from seraph_kernel.errors import ActionError, InvalidArgument
-from seraph_kernel.fleet.base import WorldView
+from seraph_kernel.fleet.base import WorldView, log_data
 from seraph_kernel.sim import catalog
 from seraph_kernel.sim.world import world_pos
 
@@ -171,20 +170,12 @@ class SimBotCore(BotSession):
         if status == self._status:
             return
         self._status = status
+        self._log(f"status: {status}", "state")
         self._emit("bot", {"type": "status", "status": status})
         self._emit("session", {"snapshot": self.snapshot()})
 
     def _log(self, message: str, level: str = "info") -> None:
-        self._emit(
-            "log",
-            {
-                "timestamp_ms": int(time.time() * 1000),
-                "level": level,
-                "scope": "bot",
-                "session_id": self.bot_id,
-                "message": message,
-            },
-        )
+        self._emit("log", log_data(level, "bot", self.bot_id, message))
 
     def _fail(self, code: str, message: str) -> str:
         """Record a failed action (``last_error``, unless a kick's reason is there) and return
@@ -212,8 +203,8 @@ class SimBotCore(BotSession):
             self._sub = (msg["mx"], msg["my"]) if "mx" in msg else None
             self._last_move_at = asyncio.get_running_loop().time()
             self._emit("bot", {"type": "position", "player_position": world_pos(*self._pos)})
-        elif t == "me":
-            self._me = {k: v for k, v in msg.items() if k != "t"}
+        elif t == "me":  # a push, or the reply to ``me {}`` (``refresh``)
+            self._me = {k: v for k, v in msg.items() if k not in ("t", "rid")}
         elif t == "kicked":
             self._on_kicked(msg.get("reason") or "kicked", msg.get("code"))
         elif t == "chat":
@@ -224,6 +215,14 @@ class SimBotCore(BotSession):
             self._world.apply(msg)
             if t == "collectable":
                 self._emit("bot", {"type": "collectable", **msg["collectable"]})
+            elif t == "tile":
+                tile = {
+                    "x": msg["x"],
+                    "y": msg["y"],
+                    "layer": msg.get("layer", "foreground"),
+                    "id": msg["id"],
+                }
+                self._emit("bot", {"type": "tile", **tile})
 
     def _on_kicked(self, reason: str, code: str | None) -> None:
         self._want_connected = False

@@ -136,6 +136,7 @@ class ClientWorld:
             background=self.background,
             water=self.water,
             wiring=self.wiring,
+            live=True,
         )
 
     def minimap(self, position: dict[str, float] | None) -> dict[str, Any]:

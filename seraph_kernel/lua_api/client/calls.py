@@ -24,11 +24,11 @@ from seraph_kernel.lua_api.client.conventions import (
     without_nulls,
 )
 from seraph_kernel.lua_api.client.state import ClientState
+from seraph_kernel.lua_api.console import console_entry
 
-#: Statuses in which the bot has a live session with the server (``client:connected()``).
-CONNECTED = frozenset(
-    {"menu_ready", "joining_world", "loading_world", "awaiting_ready", "in_world", "redirecting"}
-)
+#: Statuses in which ``client:connected()`` is true: as in Seraph, only a bot settled in the
+#: menu or in a world (not one joining, loading or being redirected).
+CONNECTED = frozenset({"menu_ready", "in_world"})
 #: Statuses after which the bot does nothing until told to connect (``client:isAlive()``).
 ENDED = frozenset({"disconnected", "banned", "kicked", "error", "already_connected"})
 
@@ -172,9 +172,14 @@ class ClientCalls:
         route = await game_call("getPath", self._session.fleet.get_path(client_id, x, y))
         return [] if isinstance(route, str) else [Vec2i(int(sx), int(sy)) for sx, sy in route]
 
-    async def find_path(self, client_id: str, point: Any = None) -> None:
+    async def find_path(self, client_id: str, point: Any = None) -> bool:
+        """Seraph's ``findPath``: ``true`` once the walk is launched (poll ``pathfinding()``),
+        ``false`` when the bot's start tile is unknown (not in a world, mid-warp)."""
         x, y = require_point("findPath", point)
+        if await self.point(client_id) is None:
+            return False
         self._session.attached().walks.start(client_id, x, y)
+        return True
 
     async def pathfinding(self, client_id: str) -> bool:
         return self._session.attached().walks.running(client_id)
@@ -219,6 +224,40 @@ class ClientCalls:
     async def inventory(self, client_id: str) -> dict[str, Any] | None:
         result = await game_call("inventory", self._session.fleet.inventory(client_id))
         return result if isinstance(result, dict) else None
+
+    # -- another bot's console (client:console() / client:logger()) ---------------------------
+    async def _newest_script(self, client_id: str) -> str | None:
+        """The script id of the bot's newest run (its console is the bot's console)."""
+        jobs = await game_call("console", self._session.fleet.jobs(client_id))
+        if not isinstance(jobs, list) or not jobs:
+            return None
+        return str(max(jobs, key=lambda job: job.get("started_at") or 0)["script_id"])
+
+    async def _sibling_lines(self, client_id: str) -> list[dict[str, Any]]:
+        script_id = await self._newest_script(client_id)
+        if script_id is None:
+            return []
+        return (await self._session.fleet.console(client_id, script_id))["lines"]
+
+    async def sibling_entries(self, client_id: str) -> list[dict[str, Any]]:
+        return [console_entry(line) for line in await self._sibling_lines(client_id)]
+
+    async def sibling_messages(self, client_id: str) -> list[str]:
+        return [line["text"] for line in await self._sibling_lines(client_id)]
+
+    async def _sibling_script(self, name: str, client_id: str) -> str:
+        script_id = await self._newest_script(client_id)
+        if script_id is None:
+            raise LuaArgumentError(f"{name}: {client_id} has no script, so no console")
+        return script_id
+
+    async def sibling_add(self, client_id: str, text: str) -> None:
+        script_id = await self._sibling_script("console:add", client_id)
+        await game_call("console:add", self._session.fleet.console_add(client_id, script_id, text))
+
+    async def sibling_clear(self, client_id: str) -> None:
+        script_id = await self._sibling_script("console:clear", client_id)
+        await game_call("console:clear", self._session.fleet.console_clear(client_id, script_id))
 
     async def on(self, client_id: str, event: str) -> None:
         """``client:on`` registered one more handler of ``event`` (the Lua side keeps it)."""

@@ -23,7 +23,7 @@ from seraph_kernel.lua_api.inventory import define_inventory_class
 from seraph_kernel.lua_api.world import collectable_row, define_world_class
 
 CLIENT_LUA = """
-local env, newWorld, newInventory, collectable, eventNames, api, methodNames = ...
+local env, newWorld, newInventory, collectable, eventNames, api, methodNames, consoleView = ...
 local Client = {__name = "Client"}
 Client.__index = Client
 Client.__tostring = function(c) return "Client(" .. tostring(c.id) .. ")" end
@@ -54,6 +54,31 @@ function Client:world()
   if handle == nil then return nil end
   return newWorld(id, handle, name)
 end
+
+-- Seraph's client:console() / client:logger(): for the script's own bot, the very objects
+-- getConsole() / getLogs() answer (captured here: a script may reassign the globals); for
+-- another bot, the same kind of handle over the console of that bot's newest script.
+local ownConsole, ownLogs = env.getConsole, env.getLogs
+local siblings = {}
+local function handle(name, self)
+  local id = id_of(name, self)
+  if id == api.boundId() then
+    if name == "console" then return ownConsole() end
+    return ownLogs()
+  end
+  local key = name .. "\0" .. id
+  local h = siblings[key]
+  if h == nil then
+    local read = name == "console" and function() return api.siblingEntries(id) end
+      or function() return api.siblingMessages(id) end
+    h = consoleView(name == "console" and "Console" or "Logger", read,
+      function(text) api.siblingAdd(id, text) end, function() api.siblingClear(id) end)
+    siblings[key] = h
+  end
+  return h
+end
+function Client:console() return handle("console", self) end
+function Client:logger() return handle("logger", self) end
 
 function Client:inventory()
   local raw = api.inventory(id_of("inventory", self))
@@ -165,11 +190,18 @@ CALLS = {
     "world": ("world", True),
     "inventory": ("inventory", True),
     "on": ("on", True),
+    "siblingEntries": ("sibling_entries", True),
+    "siblingMessages": ("sibling_messages", True),
+    "siblingAdd": ("sibling_add", True),
+    "siblingClear": ("sibling_clear", True),
 }
 
 
 #: ``api`` entries that are not ``Client`` methods (or are written out in Lua above).
-NOT_METHODS = frozenset({"boundId", "unboundReason", "username", "listBots", "world", "inventory", "on"})
+NOT_METHODS = frozenset(
+    {"boundId", "unboundReason", "username", "listBots", "world", "inventory", "on"}
+    | {"siblingEntries", "siblingMessages", "siblingAdd", "siblingClear"}
+)
 #: Commands whose Lua method has no hand-written call: their binding is generated.
 GENERATED = tuple(
     c
@@ -204,7 +236,7 @@ def install(ctx: ModuleContext) -> None:
     events = ctx.to_lua(list(LUA_EVENTS))
     names = ctx.to_lua(sorted(set(api) - NOT_METHODS))
     session.dispatch, client_class, id_of = ctx.lua(
-        CLIENT_LUA, ctx.env, *classes, events, ctx.to_lua(api), names
+        CLIENT_LUA, ctx.env, *classes, events, ctx.to_lua(api), names, ctx.vm.console_view
     )
     # for the modules installed after this one that add Client methods (``client:scripting()``):
     # the class, and ``id_of(name, client)`` (the bot id, or an error naming the method)
