@@ -120,4 +120,6 @@ def test_catalog_tables_describe_what_the_rules_use():
     for seed, growth in GROWTH.items():
         assert tables["items"][c.name_of(seed)]["blockType"] == seed
         assert f"{growth.grow_s:g} s" in tables["items"][c.name_of(seed)]["description"]
-    assert tables["block_flags"][str(c.PICKAXE_BASIC)] == 0x2 and tables["block_flags"][str(c.WATER)] == 0x1
+    flags = tables["block_flags"]
+    assert flags[str(c.SOIL_SEED)] == 0x2 and flags[str(c.DIRT)] == 0x2  # trashable
+    assert flags[str(c.PICKAXE_BASIC)] == 0x1 and flags[str(c.WATER)] == 0x1  # untradeable, kept
