@@ -7,11 +7,11 @@ sugar routes and the Lua client's methods are made from them, and ``Fleet.invoke
 
 from __future__ import annotations
 
-from seraph_kernel.commands import bots, catalog, library, scripts, storage
+from seraph_kernel.commands import bots, catalog, library, scripts, storage, workspaces
 from seraph_kernel.commands.spec import BOT, FLEET, Arg, Command, LuaMethod, Route, action_error
 from seraph_kernel.errors import UnknownCommand
 
-MODULES = (bots, scripts, storage, catalog, library)
+MODULES = (bots, scripts, storage, catalog, library, workspaces)
 COMMANDS: dict[str, Command] = {command.name: command for module in MODULES for command in module.COMMANDS}
 
 

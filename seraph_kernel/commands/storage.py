@@ -6,14 +6,17 @@ from __future__ import annotations
 from typing import Any
 
 from seraph_kernel.commands.spec import FLEET, Arg, Command, Route, keyed, ok
+from seraph_kernel.commands.workspaces import NAME_PATTERN
 from seraph_kernel.errors import InvalidArgument
 
 
 def storage_scope(scope: str) -> str:
-    """``global`` or ``bot:<id>``."""
+    """``global``, ``bot:<id>`` or ``workspace:<name>`` (a workspace's ``globalStorage``)."""
     if scope == "global" or (scope.startswith("bot:") and len(scope) > 4):
         return scope
-    raise InvalidArgument("scope", f"expected 'global' or 'bot:<id>', got {scope!r}")
+    if scope.startswith("workspace:") and NAME_PATTERN.fullmatch(scope[len("workspace:") :]):
+        return scope
+    raise InvalidArgument("scope", f"expected 'global', 'bot:<id>' or 'workspace:<name>', got {scope!r}")
 
 
 def storage_key(key: object) -> str:
@@ -23,7 +26,7 @@ def storage_key(key: object) -> str:
     return key
 
 
-SCOPE = Arg("scope", str, "global or bot:<id>", check=storage_scope)
+SCOPE = Arg("scope", str, "global, bot:<id> or workspace:<name>", check=storage_scope)
 KEY = Arg("key", object, "the key: any non-empty string", check=storage_key)
 
 

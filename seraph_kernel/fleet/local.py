@@ -16,13 +16,21 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from seraph_kernel.backends.base import Backend, BotSession, load_backend
-from seraph_kernel.commands import BOT, get_command
+from seraph_kernel.commands import BOT, Command, get_command
 from seraph_kernel.commands.ids import bot_id_problem, new_bot_id
 from seraph_kernel.config import QUOTA_FIELDS, FleetConfig
 from seraph_kernel.errors import BotExists, InvalidArgument, UnknownBot
 from seraph_kernel.fleet.base import JSON, Fleet, FleetEvent, Subscription, WorldView
 from seraph_kernel.fleet.events import EventBus
 from seraph_kernel.fleet.local_scripts import ScriptHost
+from seraph_kernel.fleet.workspaces import (
+    SHARED,
+    WorkspaceFleet,
+    global_id,
+    split_id,
+    storage_scope_of,
+    workspace_name,
+)
 from seraph_kernel.library.service import Library
 from seraph_kernel.store import (
     BotRecord,
@@ -60,6 +68,10 @@ class LocalFleet(Fleet):
         self._create_lock = asyncio.Lock()
         self._closing = False
         self._restoring: set[asyncio.Task[Any]] = set()
+        #: Each workspace's own sim world and the backend whose bots connect to it.
+        self._workspace_sims: dict[str, tuple[Any, Backend]] = {}
+        self._workspace_lock = asyncio.Lock()
+        self._workspace_projects: dict[str, str] = {}
 
     # -- lifecycle -----------------------------------------------------------------------------
     async def start(self) -> None:
@@ -85,7 +97,9 @@ class LocalFleet(Fleet):
                 await self._server.start()
                 self._sim_address = self._server.address
             self._backend("sim")
-            self._scripts = ScriptHost(self, self.has_bot, self.config, self._history, self._bus)
+            self._scripts = ScriptHost(
+                self, self.has_bot, self.config, self._history, self._bus, view_of=self._script_view
+            )
             await self._scripts.start()
             self._library = Library(self._db, self._scripts, self._bus, self)
             self._library.start()
@@ -109,6 +123,7 @@ class LocalFleet(Fleet):
         if self._scripts is not None:
             steps.append(("stop scripts", self._scripts.close))
         steps.append(("disconnect bots", self._close_bots))
+        steps.append(("stop the workspaces' sim worlds", self._stop_workspace_sims))
         if self._server is not None:
             steps.append(("stop the sim world", self._server.stop))
         for what, step in steps:
@@ -144,6 +159,11 @@ class LocalFleet(Fleet):
         except InvalidArgument as err:
             err.command = command.name
             raise
+        return await self.run_checked(command, values)
+
+    async def run_checked(self, command: Command, values: dict[str, JSON]) -> JSON:
+        """Run ``command`` with arguments already checked (a workspace view checks them as
+        its user wrote them, then hands over global ids)."""
         if command.runs_on == BOT:
             target = getattr(self._bot(values.pop("id")), command.method)
         else:
@@ -178,27 +198,41 @@ class LocalFleet(Fleet):
             },
         }
 
-    def do_list_bots(self) -> list[dict[str, JSON]]:
-        return [self._bots[bot_id].snapshot() for bot_id in sorted(self._bots, key=_natural_key)]
+    def do_list_bots(self, workspace: str | None = None) -> list[dict[str, JSON]]:
+        ids = sorted(self._bots, key=_natural_key)
+        if workspace is not None:
+            ids = [bot_id for bot_id in ids if split_id(bot_id)[0] == workspace]
+        return [self._snapshot(bot_id) for bot_id in ids]
 
     def do_get_bot(self, id: str) -> dict[str, JSON]:
-        return self._bot(id).snapshot(full=True)
+        return self._snapshot(id, full=True)
 
     async def do_create_bot(
-        self, id: str | None, username: str | None, backend: str, settings: dict[str, JSON] | None
+        self,
+        id: str | None,
+        username: str | None,
+        backend: str,
+        settings: dict[str, JSON] | None,
+        workspace: str | None = None,
     ) -> dict[str, JSON]:
+        """Create a bot; in a workspace other than ``shared``, its id is ``<workspace>~<id>``
+        and it connects to the workspace's own sim world."""
         encode_value(settings, "settings")
+        workspace = SHARED if workspace is None else workspace_name(workspace)
+        if workspace != SHARED:
+            await self._workspace_sim(workspace)
         async with self._create_lock:
-            bot_id = self._next_bot_id() if id is None else id
-            new_bot_id(bot_id)
+            short_id = self._next_bot_id(workspace) if id is None else id
+            new_bot_id(short_id)
+            bot_id = global_id(workspace, short_id)
             if bot_id in self._bots or bot_id in self._unloaded:
                 raise BotExists(bot_id)
-            bot = self._new_session(bot_id, username or self._default_username(bot_id), backend, settings)
+            bot = self._new_session(bot_id, username or self._default_username(short_id), backend, settings)
             record = BotRecord(id=bot_id, username=bot.username, backend=backend, settings=dict(bot.settings))
             self._bot_store.save(record)
             self._register(record, bot)
-        snapshot = bot.snapshot(full=True)
-        self._bus.publish(FleetEvent("session", bot_id, {"snapshot": bot.snapshot()}))
+        snapshot = self._snapshot(bot_id, full=True)
+        self._bus.publish(FleetEvent("session", bot_id, {"snapshot": self._snapshot(bot_id)}))
         return snapshot
 
     async def do_delete_bot(self, id: str) -> None:
@@ -220,7 +254,7 @@ class LocalFleet(Fleet):
             scripts.forget_client(id)
         finally:
             self._deleting.discard(id)
-        snapshot = bot.snapshot()
+        snapshot = {**bot.snapshot(), "workspace": split_id(id)[0]}
         snapshot["deleted"] = True
         self._bus.publish(FleetEvent("session", id, {"snapshot": snapshot}))
 
@@ -355,6 +389,104 @@ class LocalFleet(Fleet):
     def do_library_key_revoke(self, script_id: str, key: str) -> None:
         self.library.revoke_key(script_id, key)
 
+    # -- workspaces (docs/workspaces.md) ---------------------------------------------------------
+    def workspace(self, name: str) -> Fleet:
+        """This fleet as workspace ``name`` sees it (``shared``: the plain ids, as before)."""
+        return WorkspaceFleet(self, name)
+
+    def do_list_workspaces(self) -> list[dict[str, JSON]]:
+        counts: dict[str, int] = {}
+        for bot_id in self._bots:
+            workspace = split_id(bot_id)[0]
+            counts[workspace] = counts.get(workspace, 0) + 1
+        names = sorted({SHARED, *counts, *self._workspace_sims})
+        return [
+            {
+                "name": name,
+                "bots": counts.get(name, 0),
+                "storage_scope": storage_scope_of(name),
+                "own_world": name in self._workspace_sims,
+            }
+            for name in names
+        ]
+
+    async def do_delete_workspace(self, name: str) -> dict[str, JSON]:
+        """Delete every bot of the workspace (their scripts stop), its ``globalStorage``, its
+        library scripts and its sim world. ``shared`` cannot be deleted."""
+        if name == SHARED:
+            raise InvalidArgument("name", "the shared workspace cannot be deleted")
+        bots = [bot_id for bot_id in list(self._bots) if split_id(bot_id)[0] == name]
+        for bot_id in bots:
+            if bot_id in self._bots:
+                await self.do_delete_bot(bot_id)
+        self._kv.clear(storage_scope_of(name))
+        project = self._find_workspace_project(name)
+        if project is not None:
+            for script in self.library.store.scripts(project):
+                self.library.remove(script["id"])
+        self._workspace_projects.pop(name, None)
+        sim = self._workspace_sims.pop(name, None)
+        if sim is not None:
+            await sim[1].close()
+            await sim[0].stop()
+        return {"deleted_bots": len(bots)}
+
+    async def stop_workspace_scripts(self, name: str) -> int:
+        """Stop the running scripts of one workspace's bots; how many were running."""
+        running = [
+            job
+            for job in self._require_scripts().jobs(None)
+            if job["running"] and split_id(job["client_id"])[0] == name
+        ]
+        for job in running:
+            await self._require_scripts().stop(job["client_id"], job["script_id"])
+        return len(running)
+
+    def workspace_project(self, name: str) -> str | None:
+        """The library project that holds workspace ``name``'s scripts (made on first use);
+        ``None`` for the shared workspace, whose scripts belong to no project."""
+        if name == SHARED:
+            return None
+        project = self._find_workspace_project(name)
+        if project is None:
+            project = self.library.store.create_project(f"workspace:{name}")["id"]
+            self._workspace_projects[name] = project
+        return project
+
+    def _find_workspace_project(self, name: str) -> str | None:
+        if name not in self._workspace_projects:
+            for project in self.library.store.projects():
+                if project["name"] == f"workspace:{name}":
+                    self._workspace_projects[name] = project["id"]
+        return self._workspace_projects.get(name)
+
+    def _script_view(self, client_id: str) -> tuple[Fleet, str]:
+        """What a detached script of ``client_id`` sees: its workspace, its short id."""
+        workspace, short_id = split_id(client_id)
+        return (self, client_id) if workspace == SHARED else (self.workspace(workspace), short_id)
+
+    async def _workspace_sim(self, name: str) -> Backend:
+        """The sim backend of workspace ``name``, with its own embedded world (started once):
+        two workspaces warping to MINEWORLD each get a fresh MINEWORLD from the same seed."""
+        async with self._workspace_lock:
+            if name not in self._workspace_sims:
+                from seraph_kernel.sim.server import SimWorldServer
+
+                server = SimWorldServer(seed=self.config.seed, host="127.0.0.1")
+                await server.start()
+                options = {**self._backend_options("sim"), "address": server.address}
+                self._workspace_sims[name] = (server, load_backend("sim").from_config(options))
+            return self._workspace_sims[name][1]
+
+    async def _stop_workspace_sims(self) -> None:
+        for server, backend in self._workspace_sims.values():
+            await backend.close()
+            await server.stop()
+
+    def _snapshot(self, bot_id: str, full: bool = False) -> dict[str, JSON]:
+        """The bot's snapshot with its ``workspace`` (an additive field)."""
+        return {**self._bot(bot_id).snapshot(full=full), "workspace": split_id(bot_id)[0]}
+
     # -- events --------------------------------------------------------------------------------
     def subscribe(self, client_id: str | None = None) -> Subscription:
         return self._bus.subscribe(client_id)
@@ -398,15 +530,21 @@ class LocalFleet(Fleet):
     ) -> BotSession:
         if not isinstance(backend, str):
             raise InvalidArgument("backend", "expected a string")
+        workspace = split_id(bot_id)[0]
+        plugin = self._backend(backend)
+        if workspace in self._workspace_sims and backend == "sim":
+            plugin = self._workspace_sims[workspace][1]
 
         def emit(kind: str, data: dict[str, JSON]) -> None:
+            if kind == "session" and isinstance(data.get("snapshot"), dict):
+                data = {**data, "snapshot": {**data["snapshot"], "workspace": workspace}}
             self._bus.publish(FleetEvent(kind, bot_id, data))
             if kind == "bot" and data.get("type") in PRESENCE_EVENTS:
                 bot = self._bots.get(bot_id)
                 if bot is not None:
                     self._save_presence(bot_id, bot)
 
-        return self._backend(backend).create_bot(bot_id, username, dict(settings or {}), emit)
+        return plugin.create_bot(bot_id, username, dict(settings or {}), emit)
 
     def _register(self, record: BotRecord, bot: BotSession) -> None:
         self._bots[record.id] = bot
@@ -431,6 +569,9 @@ class LocalFleet(Fleet):
         records = self._bot_store.all()
         restored = []
         for record in records:
+            if split_id(record.id)[0] != SHARED:
+                self._forget_workspace_bot(record.id)
+                continue
             try:
                 bot = self._new_session(record.id, record.username, record.backend, record.settings)
             except Exception:
@@ -467,8 +608,15 @@ class LocalFleet(Fleet):
             if error is not None:
                 logger.warning("could not bring bot %s back: %s", bot_id, error)
 
-    def _next_bot_id(self) -> str:
-        ids = [*self._bots, *self._unloaded]
+    def _forget_workspace_bot(self, bot_id: str) -> None:
+        """Workspaces live as long as the server: a workspace bot stored by a previous process
+        is forgotten with its storage and runs at start-up."""
+        self._bot_store.delete(bot_id)
+        self._kv.clear(f"bot:{bot_id}")
+        self._require_scripts().forget_client(bot_id)
+
+    def _next_bot_id(self, workspace: str = SHARED) -> str:
+        ids = [split_id(b)[1] for b in (*self._bots, *self._unloaded) if split_id(b)[0] == workspace]
         numbers = [int(m.group(1)) for b in ids if (m := AUTO_ID_PATTERN.fullmatch(b))]
         return f"bot-{max(numbers, default=0) + 1}"
 
