@@ -232,3 +232,34 @@ def test_a_named_workspace_is_shared_on_purpose(server):
         stop_kernel(second)
     assert workspaces(server)["team-a"] == 1  # a named workspace outlives the kernels
     httpx.delete(url + "api/workspaces/team-a", headers=headers)
+
+
+def test_the_only_bot_of_the_kernels_own_workspace_is_bound(server):
+    """Its own workspace is the kernel's alone, so its only bot is nobody else's."""
+    url, token, headers = server
+    driver = start_kernel({"SERAPH_SERVER_URL": url, "SERAPH_TOKEN": token})
+    try:
+        body = {"workspace": workspace_of(driver)}
+        assert httpx.post(url + "api/bots", headers=headers, json=body).status_code == 201
+        bound = driver.ok("return getClient().id")
+        assert bound.result["text/plain"] == '"bot-1"'
+        assert "getClient() is bot-1, the only bot" in bound.stdout
+    finally:
+        stop_kernel(driver)
+
+
+def test_a_kernel_without_a_server_is_its_own_workspace():
+    driver = start_kernel()
+    try:
+        assert driver.ok("%workspace").stdout == (
+            "workspace: this kernel's own fleet (no server: nothing is shared)\nbots: 0\n"
+        )
+        refused = driver.execute("%workspace shared")
+        assert refused.reply["ename"] == "MagicError"
+        assert "no Jupyter server with seraph_ext" in refused.reply["evalue"]
+        driver.ok("%create_bot\nglobalStorage:set('k', 1)")
+        assert driver.ok("%reset").stdout.startswith("started over: no bots, fresh worlds and globalStorage")
+        assert driver.ok("return globalStorage:get('k') == nil").result["text/plain"] == "true"
+        assert driver.ok("%create_bot").stdout.startswith("created bot-1 (")
+    finally:
+        stop_kernel(driver)
