@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from seraph_kernel.backends.base import Backend, BotSession, load_backend
-from seraph_kernel.commands import BOT, Command, get_command
+from seraph_kernel.commands import BOT, Command, checked
 from seraph_kernel.commands.ids import bot_id_problem, new_bot_id
 from seraph_kernel.config import QUOTA_FIELDS, FleetConfig
 from seraph_kernel.errors import BotExists, InvalidArgument, UnknownBot
@@ -153,12 +153,7 @@ class LocalFleet(Fleet):
         """Check the arguments against the command's declaration, run it on the bot's backend
         session (per-bot commands) or on ``do_<name>`` here (fleet-level ones), and shape the
         answer as the declaration says."""
-        command = get_command(cmd)
-        try:
-            values = command.check(args)
-        except InvalidArgument as err:
-            err.command = command.name
-            raise
+        command, values = checked(cmd, args)
         return await self.run_checked(command, values)
 
     async def run_checked(self, command: Command, values: dict[str, JSON]) -> JSON:

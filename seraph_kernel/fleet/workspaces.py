@@ -17,9 +17,9 @@ import secrets
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
-from seraph_kernel.commands import BOT, Command, get_command
+from seraph_kernel.commands import BOT, Command, checked
 from seraph_kernel.commands.workspaces import SHARED, workspace_name
-from seraph_kernel.errors import InvalidArgument, SeraphError
+from seraph_kernel.errors import SeraphError
 from seraph_kernel.fleet.base import JSON, Fleet, FleetEvent, Subscription, WorldView
 
 if TYPE_CHECKING:
@@ -107,12 +107,7 @@ class WorkspaceFleet(Fleet):
     async def invoke(self, cmd: str, args: dict[str, JSON] | None = None) -> JSON:
         """Check ``args`` as the user wrote them (short ids), run the command on the fleet with
         global ids, answer with short ones; errors name the short ids too."""
-        command = get_command(cmd)
-        try:
-            values = command.check(args)
-        except InvalidArgument as err:
-            err.command = command.name
-            raise
+        command, values = checked(cmd, args)
         try:
             result = await self._run(command, values)
         except SeraphError as err:
