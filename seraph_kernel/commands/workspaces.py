@@ -34,10 +34,22 @@ WORKSPACE = Arg(
     max_length=32,
 )
 
+NAME = Arg("name", str, "the workspace", check=lambda v: workspace_name(v, "name"), max_length=32)
+
 COMMANDS = (
     Command(
+        "create_workspace",
+        "Make a workspace whose world is generated from seed (default: the server's seed).",
+        FLEET,
+        (
+            NAME,
+            Arg("seed", int, "the seed of its worlds and default usernames", False, low=0, high=2**63 - 1),
+        ),
+        rest=(Route("POST", "/api/workspaces", status=201),),
+    ),
+    Command(
         "list_workspaces",
-        "Every workspace with bots or its own world: name, bot count, storage scope.",
+        "Every workspace with bots or its own world: name, bot count, storage scope, seed.",
         FLEET,
         answer=keyed("workspaces"),
         rest=(Route("GET", "/api/workspaces"),),
@@ -46,7 +58,7 @@ COMMANDS = (
         "delete_workspace",
         "Delete a workspace: its bots (their scripts stop), globalStorage, library scripts, world.",
         FLEET,
-        (Arg("name", str, "the workspace", check=lambda v: workspace_name(v, "name"), max_length=32),),
+        (NAME,),
         rest=(Route("DELETE", "/api/workspaces/{name}"),),
     ),
 )

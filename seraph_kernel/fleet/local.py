@@ -70,6 +70,7 @@ class LocalFleet(Fleet):
         self._restoring: set[asyncio.Task[Any]] = set()
         #: Each workspace's own sim world and the backend whose bots connect to it.
         self._workspace_sims: dict[str, tuple[Any, Backend]] = {}
+        self._workspace_seeds: dict[str, int] = {}
         self._workspace_lock = asyncio.Lock()
         self._workspace_projects: dict[str, str] = {}
 
@@ -222,7 +223,8 @@ class LocalFleet(Fleet):
             bot_id = global_id(workspace, short_id)
             if bot_id in self._bots or bot_id in self._unloaded:
                 raise BotExists(bot_id)
-            bot = self._new_session(bot_id, username or self._default_username(short_id), backend, settings)
+            username = username or self._default_username(short_id, self.workspace_seed(workspace))
+            bot = self._new_session(bot_id, username, backend, settings)
             record = BotRecord(id=bot_id, username=bot.username, backend=backend, settings=dict(bot.settings))
             self._bot_store.save(record)
             self._register(record, bot)
@@ -389,21 +391,34 @@ class LocalFleet(Fleet):
         """This fleet as workspace ``name`` sees it (``shared``: the plain ids, as before)."""
         return WorkspaceFleet(self, name)
 
+    async def do_create_workspace(self, name: str, seed: int | None) -> dict[str, JSON]:
+        """Start workspace ``name``'s world from ``seed`` (a kernel passes the seed it would
+        play standalone, so its notebook's worlds are the same under any server)."""
+        if name == SHARED:
+            raise InvalidArgument("name", "the shared workspace plays the server's world")
+        seed = self.config.seed if seed is None else seed
+        if name in self._workspace_sims and self.workspace_seed(name) != seed:
+            raise InvalidArgument("seed", f"workspace {name} already plays seed {self.workspace_seed(name)}")
+        self._workspace_seeds.setdefault(name, seed)
+        await self._workspace_sim(name)
+        return self._workspace_row(name)
+
     def do_list_workspaces(self) -> list[dict[str, JSON]]:
-        counts: dict[str, int] = {}
-        for bot_id in self._bots:
-            workspace = split_id(bot_id)[0]
-            counts[workspace] = counts.get(workspace, 0) + 1
-        names = sorted({SHARED, *counts, *self._workspace_sims})
-        return [
-            {
-                "name": name,
-                "bots": counts.get(name, 0),
-                "storage_scope": storage_scope_of(name),
-                "own_world": name in self._workspace_sims,
-            }
-            for name in names
-        ]
+        names = sorted({SHARED, *(split_id(bot_id)[0] for bot_id in self._bots), *self._workspace_sims})
+        return [self._workspace_row(name) for name in names]
+
+    def _workspace_row(self, name: str) -> dict[str, JSON]:
+        return {
+            "name": name,
+            "bots": sum(1 for bot_id in self._bots if split_id(bot_id)[0] == name),
+            "storage_scope": storage_scope_of(name),
+            "own_world": name in self._workspace_sims,
+            "seed": self.workspace_seed(name),
+        }
+
+    def workspace_seed(self, name: str) -> int:
+        """The seed of workspace ``name``'s worlds and default usernames."""
+        return self._workspace_seeds.get(name, self.config.seed)
 
     async def do_delete_workspace(self, name: str) -> dict[str, JSON]:
         """Delete every bot of the workspace (their scripts stop), its ``globalStorage``, its
@@ -420,6 +435,7 @@ class LocalFleet(Fleet):
             for script in self.library.store.scripts(project):
                 self.library.remove(script["id"])
         self._workspace_projects.pop(name, None)
+        self._workspace_seeds.pop(name, None)
         sim = self._workspace_sims.pop(name, None)
         if sim is not None:
             await sim[1].close()
@@ -462,12 +478,12 @@ class LocalFleet(Fleet):
 
     async def _workspace_sim(self, name: str) -> Backend:
         """The sim backend of workspace ``name``, with its own embedded world (started once):
-        two workspaces warping to MINEWORLD each get a fresh MINEWORLD from the same seed."""
+        two workspaces warping to MINEWORLD each get a fresh MINEWORLD from their seed."""
         async with self._workspace_lock:
             if name not in self._workspace_sims:
                 from seraph_kernel.sim.server import SimWorldServer
 
-                server = SimWorldServer(seed=self.config.seed, host="127.0.0.1")
+                server = SimWorldServer(seed=self.workspace_seed(name), host="127.0.0.1")
                 await server.start()
                 options = {**self._backend_options("sim"), "address": server.address}
                 self._workspace_sims[name] = (server, load_backend("sim").from_config(options))
@@ -615,8 +631,8 @@ class LocalFleet(Fleet):
         numbers = [int(m.group(1)) for b in ids if (m := AUTO_ID_PATTERN.fullmatch(b))]
         return f"bot-{max(numbers, default=0) + 1}"
 
-    def _default_username(self, bot_id: str) -> str:
-        digest = hashlib.sha256(f"{self.config.seed}:{bot_id}".encode()).hexdigest()
+    def _default_username(self, bot_id: str, seed: int) -> str:
+        digest = hashlib.sha256(f"{seed}:{bot_id}".encode()).hexdigest()
         return "P" + str(int(digest[:12], 16) % 10**8).zfill(8)
 
 

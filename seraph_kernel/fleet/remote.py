@@ -69,16 +69,19 @@ class RemoteFleet(Fleet):
         events_path: str = DEFAULT_EVENTS_PATH,
         workspace: str | None = None,
         owns_workspace: bool = False,
+        seed: int | None = None,
     ) -> None:
         """``workspace``: act inside that workspace of the server (short ids, its own worlds
         and ``globalStorage``; ``docs/workspaces.md``), sent as the ``X-Seraph-Workspace``
         header; ``None`` sees the whole fleet with global ids. ``owns_workspace``: the
-        workspace is this client's own, deleted by :meth:`close` (a kernel's)."""
+        workspace is this client's own: :meth:`start` makes it with ``seed`` (its worlds and
+        default usernames; ``None``: the server's) and :meth:`close` deletes it (a kernel's)."""
         self.url = url if url.endswith("/") else url + "/"
         self.token = token or None
         self.events_path = events_path.lstrip("/")
         self.workspace = workspace
         self.owns_workspace = owns_workspace and workspace is not None
+        self.seed = seed
         self._client: httpx.AsyncClient | None = None
         self._bus = EventBus()
         self._stream_task: asyncio.Task[None] | None = None
@@ -91,6 +94,7 @@ class RemoteFleet(Fleet):
         environ: Mapping[str, str] | None = None,
         workspace: str | None = None,
         owns_workspace: bool = False,
+        seed: int | None = None,
     ) -> RemoteFleet:
         """From ``SERAPH_SERVER_URL`` and ``SERAPH_TOKEN``; ``InvalidArgument`` without a URL."""
         env = os.environ if environ is None else environ
@@ -99,15 +103,18 @@ class RemoteFleet(Fleet):
             raise InvalidArgument(ENV_SERVER_URL, "not set: no Jupyter server to attach to")
         events_path = env.get(ENV_EVENTS_PATH, "").strip() or DEFAULT_EVENTS_PATH
         token = env.get(ENV_TOKEN, "").strip() or None
-        return cls(url, token, events_path, workspace, owns_workspace)
+        return cls(url, token, events_path, workspace, owns_workspace, seed)
 
     def workspace_fleet(self, workspace: str | None, owns_workspace: bool = False) -> RemoteFleet:
         """A client of the same server acting in ``workspace`` (not started)."""
-        return RemoteFleet(self.url, self.token, self.events_path, workspace, owns_workspace)
+        return RemoteFleet(self.url, self.token, self.events_path, workspace, owns_workspace, self.seed)
 
     # -- lifecycle -----------------------------------------------------------------------------
     async def start(self) -> None:
-        """Open the event stream; returns once the server has subscribed it."""
+        """Make the workspace this client owns, open the event stream; returns once the server
+        has subscribed it."""
+        if self.owns_workspace:
+            await self.invoke("create_workspace", {"name": self.workspace, "seed": self.seed})
         self._bus.bind()
         self._open_stream()
         assert self._stream_up is not None

@@ -132,7 +132,8 @@ class WorkspaceFleet(Fleet):
         elif name in ("library_create", "library_list") and values.get("project_id") is None:
             values["project_id"] = self.fleet.workspace_project(self.name)
         elif name == "seraph_info":
-            return {**await self.fleet.run_checked(command, values), "workspace": self.name}
+            info = await self.fleet.run_checked(command, values)
+            return {**info, "workspace": self.name, "seed": self.fleet.workspace_seed(self.name)}
         return await self.fleet.run_checked(command, values)
 
     def _shorten_error(self, err: SeraphError) -> SeraphError:

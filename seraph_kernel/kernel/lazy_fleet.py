@@ -26,18 +26,21 @@ def fleet_from_environment(scratch_dir: Path) -> Fleet:
     kernels), else a LocalFleet with its own embedded sim world (``FleetConfig.from_env``).
 
     On a server, the kernel works in a fresh workspace of its own (``docs/workspaces.md``): its
-    bots, worlds and ``globalStorage`` are its own, so the notebook repeats its outputs however
+    bots, worlds and ``globalStorage`` are its own, its worlds come from the seed the kernel
+    would play standalone (``SERAPH_SIM_SEED``), so the notebook repeats its outputs however
     many other kernels share the server; the workspace is deleted when the kernel stops.
 
     The kernel's own LocalFleet keeps its store in ``scratch_dir`` unless ``SERAPH_DB`` names a
     file, so a notebook starts from no bots and its outputs repeat run after run.
     """
+    from seraph_kernel.config import ENV_DB, FleetConfig
+
     if os.environ.get("SERAPH_SERVER_URL"):
         from seraph_kernel.fleet.remote import RemoteFleet
         from seraph_kernel.fleet.workspaces import new_workspace_name
 
-        return RemoteFleet.from_env(workspace=new_workspace_name(), owns_workspace=True)
-    from seraph_kernel.config import ENV_DB, FleetConfig
+        seed = FleetConfig.from_env().seed
+        return RemoteFleet.from_env(workspace=new_workspace_name(), owns_workspace=True, seed=seed)
     from seraph_kernel.fleet.local import LocalFleet
 
     overrides = {} if os.environ.get(ENV_DB, "").strip() else {"db_path": scratch_dir / "fleet.sqlite"}
@@ -46,10 +49,12 @@ def fleet_from_environment(scratch_dir: Path) -> Fleet:
 
 def remote_fleet(url: str, token: str | None) -> Fleet:
     """A RemoteFleet for ``%seraph attach``, in a fresh workspace of this kernel's own."""
+    from seraph_kernel.config import FleetConfig
     from seraph_kernel.fleet.remote import RemoteFleet
     from seraph_kernel.fleet.workspaces import new_workspace_name
 
-    return RemoteFleet(url, token, workspace=new_workspace_name(), owns_workspace=True)
+    seed = FleetConfig.from_env().seed
+    return RemoteFleet(url, token, workspace=new_workspace_name(), owns_workspace=True, seed=seed)
 
 
 class LazyFleet:

@@ -4,9 +4,9 @@ extension, with the outputs stored in it both times, compared as nbval compares 
 The notebooks are executed the way JupyterLab runs them: a kernel started through the server's
 kernels API (``POST /api/kernels``), cells sent over its websocket (``/api/kernels/{id}/channels``),
 then "Restart & Run All": the kernel restarted through the API and every cell run again. Beside
-them, the shared fleet has a bot of its own standing in MINEWORLD, and another kernel of the
-same server holds a workspace with a ``rookie`` and a ``bot-1`` in MINEWORLD: a notebook sees
-none of them (docs/workspaces.md).
+them, the shared fleet has a bot of its own standing in MINEWORLD (of another seed), and
+another kernel of the same server holds a workspace with a ``rookie`` and a ``bot-1`` in
+MINEWORLD: a notebook sees none of them (docs/workspaces.md).
 
 The comparison is nbval's own (``IPyNbCell.compare_outputs`` with the repository's
 ``notebooks/sanitize.cfg``); outputs are collected as nbval collects them.
@@ -224,7 +224,9 @@ async def run_all(kernel: ServerKernel, book: NotebookNode, label: str) -> list[
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    proc = start_server(tmp_path_factory.mktemp("notebooks-server"))
+    # The shared world plays another seed than the notebooks' (SERAPH_SIM_SEED=42 in the
+    # kernels' environment): a workspace's worlds come from its kernel's seed.
+    proc = start_server(tmp_path_factory.mktemp("notebooks-server"), "--SeraphExtension.sim_seed=7")
     try:
         yield proc
     finally:

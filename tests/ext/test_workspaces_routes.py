@@ -108,8 +108,10 @@ async def test_event_frames_carry_the_workspace_and_can_be_filtered(server, api,
         assert (short["client_id"], short["snapshot"]["id"], short["workspace"]) == ("mine", "mine", one.name)
 
 
-async def test_workspaces_are_listed_and_deleted_with_their_bots(api, workspace):
+async def test_workspaces_are_made_listed_and_deleted_with_their_bots(api, workspace):
     one = await workspace()
+    made = await api.post("api/workspaces", json={"name": one.name, "seed": 7})
+    assert made.status_code == 201 and made.json()["seed"] == 7
     await one.post("api/bots", json={})
     await one.post("api/bots", json={})
     await one.put("api/storage/global/k", json={"value": 1})
@@ -119,6 +121,7 @@ async def test_workspaces_are_listed_and_deleted_with_their_bots(api, workspace)
         "bots": 2,
         "storage_scope": f"workspace:{one.name}",
         "own_world": True,
+        "seed": 7,
     }
     assert (await api.delete(f"api/workspaces/{one.name}")).json() == {"deleted_bots": 2}
     assert one.name not in {w["name"] for w in (await api.get("api/workspaces")).json()["workspaces"]}

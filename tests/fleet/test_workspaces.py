@@ -150,3 +150,22 @@ async def test_a_restarted_fleet_forgets_workspace_bots_and_keeps_shared_ones(ma
     await fleet.close()
     again = await make_fleet()
     assert [bot["id"] for bot in await again.list_bots()] == ["bot-1"]
+
+
+async def test_a_workspace_plays_its_own_seed(fleet, make_fleet, tmp_path):
+    """A kernel passes the seed it would play standalone: its worlds and usernames are those
+    of a fleet with that seed, whatever seed the server's shared world has."""
+    row = await fleet.invoke("create_workspace", {"name": "nb-seven", "seed": 7})
+    assert (row["name"], row["seed"], row["own_world"]) == ("nb-seven", 7, True)
+    seven, default = fleet.workspace("nb-seven"), fleet.workspace("nb-default")
+    standalone = await make_fleet(db_path=tmp_path / "seven.sqlite", seed=7)
+    names = [(await f.create_bot())["username"] for f in (seven, default, standalone)]
+    assert names[0] == names[2] != names[1]
+    assert (await seven.info())["seed"] == 7 and (await default.info())["seed"] == 42
+    for ws in (seven, default):
+        assert await ws.connect("bot-1", wait=True) is None
+        assert await ws.warp("bot-1", "MINEWORLD", wait=True) is None
+    assert list((await seven.world("bot-1")).foreground) != list((await default.world("bot-1")).foreground)
+    with pytest.raises(InvalidArgument, match="already plays seed 7"):
+        await fleet.invoke("create_workspace", {"name": "nb-seven", "seed": 8})
+    assert (await fleet.invoke("create_workspace", {"name": "nb-seven", "seed": 7}))["bots"] == 1
