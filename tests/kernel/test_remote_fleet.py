@@ -207,6 +207,9 @@ def test_reset_starts_a_fresh_workspace(server):
         assert new != old and old not in workspaces(server)
         assert driver.ok("return globalStorage:get('k') == nil").result["text/plain"] == "true"
         assert driver.ok("%create_bot").stdout.startswith("created bot-1 (")
+        fresh = driver.ok("%workspace new").stdout
+        assert fresh.startswith("workspace: nb-") and fresh.endswith("bots: 0; getClient() unbound\n")
+        assert workspace_of(driver) != new and new not in workspaces(server)
     finally:
         stop_kernel(driver)
 
