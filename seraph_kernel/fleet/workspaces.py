@@ -17,7 +17,8 @@ import secrets
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
-from seraph_kernel.commands import BOT, Command, checked
+from seraph_kernel.commands import Command, checked
+from seraph_kernel.commands.bots import ID as BOT_ID
 from seraph_kernel.commands.workspaces import SHARED, workspace_name
 from seraph_kernel.errors import SeraphError
 from seraph_kernel.fleet.base import JSON, Fleet, FleetEvent, Subscription, WorldView
@@ -116,7 +117,7 @@ class WorkspaceFleet(Fleet):
 
     async def _run(self, command: Command, values: dict[str, JSON]) -> JSON:
         name = command.name
-        if command.runs_on == BOT or name in ("get_bot", "delete_bot"):
+        if BOT_ID in command.args:
             values["id"] = self.to_global(values["id"])
         if isinstance(values.get("client_id"), str):
             values["client_id"] = self.to_global(values["client_id"])
