@@ -23,6 +23,7 @@ from seraph_kernel.errors import BotExists, InvalidArgument, UnknownBot
 from seraph_kernel.fleet.base import JSON, Fleet, FleetEvent, Subscription, WorldView
 from seraph_kernel.fleet.events import EventBus
 from seraph_kernel.fleet.local_scripts import ScriptHost
+from seraph_kernel.fleet.local_workspaces import WorkspaceHost
 from seraph_kernel.fleet.workspaces import (
     SHARED,
     WorkspaceFleet,
@@ -68,11 +69,7 @@ class LocalFleet(Fleet):
         self._create_lock = asyncio.Lock()
         self._closing = False
         self._restoring: set[asyncio.Task[Any]] = set()
-        #: Each workspace's own sim world and the backend whose bots connect to it.
-        self._workspace_sims: dict[str, tuple[Any, Backend]] = {}
-        self._workspace_seeds: dict[str, int] = {}
-        self._workspace_lock = asyncio.Lock()
-        self._workspace_projects: dict[str, str] = {}
+        self._workspaces = WorkspaceHost(self.config.seed, lambda: self._backend_options("sim"))
 
     # -- lifecycle -----------------------------------------------------------------------------
     async def start(self) -> None:
@@ -124,7 +121,7 @@ class LocalFleet(Fleet):
         if self._scripts is not None:
             steps.append(("stop scripts", self._scripts.close))
         steps.append(("disconnect bots", self._close_bots))
-        steps.append(("stop the workspaces' sim worlds", self._stop_workspace_sims))
+        steps.append(("stop the workspaces' sim worlds", self._workspaces.close))
         if self._server is not None:
             steps.append(("stop the sim world", self._server.stop))
         for what, step in steps:
@@ -216,14 +213,14 @@ class LocalFleet(Fleet):
         encode_value(settings, "settings")
         workspace = SHARED if workspace is None else workspace_name(workspace)
         if workspace != SHARED:
-            await self._workspace_sim(workspace)
+            await self._workspaces.sim_backend(workspace)
         async with self._create_lock:
             short_id = self._next_bot_id(workspace) if id is None else id
             new_bot_id(short_id)
             bot_id = global_id(workspace, short_id)
             if bot_id in self._bots or bot_id in self._unloaded:
                 raise BotExists(bot_id)
-            username = username or self._default_username(short_id, self.workspace_seed(workspace))
+            username = username or self._default_username(short_id, self._workspaces.seed(workspace))
             bot = self._new_session(bot_id, username, backend, settings)
             record = BotRecord(id=bot_id, username=bot.username, backend=backend, settings=dict(bot.settings))
             self._bot_store.save(record)
@@ -394,105 +391,54 @@ class LocalFleet(Fleet):
     async def do_create_workspace(self, name: str, seed: int | None) -> dict[str, JSON]:
         """Start workspace ``name``'s world from ``seed`` (a kernel passes the seed it would
         play standalone, so its notebook's worlds are the same under any server)."""
-        if name == SHARED:
-            raise InvalidArgument("name", "the shared workspace plays the server's world")
-        seed = self.config.seed if seed is None else seed
-        if name in self._workspace_sims and self.workspace_seed(name) != seed:
-            raise InvalidArgument("seed", f"workspace {name} already plays seed {self.workspace_seed(name)}")
-        self._workspace_seeds.setdefault(name, seed)
-        await self._workspace_sim(name)
+        await self._workspaces.create(name, seed)
         return self._workspace_row(name)
 
     def do_list_workspaces(self) -> list[dict[str, JSON]]:
-        names = sorted({SHARED, *(split_id(bot_id)[0] for bot_id in self._bots), *self._workspace_sims})
-        return [self._workspace_row(name) for name in names]
-
-    def _workspace_row(self, name: str) -> dict[str, JSON]:
-        return {
-            "name": name,
-            "bots": sum(1 for bot_id in self._bots if split_id(bot_id)[0] == name),
-            "storage_scope": storage_scope_of(name),
-            "own_world": name in self._workspace_sims,
-            "seed": self.workspace_seed(name),
-        }
-
-    def workspace_seed(self, name: str) -> int:
-        """The seed of workspace ``name``'s worlds and default usernames."""
-        return self._workspace_seeds.get(name, self.config.seed)
+        names = {SHARED, *(split_id(bot_id)[0] for bot_id in self._bots), *self._workspaces.names()}
+        return [self._workspace_row(name) for name in sorted(names)]
 
     async def do_delete_workspace(self, name: str) -> dict[str, JSON]:
         """Delete every bot of the workspace (their scripts stop), its ``globalStorage``, its
         library scripts and its sim world. ``shared`` cannot be deleted."""
         if name == SHARED:
             raise InvalidArgument("name", "the shared workspace cannot be deleted")
-        bots = [bot_id for bot_id in list(self._bots) if split_id(bot_id)[0] == name]
+        bots = self._workspace_bots(name)
         for bot_id in bots:
             if bot_id in self._bots:
                 await self.do_delete_bot(bot_id)
         self._kv.clear(storage_scope_of(name))
-        project = self._find_workspace_project(name)
-        if project is not None:
-            for script in self.library.store.scripts(project):
-                self.library.remove(script["id"])
-        self._workspace_projects.pop(name, None)
-        self._workspace_seeds.pop(name, None)
-        sim = self._workspace_sims.pop(name, None)
-        if sim is not None:
-            await sim[1].close()
-            await sim[0].stop()
+        await self._workspaces.forget(self.library, name)
         return {"deleted_bots": len(bots)}
+
+    def workspace_seed(self, name: str) -> int:
+        """The seed of workspace ``name``'s worlds and default usernames."""
+        return self._workspaces.seed(name)
+
+    def workspace_project(self, name: str) -> str | None:
+        """The library project of workspace ``name``'s scripts (``None``: shared)."""
+        return self._workspaces.project(self.library, name)
 
     async def stop_workspace_scripts(self, name: str) -> int:
         """Stop the running scripts of one workspace's bots; how many were running."""
+        scripts = self._require_scripts()
         running = [
-            job
-            for job in self._require_scripts().jobs(None)
-            if job["running"] and split_id(job["client_id"])[0] == name
+            job for job in scripts.jobs(None) if job["running"] and split_id(job["client_id"])[0] == name
         ]
         for job in running:
-            await self._require_scripts().stop(job["client_id"], job["script_id"])
+            await scripts.stop(job["client_id"], job["script_id"])
         return len(running)
 
-    def workspace_project(self, name: str) -> str | None:
-        """The library project that holds workspace ``name``'s scripts (made on first use);
-        ``None`` for the shared workspace, whose scripts belong to no project."""
-        if name == SHARED:
-            return None
-        project = self._find_workspace_project(name)
-        if project is None:
-            project = self.library.store.create_project(f"workspace:{name}")["id"]
-            self._workspace_projects[name] = project
-        return project
+    def _workspace_bots(self, name: str) -> list[str]:
+        return [bot_id for bot_id in self._bots if split_id(bot_id)[0] == name]
 
-    def _find_workspace_project(self, name: str) -> str | None:
-        if name not in self._workspace_projects:
-            for project in self.library.store.projects():
-                if project["name"] == f"workspace:{name}":
-                    self._workspace_projects[name] = project["id"]
-        return self._workspace_projects.get(name)
+    def _workspace_row(self, name: str) -> dict[str, JSON]:
+        return self._workspaces.row(name, len(self._workspace_bots(name)))
 
     def _script_view(self, client_id: str) -> tuple[Fleet, str]:
         """What a detached script of ``client_id`` sees: its workspace, its short id."""
         workspace, short_id = split_id(client_id)
         return (self, client_id) if workspace == SHARED else (self.workspace(workspace), short_id)
-
-    async def _workspace_sim(self, name: str) -> Backend:
-        """The sim backend of workspace ``name``, with its own embedded world (started once):
-        two workspaces warping to MINEWORLD each get a fresh MINEWORLD from their seed."""
-        async with self._workspace_lock:
-            if name not in self._workspace_sims:
-                from seraph_kernel.sim.server import SimWorldServer
-
-                server = SimWorldServer(seed=self.workspace_seed(name), host="127.0.0.1")
-                await server.start()
-                options = {**self._backend_options("sim"), "address": server.address}
-                self._workspace_sims[name] = (server, load_backend("sim").from_config(options))
-            return self._workspace_sims[name][1]
-
-    async def _stop_workspace_sims(self) -> None:
-        for server, backend in self._workspace_sims.values():
-            await backend.close()
-            await server.stop()
 
     def _snapshot(self, bot_id: str, full: bool = False) -> dict[str, JSON]:
         """The bot's snapshot with its ``workspace`` (an additive field)."""
@@ -542,9 +488,7 @@ class LocalFleet(Fleet):
         if not isinstance(backend, str):
             raise InvalidArgument("backend", "expected a string")
         workspace = split_id(bot_id)[0]
-        plugin = self._backend(backend)
-        if workspace in self._workspace_sims and backend == "sim":
-            plugin = self._workspace_sims[workspace][1]
+        plugin = self._workspaces.backend(workspace, backend) or self._backend(backend)
 
         def emit(kind: str, data: dict[str, JSON]) -> None:
             if kind == "session" and isinstance(data.get("snapshot"), dict):
