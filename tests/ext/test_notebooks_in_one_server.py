@@ -6,7 +6,8 @@ kernels API (``POST /api/kernels``), cells sent over its websocket (``/api/kerne
 then "Restart & Run All": the kernel restarted through the API and every cell run again. Beside
 them, the shared fleet has a bot of its own standing in MINEWORLD (of another seed), and
 another kernel of the same server holds a workspace with a ``rookie`` and a ``bot-1`` in
-MINEWORLD: a notebook sees none of them (docs/workspaces.md).
+MINEWORLD: a notebook sees none of them (docs/workspaces.md). One notebook also runs in two
+kernels at the same time, with its stored outputs in both.
 
 The comparison is nbval's own (``IPyNbCell.compare_outputs`` with the repository's
 ``notebooks/sanitize.cfg``); outputs are collected as nbval collects them.
@@ -271,3 +272,18 @@ async def test_a_notebook_runs_twice_with_its_stored_outputs(server, neighbours,
         assert [(bot["id"], bot["current_world"]) for bot in shared] == [("bot-1", "MINEWORLD")]
         names = [w["name"] for w in (await api.get("api/workspaces")).json()["workspaces"]]
         assert len(names) == 2, f"the notebook's workspaces outlived its kernel: {names}"
+
+
+@pytest.mark.timeout(600)
+async def test_the_same_notebook_in_two_kernels_at_once_keeps_its_outputs(server, neighbours):
+    """Two users run auto_mine.ipynb at the same time: on one shared world their bots would
+    race for the same ores; each in its own workspace mines its own."""
+    book = nbformat.read(NOTEBOOKS / "auto_mine.ipynb", as_version=4)
+    kernels = [await ServerKernel.start(server, f"notebooks/copy-{i}.ipynb") for i in range(2)]
+    try:
+        results = await asyncio.gather(*(run_all(k, book, f"kernel {i}:") for i, k in enumerate(kernels)))
+    finally:
+        for kernel in kernels:
+            await kernel.shutdown()
+    failures = [failure for result in results for failure in result]
+    assert not failures, "\n\n".join(failures)
