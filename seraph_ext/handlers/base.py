@@ -51,7 +51,7 @@ class SeraphHandler(APIHandler):
         the workspace named by the ``X-Seraph-Workspace`` header sees it, when there is one."""
         fleet = await self.extension.ready_fleet()
         name = self.workspace_header()
-        return fleet if name is None else fleet.workspace(name)  # type: ignore[attr-defined]
+        return fleet if name is None else fleet.workspace(name)
 
     def workspace_header(self) -> str | None:
         """The workspace the request acts in (``docs/workspaces.md``), or ``None``."""

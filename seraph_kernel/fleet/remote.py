@@ -79,7 +79,7 @@ class RemoteFleet(Fleet):
         self.url = url if url.endswith("/") else url + "/"
         self.token = token or None
         self.events_path = events_path.lstrip("/")
-        self.workspace = workspace
+        self.workspace_name = workspace
         self.owns_workspace = owns_workspace and workspace is not None
         self.seed = seed
         self._client: httpx.AsyncClient | None = None
@@ -105,16 +105,16 @@ class RemoteFleet(Fleet):
         token = env.get(ENV_TOKEN, "").strip() or None
         return cls(url, token, events_path, workspace, owns_workspace, seed)
 
-    def workspace_fleet(self, workspace: str | None, owns_workspace: bool = False) -> RemoteFleet:
-        """A client of the same server acting in ``workspace`` (not started)."""
-        return RemoteFleet(self.url, self.token, self.events_path, workspace, owns_workspace, self.seed)
+    def workspace(self, name: str, owns_workspace: bool = False) -> RemoteFleet:
+        """A client of the same server acting in workspace ``name`` (not started)."""
+        return RemoteFleet(self.url, self.token, self.events_path, name, owns_workspace, self.seed)
 
     # -- lifecycle -----------------------------------------------------------------------------
     async def start(self) -> None:
         """Make the workspace this client owns, open the event stream; returns once the server
         has subscribed it."""
         if self.owns_workspace:
-            await self.invoke("create_workspace", {"name": self.workspace, "seed": self.seed})
+            await self.invoke("create_workspace", {"name": self.workspace_name, "seed": self.seed})
         self._bus.bind()
         self._open_stream()
         assert self._stream_up is not None
@@ -133,9 +133,9 @@ class RemoteFleet(Fleet):
         if self.owns_workspace:
             self.owns_workspace = False
             try:
-                await self.invoke("delete_workspace", {"name": self.workspace})
+                await self.invoke("delete_workspace", {"name": self.workspace_name})
             except Exception as err:
-                log.warning("could not delete workspace %s: %r", self.workspace, err)
+                log.warning("could not delete workspace %s: %r", self.workspace_name, err)
         if self._stream_task is not None:
             self._stream_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -157,7 +157,7 @@ class RemoteFleet(Fleet):
             "kind": self.kind,
             "server_url": self.url,
             "server_kind": server.get("kind"),
-            "workspace": self.workspace or server.get("workspace"),
+            "workspace": self.workspace_name or server.get("workspace"),
             "owns_workspace": self.owns_workspace,
         }
 
@@ -203,8 +203,8 @@ class RemoteFleet(Fleet):
     def _http(self) -> httpx.AsyncClient:
         if self._client is None:
             headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
-            if self.workspace is not None:
-                headers[WORKSPACE_HEADER] = self.workspace
+            if self.workspace_name is not None:
+                headers[WORKSPACE_HEADER] = self.workspace_name
             self._client = httpx.AsyncClient(base_url=self.url, headers=headers, timeout=REQUEST_TIMEOUT_S)
         return self._client
 

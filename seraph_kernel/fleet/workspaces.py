@@ -72,6 +72,9 @@ class WorkspaceFleet(Fleet):
     def kind(self) -> str:
         return self.fleet.kind
 
+    def workspace(self, name: str) -> Fleet:
+        return self.fleet.workspace(name)
+
     # -- ids ------------------------------------------------------------------------------------
     def to_global(self, short_id: str) -> str:
         return global_id(self.name, short_id)

@@ -102,11 +102,12 @@ class LazyFleet:
         """Start over with a fresh fleet: a server's fleet in a new workspace of this kernel's
         own (the old own workspace is deleted), or a new embedded LocalFleet (made on next use,
         with a new store and world)."""
-        remote = self._fleet if getattr(self._fleet, "workspace_fleet", None) else None
-        if remote is not None:
+        from seraph_kernel.fleet.remote import RemoteFleet
+
+        if isinstance(self._fleet, RemoteFleet):
             from seraph_kernel.fleet.workspaces import new_workspace_name
 
-            await self.replace(remote.workspace_fleet(new_workspace_name(), owns_workspace=True))  # type: ignore[attr-defined]
+            await self.replace(self._fleet.workspace(new_workspace_name(), owns_workspace=True))
         else:
             await self.close()
 

@@ -30,7 +30,7 @@ async def workspace_fleet(fleet):
 @pytest.fixture
 async def remote_workspace_fleet(remote_fleet):
     """A RemoteFleet acting inside a workspace it owns (deleted when it closes)."""
-    inside = remote_fleet.workspace_fleet("nb-contract", owns_workspace=True)
+    inside = remote_fleet.workspace("nb-contract", owns_workspace=True)
     await inside.start()
     try:
         yield inside

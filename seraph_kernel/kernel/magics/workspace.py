@@ -34,8 +34,7 @@ async def _workspace(ctx: MagicContext, args: argparse.Namespace, body: str | No
     runner = ctx.runner
     fleet = await runner.fleet.ensure_started()
     if args.name is not None:
-        switch = getattr(fleet, "workspace_fleet", None)
-        if switch is None:
+        if fleet.kind == "local":
             raise MagicError(
                 "this kernel owns its fleet (no Jupyter server with seraph_ext): there is no other "
                 "workspace to attach; %seraph attach <url> first"
@@ -50,7 +49,7 @@ async def _workspace(ctx: MagicContext, args: argparse.Namespace, body: str | No
                 name = workspace_name(args.name, "name")
             except InvalidArgument as err:
                 raise MagicError(f"%workspace: {err}") from None
-            await runner.fleet.replace(switch(name))
+            await runner.fleet.replace(fleet.workspace(name))
         runner.bot_id = None
     info = await runner.fleet.info()
     bots = await runner.fleet.list_bots()
