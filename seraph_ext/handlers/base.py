@@ -18,6 +18,7 @@ from tornado import web
 
 from seraph_ext.handlers.errors import error_body
 from seraph_ext.handlers.params import parse_body
+from seraph_kernel.commands.workspaces import WORKSPACE_HEADER, workspace_name
 from seraph_kernel.errors import SeraphError
 from seraph_kernel.fleet.base import Fleet
 
@@ -46,8 +47,16 @@ class SeraphHandler(APIHandler):
             raise web.HTTPError(413, f"body: larger than {limit} bytes")
 
     async def fleet(self) -> Fleet:
-        """The server's fleet, once it has started (requests arriving earlier wait for it)."""
-        return await self.extension.ready_fleet()
+        """The server's fleet, once it has started (requests arriving earlier wait for it); as
+        the workspace named by the ``X-Seraph-Workspace`` header sees it, when there is one."""
+        fleet = await self.extension.ready_fleet()
+        name = self.workspace_header()
+        return fleet if name is None else fleet.workspace(name)
+
+    def workspace_header(self) -> str | None:
+        """The workspace the request acts in (``docs/workspaces.md``), or ``None``."""
+        name = self.request.headers.get(WORKSPACE_HEADER)
+        return None if name is None else workspace_name(name, WORKSPACE_HEADER)
 
     def body(self, required: bool = True) -> dict[str, Any]:
         """The JSON object of the request body (``InvalidArgument`` -> 400 otherwise)."""

@@ -3,7 +3,9 @@
 Frames are ``event: session`` (``{"snapshot": {...}}`` on every status change), ``event: log``
 (``{timestamp_ms, level, scope, session_id, message}``) and, additively, ``event: bot``
 (fine-grained bot events). Every frame's data also carries ``client_id`` (the bot the event
-belongs to). ``?client_id=`` keeps one bot's events. A ``: connected`` comment is sent once the
+belongs to) and ``workspace`` (its workspace, ``docs/workspaces.md``). ``?client_id=`` keeps
+one bot's events, ``?workspace=`` one workspace's; with the ``X-Seraph-Workspace`` header the
+stream is that workspace's, with short ids. A ``: connected`` comment is sent once the
 subscription exists, and ``: heartbeat`` comments while idle, so proxies keep the stream open
 and a vanished client is noticed. Browsers' ``EventSource`` cannot set headers: ``?token=``
 authenticates here as on every Jupyter route.
@@ -25,17 +27,24 @@ from tornado.iostream import StreamClosedError
 
 from seraph_ext.handlers.base import SeraphHandler
 from seraph_ext.handlers.params import MAX_ID_LENGTH
+from seraph_kernel.commands.workspaces import workspace_name
 from seraph_kernel.errors import InvalidArgument
 from seraph_kernel.fleet.base import FleetEvent, Subscription
+from seraph_kernel.fleet.workspaces import workspace_of
 
 CONTENT_TYPE = "text/event-stream"
 #: Most bytes of frames written before one flush.
 BATCH_BYTES = 256 << 10
 
 
-def sse_frame(event: FleetEvent) -> str:
-    """One SSE frame: ``event: <kind>`` and a single-line JSON ``data:``."""
-    data = {"client_id": event.client_id, **event.data}
+def sse_frame(event: FleetEvent, workspace: str | None = None) -> str:
+    """One SSE frame: ``event: <kind>`` and a single-line JSON ``data:`` with the event's bot
+    and its workspace (``workspace`` when the stream is one workspace's, with short ids)."""
+    data = {
+        "client_id": event.client_id,
+        "workspace": workspace or workspace_of(event.client_id),
+        **event.data,
+    }
     return f"event: {event.kind}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n"
 
 
@@ -56,6 +65,10 @@ class EventsHandler(SeraphHandler):
         client_id = self.query("client_id")
         if client_id is not None and not 0 < len(client_id) <= MAX_ID_LENGTH:
             raise InvalidArgument("client_id", f"must be 1 to {MAX_ID_LENGTH} characters")
+        only = self.query("workspace")
+        if only is not None:
+            workspace_name(only)
+        inside = self.workspace_header()
         fleet = await self.fleet()
         subscription = self._subscription = fleet.subscribe(client_id)
         subscription.live_stream = True  # a caller follows the bot (the library's require_sessions)
@@ -83,10 +96,12 @@ class EventsHandler(SeraphHandler):
                     reported = subscription.dropped
                 size = 0
                 while event is not None:
-                    frames.append(frame := sse_frame(event))
-                    size += len(frame)
+                    if only is None or (inside or workspace_of(event.client_id)) == only:
+                        frames.append(frame := sse_frame(event, inside))
+                        size += len(frame)
                     event = subscription.get_nowait() if size < BATCH_BYTES else None
-                await self._send("".join(frames))
+                if frames:
+                    await self._send("".join(frames))
         except StreamClosedError:
             pass
         finally:

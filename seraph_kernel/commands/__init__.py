@@ -7,6 +7,8 @@ sugar routes and the Lua client's methods are made from them, and ``Fleet.invoke
 
 from __future__ import annotations
 
+from typing import Any
+
 from seraph_kernel.commands import (
     account,
     backpack,
@@ -17,12 +19,13 @@ from seraph_kernel.commands import (
     scripting,
     scripts,
     storage,
+    workspaces,
     worlds,
 )
 from seraph_kernel.commands.spec import BOT, FLEET, Arg, Command, LuaMethod, Route, action_error
-from seraph_kernel.errors import UnknownCommand
+from seraph_kernel.errors import InvalidArgument, UnknownCommand
 
-MODULES = (bots, scripts, storage, catalog, library, account, consoles, scripting, backpack, worlds)
+MODULES = (bots, scripts, storage, catalog, library, account, consoles, scripting, backpack, worlds, workspaces)
 COMMANDS: dict[str, Command] = {command.name: command for module in MODULES for command in module.COMMANDS}
 
 
@@ -34,4 +37,26 @@ def get_command(name: object) -> Command:
     return command
 
 
-__all__ = ["BOT", "COMMANDS", "FLEET", "Arg", "Command", "LuaMethod", "Route", "action_error", "get_command"]
+def checked(name: object, args: dict[str, Any] | None) -> tuple[Command, dict[str, Any]]:
+    """The declaration of ``name`` and ``args`` checked against it; an ``InvalidArgument``
+    names the command too (every fleet's ``invoke`` starts here)."""
+    command = get_command(name)
+    try:
+        return command, command.check(args)
+    except InvalidArgument as err:
+        err.command = command.name
+        raise
+
+
+__all__ = [
+    "BOT",
+    "COMMANDS",
+    "FLEET",
+    "Arg",
+    "Command",
+    "LuaMethod",
+    "Route",
+    "action_error",
+    "checked",
+    "get_command",
+]

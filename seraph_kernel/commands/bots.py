@@ -19,6 +19,7 @@ from seraph_kernel.commands.spec import (
     keyed,
     ok,
 )
+from seraph_kernel.commands.workspaces import WORKSPACE
 from seraph_kernel.errors import InvalidArgument
 
 #: Tile coordinates are non-negative 32-bit ints (the backend checks the world's bounds).
@@ -67,6 +68,7 @@ COMMANDS = (
         "list_bots",
         "Lite snapshots of every bot, in id order.",
         FLEET,
+        (WORKSPACE,),
         answer=keyed("bots"),
         rest=(Route("GET", "/api/bots", handler="bot_list"),),
     ),
@@ -87,6 +89,7 @@ COMMANDS = (
             Arg("username", str, "the account name", False),
             Arg("backend", str, "the backend plugin", False, "sim"),
             Arg("settings", dict, "backend settings stored with the bot", False),
+            WORKSPACE,
         ),
         rest=(Route("POST", "/api/bots", status=201),),
     ),

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from seraph_kernel.commands.spec import FLEET, Arg, Command, Route, keyed, ok
+from seraph_kernel.commands.workspaces import NAME_PATTERN
 from seraph_kernel.errors import InvalidArgument
 
 #: The scope of Lua ``storage`` in a script with no bound bot (Seraph's namespace name).
@@ -13,10 +14,15 @@ NO_PARENT_SCOPE = "__noparent__"
 
 
 def storage_scope(scope: str) -> str:
-    """``global``, ``bot:<id>`` or ``__noparent__``."""
+    """``global``, ``bot:<id>``, ``__noparent__`` or ``workspace:<name>`` (a workspace's
+    ``globalStorage``)."""
     if scope in ("global", NO_PARENT_SCOPE) or (scope.startswith("bot:") and len(scope) > 4):
         return scope
-    raise InvalidArgument("scope", f"expected 'global', 'bot:<id>' or '{NO_PARENT_SCOPE}', got {scope!r}")
+    if scope.startswith("workspace:") and NAME_PATTERN.fullmatch(scope[len("workspace:") :]):
+        return scope
+    raise InvalidArgument(
+        "scope", f"expected 'global', 'bot:<id>', '{NO_PARENT_SCOPE}' or 'workspace:<name>', got {scope!r}"
+    )
 
 
 def storage_key(key: object) -> str:
@@ -26,7 +32,7 @@ def storage_key(key: object) -> str:
     return key
 
 
-SCOPE = Arg("scope", str, "global, bot:<id> or __noparent__", check=storage_scope)
+SCOPE = Arg("scope", str, "global, bot:<id>, __noparent__ or workspace:<name>", check=storage_scope)
 KEY = Arg("key", object, "the key: any non-empty string", check=storage_key)
 
 

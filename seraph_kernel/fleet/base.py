@@ -26,7 +26,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from seraph_kernel.errors import ActionError
+from seraph_kernel.errors import ActionError, InvalidArgument
 
 JSON = Any
 
@@ -133,6 +133,11 @@ class Fleet(abc.ABC):
     @abc.abstractmethod
     def kind(self) -> str:
         """``"local"`` or ``"remote"``; shown by ``%seraph``."""
+
+    def workspace(self, name: str) -> Fleet:
+        """This fleet as workspace ``name`` sees it (``docs/workspaces.md``): short bot ids,
+        its own worlds and ``globalStorage``; ``shared`` is the common fleet."""
+        raise InvalidArgument("workspace", f"this {self.kind} fleet has no workspaces")
 
     # -- the dispatcher ----------------------------------------------------------------------
     @abc.abstractmethod

@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from seraph_kernel.backends.base import Backend, BotSession, load_backend
-from seraph_kernel.commands import BOT, get_command
+from seraph_kernel.commands import BOT, Command, checked
 from seraph_kernel.commands.ids import bot_id_problem, new_bot_id
 from seraph_kernel.config import QUOTA_FIELDS, FleetConfig
 from seraph_kernel.errors import BotExists, InvalidArgument, UnknownBot, UnknownCatalog
@@ -24,6 +24,15 @@ from seraph_kernel.fleet.base import JSON, Fleet, FleetEvent, Subscription, Worl
 from seraph_kernel.fleet.child_scripts import ChildScriptCommands
 from seraph_kernel.fleet.events import EventBus
 from seraph_kernel.fleet.local_scripts import ScriptHost
+from seraph_kernel.fleet.local_workspaces import WorkspaceHost
+from seraph_kernel.fleet.workspaces import (
+    SHARED,
+    WorkspaceFleet,
+    global_id,
+    split_id,
+    storage_scope_of,
+    workspace_name,
+)
 from seraph_kernel.library.service import Library
 from seraph_kernel.store import (
     BotRecord,
@@ -61,6 +70,7 @@ class LocalFleet(ChildScriptCommands, Fleet):
         self._create_lock = asyncio.Lock()
         self._closing = False
         self._restoring: set[asyncio.Task[Any]] = set()
+        self._workspaces = WorkspaceHost(self.config.seed, lambda: self._backend_options("sim"))
 
     # -- lifecycle -----------------------------------------------------------------------------
     async def start(self) -> None:
@@ -86,7 +96,9 @@ class LocalFleet(ChildScriptCommands, Fleet):
                 await self._server.start()
                 self._sim_address = self._server.address
             self._backend("sim")
-            self._scripts = ScriptHost(self, self.has_bot, self.config, self._history, self._bus)
+            self._scripts = ScriptHost(
+                self, self.has_bot, self.config, self._history, self._bus, view_of=self._script_view
+            )
             await self._scripts.start()
             self._library = Library(self._db, self._scripts, self._bus, self)
             self._library.start()
@@ -110,6 +122,7 @@ class LocalFleet(ChildScriptCommands, Fleet):
         if self._scripts is not None:
             steps.append(("stop scripts", self._scripts.close))
         steps.append(("disconnect bots", self._close_bots))
+        steps.append(("stop the workspaces' sim worlds", self._workspaces.close))
         if self._server is not None:
             steps.append(("stop the sim world", self._server.stop))
         for what, step in steps:
@@ -139,12 +152,12 @@ class LocalFleet(ChildScriptCommands, Fleet):
         """Check the arguments against the command's declaration, run it on the bot's backend
         session (per-bot commands) or on ``do_<name>`` here (fleet-level ones), and shape the
         answer as the declaration says."""
-        command = get_command(cmd)
-        try:
-            values = command.check(args)
-        except InvalidArgument as err:
-            err.command = command.name
-            raise
+        command, values = checked(cmd, args)
+        return await self.run_checked(command, values)
+
+    async def run_checked(self, command: Command, values: dict[str, JSON]) -> JSON:
+        """Run ``command`` with arguments already checked (a workspace view checks them as
+        its user wrote them, then hands over global ids)."""
         if command.runs_on == BOT:
             target = getattr(self._bot(values.pop("id")), command.method)
         else:
@@ -179,27 +192,42 @@ class LocalFleet(ChildScriptCommands, Fleet):
             },
         }
 
-    def do_list_bots(self) -> list[dict[str, JSON]]:
-        return [self._bots[bot_id].snapshot() for bot_id in sorted(self._bots, key=_natural_key)]
+    def do_list_bots(self, workspace: str | None = None) -> list[dict[str, JSON]]:
+        ids = sorted(self._bots, key=_natural_key)
+        if workspace is not None:
+            ids = [bot_id for bot_id in ids if split_id(bot_id)[0] == workspace]
+        return [self._snapshot(bot_id) for bot_id in ids]
 
     def do_get_bot(self, id: str) -> dict[str, JSON]:
-        return self._bot(id).snapshot(full=True)
+        return self._snapshot(id, full=True)
 
     async def do_create_bot(
-        self, id: str | None, username: str | None, backend: str, settings: dict[str, JSON] | None
+        self,
+        id: str | None,
+        username: str | None,
+        backend: str,
+        settings: dict[str, JSON] | None,
+        workspace: str | None = None,
     ) -> dict[str, JSON]:
+        """Create a bot; in a workspace other than ``shared``, its id is ``<workspace>~<id>``
+        and it connects to the workspace's own sim world."""
         encode_value(settings, "settings")
+        workspace = SHARED if workspace is None else workspace_name(workspace)
+        if workspace != SHARED:
+            await self._workspaces.sim_backend(workspace)
         async with self._create_lock:
-            bot_id = self._next_bot_id() if id is None else id
-            new_bot_id(bot_id)
+            short_id = self._next_bot_id(workspace) if id is None else id
+            new_bot_id(short_id)
+            bot_id = global_id(workspace, short_id)
             if bot_id in self._bots or bot_id in self._unloaded:
                 raise BotExists(bot_id)
-            bot = self._new_session(bot_id, username or self._default_username(bot_id), backend, settings)
+            username = username or self._default_username(short_id, self._workspaces.seed(workspace))
+            bot = self._new_session(bot_id, username, backend, settings)
             record = BotRecord(id=bot_id, username=bot.username, backend=backend, settings=dict(bot.settings))
             self._bot_store.save(record)
             self._register(record, bot)
-        snapshot = bot.snapshot(full=True)
-        self._bus.publish(FleetEvent("session", bot_id, {"snapshot": bot.snapshot()}))
+        snapshot = self._snapshot(bot_id, full=True)
+        self._bus.publish(FleetEvent("session", bot_id, {"snapshot": self._snapshot(bot_id)}))
         return snapshot
 
     async def do_delete_bot(self, id: str) -> None:
@@ -221,7 +249,7 @@ class LocalFleet(ChildScriptCommands, Fleet):
             scripts.forget_client(id)
         finally:
             self._deleting.discard(id)
-        snapshot = bot.snapshot()
+        snapshot = {**bot.snapshot(), "workspace": split_id(id)[0]}
         snapshot["deleted"] = True
         self._bus.publish(FleetEvent("session", id, {"snapshot": snapshot}))
 
@@ -365,6 +393,67 @@ class LocalFleet(ChildScriptCommands, Fleet):
     def do_library_key_revoke(self, script_id: str, key: str) -> None:
         self.library.revoke_key(script_id, key)
 
+    # -- workspaces (docs/workspaces.md) ---------------------------------------------------------
+    def workspace(self, name: str) -> Fleet:
+        """This fleet as workspace ``name`` sees it (``shared``: the plain ids, as before)."""
+        return WorkspaceFleet(self, name)
+
+    async def do_create_workspace(self, name: str, seed: int | None) -> dict[str, JSON]:
+        """Start workspace ``name``'s world from ``seed`` (a kernel passes the seed it would
+        play standalone, so its notebook's worlds are the same under any server)."""
+        await self._workspaces.create(name, seed)
+        return self._workspace_row(name)
+
+    def do_list_workspaces(self) -> list[dict[str, JSON]]:
+        names = {SHARED, *(split_id(bot_id)[0] for bot_id in self._bots), *self._workspaces.names()}
+        return [self._workspace_row(name) for name in sorted(names)]
+
+    async def do_delete_workspace(self, name: str) -> dict[str, JSON]:
+        """Delete every bot of the workspace (their scripts stop), its ``globalStorage``, its
+        library scripts and its sim world. ``shared`` cannot be deleted."""
+        if name == SHARED:
+            raise InvalidArgument("name", "the shared workspace cannot be deleted")
+        bots = self._workspace_bots(name)
+        for bot_id in bots:
+            if bot_id in self._bots:
+                await self.do_delete_bot(bot_id)
+        self._kv.clear(storage_scope_of(name))
+        await self._workspaces.forget(self.library, name)
+        return {"deleted_bots": len(bots)}
+
+    def workspace_seed(self, name: str) -> int:
+        """The seed of workspace ``name``'s worlds and default usernames."""
+        return self._workspaces.seed(name)
+
+    def workspace_project(self, name: str) -> str | None:
+        """The library project of workspace ``name``'s scripts (``None``: shared)."""
+        return self._workspaces.project(self.library, name)
+
+    async def stop_workspace_scripts(self, name: str) -> int:
+        """Stop the running scripts of one workspace's bots; how many were running."""
+        scripts = self._require_scripts()
+        running = [
+            job for job in scripts.jobs(None) if job["running"] and split_id(job["client_id"])[0] == name
+        ]
+        for job in running:
+            await scripts.stop(job["client_id"], job["script_id"])
+        return len(running)
+
+    def _workspace_bots(self, name: str) -> list[str]:
+        return [bot_id for bot_id in self._bots if split_id(bot_id)[0] == name]
+
+    def _workspace_row(self, name: str) -> dict[str, JSON]:
+        return self._workspaces.row(name, len(self._workspace_bots(name)))
+
+    def _script_view(self, client_id: str) -> tuple[Fleet, str]:
+        """What a detached script of ``client_id`` sees: its workspace, its short id."""
+        workspace, short_id = split_id(client_id)
+        return (self, client_id) if workspace == SHARED else (self.workspace(workspace), short_id)
+
+    def _snapshot(self, bot_id: str, full: bool = False) -> dict[str, JSON]:
+        """The bot's snapshot with its ``workspace`` (an additive field)."""
+        return {**self._bot(bot_id).snapshot(full=full), "workspace": split_id(bot_id)[0]}
+
     # -- events --------------------------------------------------------------------------------
     def subscribe(self, client_id: str | None = None) -> Subscription:
         return self._bus.subscribe(client_id)
@@ -408,15 +497,19 @@ class LocalFleet(ChildScriptCommands, Fleet):
     ) -> BotSession:
         if not isinstance(backend, str):
             raise InvalidArgument("backend", "expected a string")
+        workspace = split_id(bot_id)[0]
+        plugin = self._workspaces.backend(workspace, backend) or self._backend(backend)
 
         def emit(kind: str, data: dict[str, JSON]) -> None:
+            if kind == "session" and isinstance(data.get("snapshot"), dict):
+                data = {**data, "snapshot": {**data["snapshot"], "workspace": workspace}}
             self._bus.publish(FleetEvent(kind, bot_id, data))
             if kind == "bot" and data.get("type") in PRESENCE_EVENTS:
                 bot = self._bots.get(bot_id)
                 if bot is not None:
                     self._save_presence(bot_id, bot)
 
-        return self._backend(backend).create_bot(bot_id, username, dict(settings or {}), emit)
+        return plugin.create_bot(bot_id, username, dict(settings or {}), emit)
 
     def _register(self, record: BotRecord, bot: BotSession) -> None:
         self._bots[record.id] = bot
@@ -441,6 +534,9 @@ class LocalFleet(ChildScriptCommands, Fleet):
         records = self._bot_store.all()
         restored = []
         for record in records:
+            if split_id(record.id)[0] != SHARED:
+                self._forget_workspace_bot(record.id)
+                continue
             try:
                 bot = self._new_session(record.id, record.username, record.backend, record.settings)
             except Exception:
@@ -477,13 +573,20 @@ class LocalFleet(ChildScriptCommands, Fleet):
             if error is not None:
                 logger.warning("could not bring bot %s back: %s", bot_id, error)
 
-    def _next_bot_id(self) -> str:
-        ids = [*self._bots, *self._unloaded]
+    def _forget_workspace_bot(self, bot_id: str) -> None:
+        """Workspaces live as long as the server: a workspace bot stored by a previous process
+        is forgotten with its storage and runs at start-up."""
+        self._bot_store.delete(bot_id)
+        self._kv.clear(f"bot:{bot_id}")
+        self._require_scripts().forget_client(bot_id)
+
+    def _next_bot_id(self, workspace: str = SHARED) -> str:
+        ids = [split_id(b)[1] for b in (*self._bots, *self._unloaded) if split_id(b)[0] == workspace]
         numbers = [int(m.group(1)) for b in ids if (m := AUTO_ID_PATTERN.fullmatch(b))]
         return f"bot-{max(numbers, default=0) + 1}"
 
-    def _default_username(self, bot_id: str) -> str:
-        digest = hashlib.sha256(f"{self.config.seed}:{bot_id}".encode()).hexdigest()
+    def _default_username(self, bot_id: str, seed: int) -> str:
+        digest = hashlib.sha256(f"{seed}:{bot_id}".encode()).hexdigest()
         return "P" + str(int(digest[:12], 16) % 10**8).zfill(8)
 
 

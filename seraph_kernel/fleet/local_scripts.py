@@ -33,11 +33,13 @@ class ScriptHost:
         config: FleetConfig,
         history: RunHistory,
         bus: EventBus,
+        view_of: Callable[[str], tuple[Fleet, str]] | None = None,
     ) -> None:
         from seraph_kernel.engine.engine import Limits, LuaEngine
         from seraph_kernel.engine.registry import RunRegistry
 
         self._fleet = fleet
+        self._view_of = view_of
         self._has_bot = has_bot
         self._history = history
         self._bus = bus
@@ -179,11 +181,12 @@ class ScriptHost:
             logger.exception("could not record the end of %s/%s", client_id, script_id)
 
     def _services(self, client_id: str, script_id: str, emit: Callable[[str, str], None]) -> ScriptServices:
-        """A run's VM sees this fleet, and ``getClient()`` is the run's bot; ``script_id`` tells
-        the child-script engine which run starts a child."""
+        """A run's VM sees this fleet as the run's bot's workspace sees it, and ``getClient()``
+        is the run's bot; ``script_id`` tells the child-script engine which run starts a child."""
         from seraph_kernel.engine.registry import DetachedServices
 
-        return DetachedServices(client_id, emit, fleet=self._fleet, script_id=script_id)
+        fleet, bot_id = self._view_of(client_id) if self._view_of else (self._fleet, client_id)
+        return DetachedServices(bot_id, emit, fleet=fleet, script_id=script_id)
 
     def _on_line(self, client_id: str, script_id: str, line: dict[str, JSON]) -> None:
         self._bus.publish(

@@ -26,6 +26,7 @@ from typing import Any
 import httpx
 
 from seraph_kernel.commands import COMMANDS
+from seraph_kernel.commands.workspaces import WORKSPACE_HEADER
 from seraph_kernel.errors import (
     ActionError,
     BotExists,
@@ -61,10 +62,26 @@ RECONNECT_MAX_S = 5.0
 class RemoteFleet(Fleet):
     """A client of ``seraph_ext`` at ``url`` (including the server's base_url)."""
 
-    def __init__(self, url: str, token: str | None = None, events_path: str = DEFAULT_EVENTS_PATH) -> None:
+    def __init__(
+        self,
+        url: str,
+        token: str | None = None,
+        events_path: str = DEFAULT_EVENTS_PATH,
+        workspace: str | None = None,
+        owns_workspace: bool = False,
+        seed: int | None = None,
+    ) -> None:
+        """``workspace``: act inside that workspace of the server (short ids, its own worlds
+        and ``globalStorage``; ``docs/workspaces.md``), sent as the ``X-Seraph-Workspace``
+        header; ``None`` sees the whole fleet with global ids. ``owns_workspace``: the
+        workspace is this client's own: :meth:`start` makes it with ``seed`` (its worlds and
+        default usernames; ``None``: the server's) and :meth:`close` deletes it (a kernel's)."""
         self.url = url if url.endswith("/") else url + "/"
         self.token = token or None
         self.events_path = events_path.lstrip("/")
+        self.workspace_name = workspace
+        self.owns_workspace = owns_workspace and workspace is not None
+        self.seed = seed
         self._client: httpx.AsyncClient | None = None
         self._bus = EventBus()
         self._stream_task: asyncio.Task[None] | None = None
@@ -72,18 +89,32 @@ class RemoteFleet(Fleet):
         self.stream_connects = 0
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> RemoteFleet:
+    def from_env(
+        cls,
+        environ: Mapping[str, str] | None = None,
+        workspace: str | None = None,
+        owns_workspace: bool = False,
+        seed: int | None = None,
+    ) -> RemoteFleet:
         """From ``SERAPH_SERVER_URL`` and ``SERAPH_TOKEN``; ``InvalidArgument`` without a URL."""
         env = os.environ if environ is None else environ
         url = env.get(ENV_SERVER_URL, "").strip()
         if not url:
             raise InvalidArgument(ENV_SERVER_URL, "not set: no Jupyter server to attach to")
         events_path = env.get(ENV_EVENTS_PATH, "").strip() or DEFAULT_EVENTS_PATH
-        return cls(url, env.get(ENV_TOKEN, "").strip() or None, events_path)
+        token = env.get(ENV_TOKEN, "").strip() or None
+        return cls(url, token, events_path, workspace, owns_workspace, seed)
+
+    def workspace(self, name: str, owns_workspace: bool = False) -> RemoteFleet:
+        """A client of the same server acting in workspace ``name`` (not started)."""
+        return RemoteFleet(self.url, self.token, self.events_path, name, owns_workspace, self.seed)
 
     # -- lifecycle -----------------------------------------------------------------------------
     async def start(self) -> None:
-        """Open the event stream; returns once the server has subscribed it."""
+        """Make the workspace this client owns, open the event stream; returns once the server
+        has subscribed it."""
+        if self.owns_workspace:
+            await self.invoke("create_workspace", {"name": self.workspace_name, "seed": self.seed})
         self._bus.bind()
         self._open_stream()
         assert self._stream_up is not None
@@ -97,7 +128,14 @@ class RemoteFleet(Fleet):
             raise
 
     async def close(self) -> None:
-        """End the event stream and the HTTP client; the server's bots keep running."""
+        """End the event stream and the HTTP client; the server's bots keep running, except
+        those of a workspace this client owns, which is deleted."""
+        if self.owns_workspace:
+            self.owns_workspace = False
+            try:
+                await self.invoke("delete_workspace", {"name": self.workspace_name})
+            except Exception as err:
+                log.warning("could not delete workspace %s: %r", self.workspace_name, err)
         if self._stream_task is not None:
             self._stream_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -114,7 +152,14 @@ class RemoteFleet(Fleet):
 
     async def info(self) -> dict[str, JSON]:
         server = await self.invoke("seraph_info")
-        return {**server, "kind": self.kind, "server_url": self.url, "server_kind": server.get("kind")}
+        return {
+            **server,
+            "kind": self.kind,
+            "server_url": self.url,
+            "server_kind": server.get("kind"),
+            "workspace": self.workspace_name or server.get("workspace"),
+            "owns_workspace": self.owns_workspace,
+        }
 
     # -- the dispatcher --------------------------------------------------------------------------
     async def invoke(self, cmd: str, args: dict[str, JSON] | None = None) -> JSON:
@@ -158,6 +203,8 @@ class RemoteFleet(Fleet):
     def _http(self) -> httpx.AsyncClient:
         if self._client is None:
             headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+            if self.workspace_name is not None:
+                headers[WORKSPACE_HEADER] = self.workspace_name
             self._client = httpx.AsyncClient(base_url=self.url, headers=headers, timeout=REQUEST_TIMEOUT_S)
         return self._client
 
@@ -210,6 +257,7 @@ class RemoteFleet(Fleet):
                                 self._stream_up.set_result(None)
                             continue
                         client_id = data.pop("client_id", None)
+                        data.pop("workspace", None)
                         self._bus.publish(FleetEvent(kind, client_id, data))
             except asyncio.CancelledError:
                 raise

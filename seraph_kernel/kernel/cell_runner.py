@@ -118,9 +118,10 @@ class CellRunner:
         return [bot["id"] for bot in future.result(timeout=30)]
 
     def own_fleet(self) -> bool:
-        """Whether the fleet is this kernel's embedded one (not a server's, shared with other
-        notebooks, scripts and ``curl``)."""
-        return self.fleet.target().kind == "local"
+        """Whether the fleet is this kernel's own: its embedded one, or its own workspace of a
+        server's (not one shared with other notebooks, scripts and ``curl``)."""
+        target = self.fleet.target()
+        return target.kind == "local" or bool(getattr(target, "owns_workspace", False))
 
     def bind_only_bot(self) -> None:
         """``getClient()`` with no ``%use``: bind the fleet's only bot, but only on the kernel's

@@ -25,14 +25,22 @@ def fleet_from_environment(scratch_dir: Path) -> Fleet:
     """A RemoteFleet when ``SERAPH_SERVER_URL`` is set (the server extension exports it to
     kernels), else a LocalFleet with its own embedded sim world (``FleetConfig.from_env``).
 
+    On a server, the kernel works in a fresh workspace of its own (``docs/workspaces.md``): its
+    bots, worlds and ``globalStorage`` are its own, its worlds come from the seed the kernel
+    would play standalone (``SERAPH_SIM_SEED``), so the notebook repeats its outputs however
+    many other kernels share the server; the workspace is deleted when the kernel stops.
+
     The kernel's own LocalFleet keeps its store in ``scratch_dir`` unless ``SERAPH_DB`` names a
     file, so a notebook starts from no bots and its outputs repeat run after run.
     """
+    from seraph_kernel.config import ENV_DB, FleetConfig
+
     if os.environ.get("SERAPH_SERVER_URL"):
         from seraph_kernel.fleet.remote import RemoteFleet
+        from seraph_kernel.fleet.workspaces import new_workspace_name
 
-        return RemoteFleet.from_env()
-    from seraph_kernel.config import ENV_DB, FleetConfig
+        seed = FleetConfig.from_env().seed
+        return RemoteFleet.from_env(workspace=new_workspace_name(), owns_workspace=True, seed=seed)
     from seraph_kernel.fleet.local import LocalFleet
 
     overrides = {} if os.environ.get(ENV_DB, "").strip() else {"db_path": scratch_dir / "fleet.sqlite"}
@@ -40,10 +48,13 @@ def fleet_from_environment(scratch_dir: Path) -> Fleet:
 
 
 def remote_fleet(url: str, token: str | None) -> Fleet:
-    """A RemoteFleet for ``%seraph attach``."""
+    """A RemoteFleet for ``%seraph attach``, in a fresh workspace of this kernel's own."""
+    from seraph_kernel.config import FleetConfig
     from seraph_kernel.fleet.remote import RemoteFleet
+    from seraph_kernel.fleet.workspaces import new_workspace_name
 
-    return RemoteFleet(url, token)
+    seed = FleetConfig.from_env().seed
+    return RemoteFleet(url, token, workspace=new_workspace_name(), owns_workspace=True, seed=seed)
 
 
 class LazyFleet:
@@ -86,6 +97,19 @@ class LazyFleet:
         self._started.set_result(None)
         if previous is not None:
             await previous.close()
+
+    async def reset(self) -> None:
+        """Start over with a fresh fleet: a server's fleet in a new workspace of this kernel's
+        own (the old own workspace is deleted), or a new embedded LocalFleet (made on next use,
+        with a new store and world)."""
+        from seraph_kernel.fleet.remote import RemoteFleet
+
+        if isinstance(self._fleet, RemoteFleet):
+            from seraph_kernel.fleet.workspaces import new_workspace_name
+
+            await self.replace(self._fleet.workspace(new_workspace_name(), owns_workspace=True))
+        else:
+            await self.close()
 
     async def close(self) -> None:
         if self._fleet is not None and self._started is not None:

@@ -20,6 +20,8 @@ from seraph_kernel.errors import InvalidArgument, StorageQuotaExceeded
 from seraph_kernel.store.database import Database
 
 GLOBAL_SCOPE = "global"
+#: A workspace's ``globalStorage`` (``workspace:<name>``) has the globalStorage quota.
+WORKSPACE_SCOPE_PREFIX = "workspace:"
 
 
 @dataclass(frozen=True)
@@ -83,7 +85,7 @@ class KeyValueStore:
 
     def _check_growth(self, conn: sqlite3.Connection, scope: str, growth: int) -> None:
         quotas = self.quotas
-        if scope == GLOBAL_SCOPE:
+        if scope == GLOBAL_SCOPE or scope.startswith(WORKSPACE_SCOPE_PREFIX):
             limit, setting, what = quotas.global_bytes, "storage_global_bytes", "the globalStorage quota"
         else:
             limit, setting, what = quotas.bot_bytes, "storage_bot_bytes", "the quota of each bot"

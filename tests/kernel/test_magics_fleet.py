@@ -33,7 +33,10 @@ def in_world(kernel):
 
 def test_seraph_shows_the_local_fleet_without_volatile_details(kernel):
     text = kernel.ok("%seraph").stdout
-    assert text.startswith("fleet: local (embedded sim world)\nseed: 42\n")
+    assert text.startswith(
+        "fleet: local (embedded sim world)\n"
+        "workspace: this kernel's own fleet (no server: nothing is shared)\nseed: 42\n"
+    )
     assert "limits: " in text
     assert "127.0.0.1" not in text
     assert "127.0.0.1" in kernel.ok("%seraph -v").stdout

@@ -8,6 +8,8 @@ import json
 from seraph_kernel.errors import SeraphError
 from seraph_kernel.kernel.lazy_fleet import remote_fleet
 from seraph_kernel.kernel.magics.base import Magic, MagicContext, MagicError, MagicUsageError
+from seraph_kernel.kernel.magics.workspace import MAGICS as WORKSPACE_MAGICS
+from seraph_kernel.kernel.magics.workspace import describe
 
 VOLATILE = ("sim_address", "db_path", "server_url", "url")
 """Fields that change from run to run (ports, temporary files): shown only with ``-v``."""
@@ -32,6 +34,7 @@ async def _seraph(ctx: MagicContext, args: argparse.Namespace, body: str | None)
     lines = [f"fleet: {info.get('kind')}"]
     if info.get("kind") == "local":
         lines[0] += " (embedded sim world)" if info.get("sim_embedded") else " (sim server)"
+    lines.append(describe(info))
     for key in ("seed",):
         if key in info:
             lines.append(f"{key}: {info[key]}")
@@ -61,5 +64,7 @@ MAGICS = [
         _seraph,
         _arguments,
         synopsis="%seraph [-v] | %seraph attach <url> [--token T]",
-    )
+    ),
+    # in this family so that the installed entry points need no new group entry
+    *WORKSPACE_MAGICS,
 ]
