@@ -25,7 +25,19 @@ from seraph_kernel.commands import (
 from seraph_kernel.commands.spec import BOT, FLEET, Arg, Command, LuaMethod, Route, action_error
 from seraph_kernel.errors import InvalidArgument, UnknownCommand
 
-MODULES = (bots, scripts, storage, catalog, library, account, consoles, scripting, backpack, worlds, workspaces)
+MODULES = (
+    bots,
+    scripts,
+    storage,
+    catalog,
+    library,
+    account,
+    consoles,
+    scripting,
+    backpack,
+    worlds,
+    workspaces,
+)
 COMMANDS: dict[str, Command] = {command.name: command for module in MODULES for command in module.COMMANDS}
 
 
