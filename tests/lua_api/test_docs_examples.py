@@ -34,3 +34,21 @@ async def test_example_runs(fleet, bot, source):
     assert out.state == "COMPLETE", f"{out.error}\n" + "\n".join(out.console)
     assert out.console, "every example prints something"
     assert not any(line.startswith("executor:") for line in out.console)
+
+
+def test_every_documented_call_has_an_example():
+    """Each call a table of the reference names (``client:warp(``, ``getWorld(``) appears in
+    one of its runnable examples."""
+    text = "\n".join(EXAMPLES)
+    calls = set()
+    for line in DOC.read_text().splitlines():
+        if line.startswith("|"):
+            cell = line.split("|")[1]
+            calls |= {(m[1], m[2]) for m in re.finditer(r"`(?:[A-Za-z_]\w*)?([:.])(\w+)\(", cell)}
+            calls |= {("", m[1]) for m in re.finditer(r"`(\w+)\(", cell)}
+    missing = sorted(
+        f"{sep}{name}"
+        for sep, name in calls
+        if not re.search((re.escape(sep) if sep else r"\b") + re.escape(name) + r"\(", text)
+    )
+    assert not missing, f"documented calls without a runnable example: {missing}"
