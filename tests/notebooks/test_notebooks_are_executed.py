@@ -10,7 +10,7 @@ import nbformat
 import pytest
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[2] / "notebooks").glob("*.ipynb"))
-EXPECTED = {"quickstart", "auto_mine", "fleet", "tutorial", "rest_api", "errors", "library"}
+EXPECTED = {"quickstart", "auto_mine", "fleet", "tutorial", "rest_api", "errors", "library", "farming"}
 
 
 def test_the_example_notebooks_exist():
