@@ -92,6 +92,14 @@ class Subscription(abc.ABC):
     @abc.abstractmethod
     def close(self) -> None: ...
 
+    def get_nowait(self) -> FleetEvent | None:
+        """The next event if one is already queued, else ``None`` (readers that send events in
+        batches drain the queue with it); a subscription without a queue says ``None``."""
+        return None
+
+    #: How many events this reader has lost to its queue's bounds so far.
+    dropped: int = 0
+
 
 @dataclass
 class WorldView:

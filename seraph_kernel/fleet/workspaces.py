@@ -188,5 +188,16 @@ class WorkspaceSubscription(Subscription):
             if event is not None:
                 return event
 
+    def get_nowait(self) -> FleetEvent | None:
+        while (event := self._inner.get_nowait()) is not None:
+            short = self._workspace.short_event(event)
+            if short is not None:
+                return short
+        return None
+
+    @property
+    def dropped(self) -> int:
+        return self._inner.dropped
+
     def close(self) -> None:
         self._inner.close()

@@ -34,6 +34,7 @@ def test_a_cell_without_a_bot_is_told_how_to_choose_one(remote_kernel, server):
 
 def test_a_cell_starts_reads_and_stops_a_child_on_the_server(remote_kernel, server):
     url, _, headers = server
+    remote_kernel.ok("%workspace shared")  # kid was made over REST, in the server's shared fleet
     remote_kernel.ok("%use kid")
     started = remote_kernel.ok(
         f"e = getScripting()\ne:execute({SLEEPER!r})\nreturn tostring(e:running()) .. '|' .. e:get()"
@@ -53,6 +54,7 @@ def test_a_cell_starts_reads_and_stops_a_child_on_the_server(remote_kernel, serv
 
 
 def test_a_child_error_reaches_the_cell(remote_kernel, server):
+    remote_kernel.ok("%workspace shared")
     remote_kernel.ok("%use kid")
     remote_kernel.ok("getScripting():execute('error(\"child failed\")')")
     deadline = time.monotonic() + 10
