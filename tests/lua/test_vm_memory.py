@@ -8,7 +8,7 @@ from __future__ import annotations
 import lupa.lua54 as lupa
 from attack_sources import FILL
 
-from seraph_kernel.engine.sandbox import pattern_functions
+from seraph_kernel.engine.sandbox import create_runtime, pattern_functions
 
 from .conftest import finish, new_vm
 
@@ -72,3 +72,99 @@ end"""
     attempts, *found = driver(patterns)
     assert found == [3, 4, 3, 4]
     assert attempts > 50  # the load itself was cut at each of its instructions first
+
+
+LUAU_LIBRARY_BYTES = 30_000
+"""Less than what Luau's library (dialect/stdlib.lua) costs a VM once built (about 50 KB)."""
+
+
+async def test_luau_library_is_built_on_first_use_and_looks_the_same_before(engine):
+    vm = new_vm(engine)
+    vm.privileged.collect()
+    before = vm.runtime.get_memory_used()
+    source = """
+local seen = {}
+seen[1] = rawget(table, "find") == nil and rawget(_ENV, "typeof") == nil
+seen[2] = getmetatable(table) == nil and getmetatable(_ENV) == nil
+local listed = false
+for k in pairs(table) do if k == "find" then listed = true end end
+seen[3] = listed
+seen[4] = table.find({5, 6}, 6) == 2 and typeof(1) == "number" and ("a,b"):split(",")[2] == "b"
+seen[5] = getmetatable(table) == nil and rawget(table, "clone") ~= nil
+return seen
+"""
+    record = await finish(engine.run(vm, vm.compile(source)))
+    assert record.state == "COMPLETE", record.error
+    assert record.results == [[True, True, True, True, True]]
+    vm.privileged.collect()
+    assert vm.runtime.get_memory_used() - before > LUAU_LIBRARY_BYTES
+    assert {"typeof", "bit32", "buffer"} <= vm.builtin_names
+
+
+async def test_a_plain_script_does_not_build_the_luau_library(engine):
+    vm = new_vm(engine)
+    vm.privileged.collect()
+    before = vm.runtime.get_memory_used()
+    source = "local t = {} for i = 1, 100 do t[i] = tostring(i) end x = nil return #t, undefined_global"
+    record = await finish(engine.run(vm, vm.compile(source)))
+    assert record.results == [100, None]
+    vm.privileged.collect()
+    assert vm.runtime.get_memory_used() - before < LUAU_LIBRARY_BYTES
+
+
+async def test_a_script_metatable_on_its_globals_keeps_the_luau_library(engine):
+    source = """
+setmetatable(_ENV, {__index = function(_, k) error("undefined global " .. k, 2) end})
+local ok, err = pcall(function() return not_defined end)
+return typeof(1), table.find({1}, 1), ok, err
+"""
+    vm = new_vm(engine)
+    record = await finish(engine.run(vm, vm.compile(source)))
+    assert record.state == "COMPLETE", record.error
+    assert record.results[:3] == ["number", 1, False]
+    assert "undefined global not_defined" in record.results[3]
+
+
+async def test_a_luau_chunk_builds_the_library_when_compiled(engine):
+    vm = new_vm(engine)
+    record = await finish(engine.run(vm, vm.compile("local n: number = 10 / 2\nprint(n)\nreturn `{n}`")))
+    assert record.state == "COMPLETE", record.error
+    assert vm.console.lines()[-1]["text"] == "5"
+
+
+async def test_a_full_vm_gets_not_enough_memory_at_first_use_of_the_luau_library(engine):
+    source = f"""
+local f = function() return typeof(1) end
+{FILL}
+local ok, err = pcall(f)
+hog = nil
+return ok, err, typeof(1)
+"""
+    vm = new_vm(engine)
+    record = await finish(engine.run(vm, vm.compile(source)))
+    assert record.state == "COMPLETE", record.error
+    ok, err, kind = record.results
+    assert ok is False and "not enough memory" in err
+    assert kind == "number"
+
+
+def test_a_lazy_library_cut_short_while_built_leaves_nothing_and_builds_once_after():
+    """P.lazy (loader.lua) with a build that dies half way the first time (as a kill or a
+    memory error would): no field appears, and the next use builds it whole."""
+    runtime, privileged = create_runtime(16 << 20, lambda _: None, lambda _: None)
+    driver = runtime.eval(
+        """function(P, env)
+  local t, calls = {}, 0
+  local settle = P.lazy(function()
+    calls = calls + 1
+    if calls == 1 then error("killed", 0) end
+    return { { a = 1, b = 2 } }, "extra"
+  end, { { t, { a = true, b = true } } })
+  local ok, err = pcall(function() return t.a end)
+  local untouched = rawget(t, "a") == nil and rawget(t, "b") == nil
+  local b = t.b
+  return ok, err, untouched, b, rawget(t, "a"), calls, settle(), calls, getmetatable(t) == nil
+end"""
+    )
+    found = list(driver(privileged.table, privileged.env))
+    assert found == [False, "killed", True, 2, 1, 2, "extra", 2, True]
