@@ -195,9 +195,14 @@ class LuaVM:
             raise LuaCompileError("lua compile: invalid UTF-8") from exc
         if isinstance(result, tuple):
             raise LuaCompileError(compile_error_message(str(result[1]), chunkname))
-        with self.memory.lifted(SLACK):  # listeners swap a few Lua functions, also in a full VM
-            for listener in self.dialect_listeners:
-                listener(chunk.luau)
+        try:
+            with self.memory.lifted(SLACK):  # listeners swap a few Lua functions, also in a full VM
+                for listener in self.dialect_listeners:
+                    listener(chunk.luau)
+        except lupa.LuaError as exc:  # the first Luau chunk builds Luau's library: it may not fit
+            memory = isinstance(exc, lupa.LuaMemoryError) or "not enough memory" in str(exc)
+            message = "not enough memory" if memory else str(exc)
+            raise LuaCompileError(f"lua compile: {message}") from exc
         return result
 
     def spawn(self, lua_fn: Any, args: tuple[Any, ...]) -> bool:

@@ -6,9 +6,11 @@ made: the next call loads again."""
 from __future__ import annotations
 
 import lupa.lua54 as lupa
+import pytest
 from attack_sources import FILL
 
 from seraph_kernel.engine.sandbox import create_runtime, pattern_functions
+from seraph_kernel.errors import LuaCompileError
 
 from .conftest import finish, new_vm
 
@@ -168,3 +170,15 @@ end"""
     )
     found = list(driver(privileged.table, privileged.env))
     assert found == [False, "killed", True, 2, 1, 2, "extra", 2, True]
+
+
+async def test_the_first_luau_chunk_of_a_full_vm_is_a_compile_error(engine):
+    vm = new_vm(engine)
+    record = await finish(engine.run(vm, vm.compile(FILL + "\nreturn #hog")))
+    assert record.state == "COMPLETE", record.error
+    with pytest.raises(LuaCompileError, match=r"^lua compile: not enough memory$"):
+        vm.compile("local n: number = 10 / 2\nreturn n")
+    record = await finish(engine.run(vm, vm.compile("hog = nil")))
+    assert record.state == "COMPLETE", record.error
+    record = await finish(engine.run(vm, vm.compile("local n: number = 10 / 2\nreturn tostring(n)")))
+    assert record.results == ["5"]
