@@ -60,6 +60,7 @@ class VmContext:
         self._closers: list[Callable[[], Any]] = []
         self._value_ctors: dict[type, Any] = {}
         self._functions: list[tuple[str, Callable[..., Any]]] = []
+        self._chunks: dict[str, Any] = {}
         self._privileged.set_dispatch(self._dispatch)
         #: True while the modules install: their values are the modules' own (no script data
         #: yet) and the VM is empty, so ``to_lua`` does not measure them first.
@@ -113,7 +114,14 @@ class VmContext:
         for arg in args:
             if not isinstance(arg, (*PLAIN, bytes)) and lupa.lua_type(arg) is None:
                 raise TypeError(f"ctx.lua: cannot pass a Python {type(arg).__name__} to Lua")
-        return self._privileged.trusted(bytecode(source, "module"), "module")(*args)
+        chunk = self._chunks.get(source)
+        if chunk is None:  # loaded once per VM: a module running the same code twice shares it
+            chunk = self._chunks[source] = self._privileged.trusted(bytecode(source, "module"), "module")
+        return chunk(*args)
+
+    def forget_chunks(self) -> None:
+        """The modules are installed: let Lua free the chunks nothing runs again."""
+        self._chunks.clear()
 
     # -- data ------------------------------------------------------------------------------
     def register_value_type(self, name: str, metatable: Any, ctor: Any) -> None:

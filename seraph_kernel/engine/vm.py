@@ -121,6 +121,7 @@ class LuaVM:
             if wanted is None or name in wanted:
                 install(self.context)
         self.context.installing = False
+        self.context.forget_chunks()
         env_names = (k for k in self.privileged.env if isinstance(k, str))
         self.builtin_names = shared_names(tuple(sorted({*env_names, *self._lazy_globals})))
         self.privileged.collect()  # the garbage of installing, before the VM sits idle

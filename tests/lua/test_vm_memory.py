@@ -205,3 +205,22 @@ async def test_synchronous_bindings_share_one_python_dispatcher_per_vm(engine):
     assert per_binding < 250
     record = await finish(engine.run(vm, vm.compile("return f0(), f199(), pcall(f7)")))
     assert record.results == [0, 199, True, 7]
+
+
+def test_a_module_running_the_same_lua_twice_loads_it_once(engine):
+    """``ctx.lua`` keeps each chunk it loaded while modules install (storage runs its chunk
+    for ``storage`` and ``globalStorage``): the second run makes closures, not the code again."""
+    source = "local t = ...\n" + "\n".join(f"t.f{i} = function(x) return x + {i} end" for i in range(100))
+    vm = new_vm(engine, modules=("base",))
+    used = vm.runtime.get_memory_used
+    vm.context.env.a = vm.context.to_lua({})
+    vm.context.env.b = vm.context.to_lua({})
+    vm.privileged.collect()
+    start = used()
+    vm.context.lua(source, vm.context.env.a)
+    vm.privileged.collect()
+    first = used() - start
+    vm.context.lua(source, vm.context.env.b)
+    vm.privileged.collect()
+    second = used() - start - first
+    assert second < first / 2
