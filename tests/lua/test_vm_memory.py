@@ -14,6 +14,7 @@ from attack_sources import FILL
 
 from seraph_kernel.engine.sandbox import create_runtime, pattern_functions
 from seraph_kernel.errors import LuaCompileError
+from seraph_kernel.lua_api.client.conventions import lua_arity
 
 from .conftest import finish, new_vm
 
@@ -224,3 +225,23 @@ def test_a_module_running_the_same_lua_twice_loads_it_once(engine):
     vm.privileged.collect()
     second = used() - start - first
     assert second < first / 2
+
+
+def test_a_lua_arity_wrapper_is_small_and_drops_extra_arguments():
+    """Every VM wraps dozens of binding methods in ``lua_arity``."""
+
+    class Calls:
+        def add(self, a: int, b: int) -> int:
+            return a + b
+
+    methods = [Calls().add for _ in range(500)]  # bound methods, as the modules pass them
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        wrapped = [lua_arity(m) for m in methods]
+        per_wrapper = (tracemalloc.get_traced_memory()[0] - before) / len(methods)
+    finally:
+        tracemalloc.stop()
+    assert per_wrapper < 100
+    assert wrapped[0](1, 2, "extra") == 3
