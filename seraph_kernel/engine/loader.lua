@@ -266,7 +266,10 @@ local lazy_mts = setmetatable({}, { __mode = "k" }) -- the metatables put on tar
 local function settle(lib)
   if lib.done then return lib.extra end
   if lib.staged == nil then
-    local staged, extra = lib.build()
+    lib.building = true -- a name of the library read while it builds is just missing
+    local ok, staged, extra = pcall(lib.build)
+    lib.building = false
+    if not ok then error(staged, 0) end
     lib.staged, lib.extra = staged, extra
   end
   for i, target in ipairs(lib.targets) do
@@ -285,7 +288,7 @@ end
 
 local function lazy_index(t, k)
   local lib = lazy_of[t]
-  if lib ~= nil and lib.names[t][k] then
+  if lib ~= nil and lib.names[t][k] and not lib.building then
     settle(lib)
     return rawget(t, k)
   end
@@ -294,7 +297,7 @@ end
 
 local function lazy_pairs(t)
   local lib = lazy_of[t]
-  if lib ~= nil then settle(lib) end
+  if lib ~= nil and not lib.building then settle(lib) end
   return next, t, nil
 end
 

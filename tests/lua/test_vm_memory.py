@@ -245,3 +245,19 @@ def test_a_lua_arity_wrapper_is_small_and_drops_extra_arguments():
         tracemalloc.stop()
     assert per_wrapper < 100
     assert wrapped[0](1, 2, "extra") == 3
+
+
+def test_a_lazy_library_reading_its_own_names_while_it_builds_finds_them_missing():
+    runtime, privileged = create_runtime(16 << 20, lambda _: None, lambda _: None)
+    driver = runtime.eval(
+        """function(P)
+  local t, seen = {}, "unset"
+  P.lazy(function()
+    seen = t.a -- no recursion into the build: the name is simply not there yet
+    for _ in pairs(t) do end
+    return { { a = 1 } }
+  end, { { t, { a = true } } })
+  return t.a, seen
+end"""
+    )
+    assert list(driver(privileged.table)) == [1, None]
