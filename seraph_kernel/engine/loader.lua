@@ -277,12 +277,11 @@ local function settle(lib)
       if rawget(target, k) == nil then rawset(target, k, v) end
     end
   end
-  lib.done = true
   for _, target in ipairs(lib.targets) do
-    lazy_of[target] = nil
     if lazy_mts[real_getmetatable(target)] then setmetatable(target, nil) end
+    lazy_of[target] = nil
   end
-  lib.staged, lib.build = nil, nil
+  lib.done, lib.staged, lib.build = true, nil, nil
   return lib.extra
 end
 
