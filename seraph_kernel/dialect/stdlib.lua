@@ -6,6 +6,10 @@
 -- code that rewrites its globals cannot change what these functions do. Nothing here hands
 -- user code a trusted function (load, debug, io, os) or loops in C on a size it chose
 -- without a bound. Returns the helper table {tostring, format, print, iter, typeof}.
+--
+-- opts.into (a host that installs the library lazily, see the engine's loader.lua): the new
+-- fields go to the tables {globals, string, table, math, methods} it holds instead, and no
+-- live table is changed; opts.tostring/move/find are the env's own from before any user code.
 
 local G, env, opts = ...
 local type, select, error, tostring, tonumber = G.type, G.select, G.error, G.tostring, G.tonumber
@@ -23,13 +27,17 @@ local gc = G.collectgarbage
 local MAX_ITEMS = opts.max_items or 10000000
 local MAX_BUFFER = 1073741824 -- Luau's MAX_BUFFER_SIZE (1 GiB); buffers are lazy, see below
 
-env.string = env.string or {}
-env.table = env.table or {}
-env.math = env.math or {}
-local base_tostring = env.tostring or tostring
-local base_move = env.table.move or table.move
+local into = opts.into
+if not into then
+  env.string = env.string or {}
+  env.table = env.table or {}
+  env.math = env.math or {}
+end
+local out = into and into.globals or env
+local base_tostring = opts.tostring or env.tostring or tostring
+local base_move = opts.move or env.table.move or table.move
 -- the host's string.find: a sandbox bounds a plain find of a long needle (C's memcmp loop)
-local bounded_find = env.string.find or sfind
+local bounded_find = opts.find or env.string.find or sfind
 
 local weak = { __mode = "k" }
 local buffers = setmetatable({}, weak) -- buffer object -> {len = n, chunks = {...}}
@@ -259,7 +267,7 @@ local function without_gc(mt)
   return copy
 end
 
-local T = env.table
+local T = into and into.table or env.table
 
 function T.find(t, value, init)
   checktable("find", 1, t)
@@ -394,7 +402,7 @@ else
   end
 end
 
-if env.unpack == nil then env.unpack = T.unpack or tunpack end
+if rawget(env, "unpack") == nil then out.unpack = rawget(T, "unpack") or tunpack end
 
 ---------------------------------------------------------------------------------------------
 -- string
@@ -426,18 +434,21 @@ local function split(s, sep)
   out[n + 1] = ssub(s, pos)
   return out
 end
-env.string.split = split
+local S = into and into.string or env.string
+S.split = split
 
 local string_mt = raw_getmetatable("")
 local string_methods = type(string_mt) == "table" and rawget(string_mt, "__index") or nil
-if type(string_methods) == "table" and rawget(string_methods, "split") == nil then
+if into then
+  into.methods.split = split
+elseif type(string_methods) == "table" and rawget(string_methods, "split") == nil then
   rawset(string_methods, "split", split)
 end
 
 ---------------------------------------------------------------------------------------------
 -- math
 ---------------------------------------------------------------------------------------------
-local M = env.math
+local M = into and into.math or env.math
 
 function M.clamp(v, lo, hi)
   v, lo, hi = checknumber("clamp", 1, v), checknumber("clamp", 2, lo), checknumber("clamp", 3, hi)
@@ -648,7 +659,7 @@ function bit32.countrz(n)
   return 32
 end
 
-env.bit32 = bit32
+out.bit32 = bit32
 
 ---------------------------------------------------------------------------------------------
 -- buffer: fixed-size mutable bytes. Stored as 256-byte string chunks created on first
@@ -825,14 +836,14 @@ function buffer.fill(b, offset, value, count)
   if left > 0 then writebytes(st, pos, srep(byte, left)) end
 end
 
-env.buffer = buffer
+out.buffer = buffer
 
 ---------------------------------------------------------------------------------------------
 -- Base functions.
 ---------------------------------------------------------------------------------------------
-env.typeof = typeof
+out.typeof = typeof
 
-function env.newproxy(addmeta)
+function out.newproxy(addmeta)
   if addmeta ~= nil and type(addmeta) ~= "boolean" then
     argerror("newproxy", 1, "boolean expected, got " .. typeof(addmeta))
   end
@@ -843,7 +854,7 @@ function env.newproxy(addmeta)
 end
 
 -- Text chunks only, compiled as Lua 5.4, with the script's environment.
-function env.loadstring(source, chunkname)
+function out.loadstring(source, chunkname)
   if type(source) == "number" then source = num2str(source) end
   if type(source) ~= "string" then argerror("loadstring", 1, "string expected, got " .. typeof(source)) end
   if chunkname ~= nil and type(chunkname) ~= "string" then
@@ -854,27 +865,27 @@ end
 
 -- Every function of the script shares `env`, so getfenv answers `env` for the script's
 -- levels and functions; setfenv cannot re-point a compiled Lua 5.4 function's _ENV safely.
-function env.getfenv(target)
+function out.getfenv(target)
   if target == nil or type(target) == "function" then return env end
   local level = checkint("getfenv", 1, target)
   if level < 0 then argerror("getfenv", 1, "level must be non-negative") end
   return env
 end
 
-function env.setfenv(target, t)
+function out.setfenv(target, t)
   if rawequal(t, env) then return target end
   raise("setfenv is not supported here: a Lua 5.4 function keeps the environment it was loaded with", 3)
 end
 
-if env.collectgarbage == nil then
-  function env.collectgarbage(option)
+if rawget(env, "collectgarbage") == nil then
+  function out.collectgarbage(option)
     if option == nil or option == "collect" then return 0 end
     if option == "count" then return gc and gc("count") or 0 end
     raise(sformat("collectgarbage must be called with 'count' or 'collect' (got '%s')", base_tostring(option)), 3)
   end
 end
 
-if env.utf8 == nil and G.utf8 then
+if rawget(env, "utf8") == nil and G.utf8 then
   local u = {}
   for k, v in next, G.utf8 do u[k] = v end
   local char = G.utf8.char
@@ -887,11 +898,11 @@ if env.utf8 == nil and G.utf8 then
     end
     return char(...)
   end
-  env.utf8 = u
+  out.utf8 = u
 end
 
-env.__luau_iter = luau_iter
-env.__luau_tostring = luau_tostring
+out.__luau_iter = luau_iter
+out.__luau_tostring = luau_tostring
 
 if opts.luau_numbers then
   env.tostring = luau_tostring

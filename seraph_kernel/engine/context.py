@@ -59,30 +59,35 @@ class VmContext:
         self.env = vm.privileged.env
         self._closers: list[Callable[[], Any]] = []
         self._value_ctors: dict[type, Any] = {}
+        self._functions: list[tuple[str, Callable[..., Any]]] = []
+        self._chunks: dict[str, Any] = {}
+        self._privileged.set_dispatch(self._dispatch)
         #: True while the modules install: their values are the modules' own (no script data
         #: yet) and the VM is empty, so ``to_lua`` does not measure them first.
         self.installing = False
 
     # -- callables -----------------------------------------------------------------------
     def function(self, name: str, fn: Callable[..., Any]) -> Any:
-        from_lua, to_lua, fits, failure = self.from_lua, self.results_for_lua, self.memory.fits, self.failure
+        self._functions.append((name, fn))
+        return self._privileged.make_indexed(len(self._functions))
 
-        def call(*args: Any) -> Any:
-            try:
-                for arg in args:
-                    if not isinstance(arg, PLAIN):
-                        args = tuple(from_lua(a) for a in args)
-                        break
-                result = fn(*args)
-                if isinstance(result, PLAIN):
-                    if type(result) is str and not fits(string_size(result)):
-                        raise NotEnoughLuaMemory()
-                    return True, result
-                return to_lua(result)
-            except BaseException as exc:  # every failure becomes a Lua error, never a Python object
-                return failure(binding_error(name, exc))
-
-        return self._privileged.make_function(call)
+    def _dispatch(self, index: int, *args: Any) -> Any:
+        """Every synchronous binding of the VM, by the index :meth:`function` gave it: one
+        Python callable per VM instead of one per binding (see loader.lua's make_indexed)."""
+        name, fn = self._functions[index - 1]
+        try:
+            for arg in args:
+                if not isinstance(arg, PLAIN):
+                    args = tuple(self.from_lua(a) for a in args)
+                    break
+            result = fn(*args)
+            if isinstance(result, PLAIN):
+                if type(result) is str and not self.memory.fits(string_size(result)):
+                    raise NotEnoughLuaMemory()
+                return True, result
+            return self.results_for_lua(result)
+        except BaseException as exc:  # every failure becomes a Lua error, never a Python object
+            return self.failure(binding_error(name, exc))
 
     def failure(self, message: str) -> tuple[bool, Any]:
         """What a failed binding hands Lua: its message, or (when even that does not fit)
@@ -109,7 +114,14 @@ class VmContext:
         for arg in args:
             if not isinstance(arg, (*PLAIN, bytes)) and lupa.lua_type(arg) is None:
                 raise TypeError(f"ctx.lua: cannot pass a Python {type(arg).__name__} to Lua")
-        return self._privileged.trusted(bytecode(source, "module"), "module")(*args)
+        chunk = self._chunks.get(source)
+        if chunk is None:  # loaded once per VM: a module running the same code twice shares it
+            chunk = self._chunks[source] = self._privileged.trusted(bytecode(source, "module"), "module")
+        return chunk(*args)
+
+    def forget_chunks(self) -> None:
+        """The modules are installed: let Lua free the chunks nothing runs again."""
+        self._chunks.clear()
 
     # -- data ------------------------------------------------------------------------------
     def register_value_type(self, name: str, metatable: Any, ctor: Any) -> None:

@@ -412,15 +412,19 @@ class LuaEngine:
             self._driving.pop(run, None)
 
     def _next_cleanup(self, run: Run) -> None:
+        # the run is finalized (and its waiters woken) only once the headroom is given back,
+        # so whoever waits on it finds the VM's own cap again
         with run.vm.memory_headroom():  # a full VM: the next cleanup still starts (and may free)
-            self._start_next_cleanup(run)
+            started = self._start_next_cleanup(run)
+        if not started:
+            self._finalize(run)
 
-    def _start_next_cleanup(self, run: Run) -> None:
+    def _start_next_cleanup(self, run: Run) -> bool:
+        """Start the run's next cleanup; False when there is none left to run."""
         vm = run.vm
         fn = vm.privileged.take_cleanup()
         if fn is None:
-            self._finalize(run)
-            return
+            return False
         if self.closing or time.monotonic() > run.end_deadline:
             skipped = 1
             while vm.privileged.take_cleanup() is not None:
@@ -428,13 +432,13 @@ class LuaEngine:
             limit = self.limits.end_phase_deadline_ms
             text = f"cleanup: {skipped} not run: the script's end exceeded its deadline of {limit} ms"
             vm.context.emit("error", text)
-            self._finalize(run)
-            return
+            return False
         group = TaskGroup(run, cleanup=True)
         task_id, thread = vm.privileged.new_task(fn, group.hook, False)
         run.cleanup_task = task_id
         self._adopt(run, task_id, group, thread=thread)
         self.scheduler.post_at(run.begin_step(), vm, ("cleanup_deadline", run, task_id))
+        return True
 
     def _finalize(self, run: Run) -> None:
         vm = run.vm

@@ -248,11 +248,92 @@ local user_coroutine = {
 ---------------------------------------------------------------------------------------------
 local env = {}
 
+---------------------------------------------------------------------------------------------
+-- Lazy libraries: trusted fields of env tables (env itself, `table`, `string`, ...) filled in
+-- on first use, so a VM does not pay for a library its script never touches. Until then each
+-- target table carries a metatable whose __index knows the library's names: reading one of
+-- them (or `pairs` over the table, or `setmetatable` on it) settles the library, in the
+-- running coroutine (hooked, under the script's memory cap). Settling is two steps: `build`
+-- (trusted) returns the new fields without touching any live table, so a kill or "not enough
+-- memory" during it leaves nothing; then the fields are set raw where the script left them
+-- nil. Once built, the same fields are kept, so a commit cut short resumes with them.
+-- What a script can observe before settling: `rawget`/`next` do not see the fields, and
+-- `getmetatable` answers nil for the target tables, as it would after.
+---------------------------------------------------------------------------------------------
+local lazy_of = setmetatable({}, { __mode = "k" }) -- target table -> its library
+local lazy_mts = setmetatable({}, { __mode = "k" }) -- the metatables put on targets
+
+local function settle(lib)
+  if lib.done then return lib.extra end
+  if lib.staged == nil then
+    lib.building = true -- a name of the library read while it builds is just missing
+    local ok, staged, extra = pcall(lib.build)
+    lib.building = false
+    if not ok then error(staged, 0) end
+    lib.staged, lib.extra = staged, extra
+  end
+  for i, target in ipairs(lib.targets) do
+    for k, v in next, lib.staged[i] do
+      if rawget(target, k) == nil then rawset(target, k, v) end
+    end
+  end
+  for _, target in ipairs(lib.targets) do
+    if lazy_mts[real_getmetatable(target)] then setmetatable(target, nil) end
+    lazy_of[target] = nil
+  end
+  lib.done, lib.staged, lib.build = true, nil, nil
+  return lib.extra
+end
+
+local function lazy_index(t, k)
+  local lib = lazy_of[t]
+  if lib ~= nil and lib.names[t][k] and not lib.building then
+    settle(lib)
+    return rawget(t, k)
+  end
+  return nil
+end
+
+local function lazy_pairs(t)
+  local lib = lazy_of[t]
+  if lib ~= nil and not lib.building then settle(lib) end
+  return next, t, nil
+end
+
+-- `targets`: an array of {table, {name = true, ...}}; `build()` returns an array (in the same
+-- order) of {name = value} tables, and one more value that settling returns. Returns the
+-- function that settles the library (for a host that needs it at once).
+function P.lazy(build, targets)
+  local lib = { build = build, targets = {}, names = {} }
+  local taken = false -- a target with a metatable of its own: no laziness, settle now
+  for i, entry in ipairs(targets) do
+    local t, names = entry[1], entry[2]
+    lib.targets[i], lib.names[t] = t, names
+    if real_getmetatable(t) == nil then
+      local mt = { __index = lazy_index, __pairs = lazy_pairs }
+      lazy_mts[mt] = true
+      setmetatable(t, mt)
+      lazy_of[t] = lib
+    else
+      taken = true
+    end
+  end
+  if taken then settle(lib) end
+  return function() return settle(lib) end
+end
+
 local function safe_setmetatable(t, mt)
   if type(mt) == "table" and rawget(mt, "__gc") ~= nil then
     error("setmetatable: __gc metamethods are not allowed", 2)
   end
+  local lib = lazy_of[t]
+  if lib ~= nil then settle(lib) end
   return rethrow(pcall(setmetatable, t, mt))
+end
+
+local function safe_getmetatable(...)
+  if lazy_of[(...)] ~= nil then return nil end
+  return getmetatable(...)
 end
 
 local function safe_load(chunk, chunkname, mode, _env)
@@ -266,10 +347,11 @@ end
 
 for _, name in ipairs({
   "assert", "error", "ipairs", "next", "pairs", "pcall", "rawequal", "rawget", "rawlen",
-  "rawset", "select", "tonumber", "tostring", "type", "getmetatable", "_VERSION",
+  "rawset", "select", "tonumber", "tostring", "type", "_VERSION",
 }) do
   env[name] = _G[name]
 end
+env.getmetatable = safe_getmetatable
 env.setmetatable = safe_setmetatable
 env.xpcall = safe_xpcall
 env.load = safe_load
@@ -425,6 +507,19 @@ function P.make_function(py)
     room_check()
     if needs_sanitize(...) then return checked(py(sanitize_args(...))) end
     return checked(py(...))
+  end
+end
+
+-- The synchronous bindings of ctx.function: one Python dispatcher per VM, each binding a
+-- closure over its index (no Python object per binding: smaller VMs).
+local dispatch = nil
+function P.set_dispatch(py) dispatch = py end
+
+function P.make_indexed(index)
+  return function(...)
+    room_check()
+    if needs_sanitize(...) then return checked(dispatch(index, sanitize_args(...))) end
+    return checked(dispatch(index, ...))
   end
 end
 

@@ -5,9 +5,10 @@
 -- matcher below, which runs as Lua inside the script's own coroutine and is therefore hooked:
 -- stop, interrupt and the no-yield budget end it like any loop.
 --
--- Trusted: loaded as bytecode (sandbox.bytecode) with the real standard library. Called once
--- per VM with the cost limit; returns {find, match, gmatch, gsub, port, cost}.
-local LIMIT = ...
+-- Trusted: loaded as bytecode (sandbox.bytecode) with the real standard library, by
+-- patterns_lazy.lua on a VM's first pattern call, with the cost limit and patterns_lazy's
+-- `rethrow`; returns {find, match, gmatch, gsub, port, cost}.
+local LIMIT, rethrow = ...
 
 local type, tostring, error, pcall, select = type, tostring, error, pcall, select
 local sbyte, ssub, schar, sformat = string.byte, string.sub, string.char, string.format
@@ -25,18 +26,8 @@ local ANALYZED = 4096 -- longest pattern the model reads (longer ones always run
 local CAP_UNFINISHED, CAP_POSITION = -1, -2
 local MAXCCALLS, MAXCAPTURES = 200, 32
 
--- Errors raised by the C library have no position (the pcall that calls them is C) and neither
--- do the port's: give them the position of the user's call, as Lua does. `rethrow` must be
--- tail-called by the function the user called (so level 2 is the user's code).
-local function rethrow(ok, ...)
-  if ok then return ... end
-  local e = ...
-  if type(e) == "string" then
-    local bare = sgsub(e, "^%?:%-?%d+: ", "")
-    if not sfind(bare, "^[^:]+:%d+: ") then error(bare, 2) end
-  end
-  error(e, 0)
-end
+-- `rethrow` (patterns_lazy.lua's): errors get the position of the user's call; must be
+-- tail-called by the function the user called.
 
 ---------------------------------------------------------------------------------------------
 -- Character classes (%a, %d, ...), read from C once so they follow the process locale exactly.
@@ -873,7 +864,7 @@ local function gsub_checked(...)
   return rethrow(pcall(sgsub, ...))
 end
 
-local M = { rethrow = rethrow } -- shared with c_bounds.lua
+local M = {}
 
 -- (cache only holds strings, so a hit also says `p` is one)
 function M.find(...)

@@ -23,7 +23,7 @@ from typing import Any
 
 import lupa.lua54 as lupa
 
-from seraph_kernel.engine.lua_memory import RESERVE
+from seraph_kernel.engine.lua_memory import RESERVE, SLACK, string_size
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +32,7 @@ MAX_ERROR_BYTES = 4096
 PATTERN_LIMIT = 4e6
 """Matcher steps (a few ns each) above which string.find/match/gmatch/gsub leave C for the
 hooked Lua matcher of ``lua_patterns.lua`` (plus 16 steps per subject byte)."""
+PATTERNS_CHUNK = "lua_patterns"
 LUA_MASKCOUNT = 1 << 3
 
 
@@ -124,6 +125,31 @@ class Privileged:
             setattr(self, key, value)
 
 
+def patterns_fetcher(runtime: lupa.LuaRuntime) -> Callable[[], bytes | None]:
+    """``fetch`` for patterns_lazy.lua: the bytecode of ``lua_patterns.lua``, or None when
+    pushing it would not fit under the runtime's memory cap (pushing a Python value into Lua is
+    not protected: see ``lua_memory``), which the VM's first pattern call turns into a clean
+    "not enough memory" error."""
+    code = bytecode(trusted_source("lua_patterns.lua"), PATTERNS_CHUNK)
+    need = string_size(code) + SLACK
+
+    def fetch() -> bytes | None:
+        cap = runtime.get_max_memory()
+        if cap and cap - runtime.get_memory_used() < need:
+            return None
+        return code
+
+    return fetch
+
+
+def pattern_functions(runtime: lupa.LuaRuntime, load_binary: Any, limit: float = PATTERN_LIMIT) -> Any:
+    """patterns_lazy.lua in ``runtime`` (``load_binary`` loads a bytecode chunk there): what
+    c_bounds.lua takes as ``patterns``; its ``module()`` loads lua_patterns.lua. ``limit``:
+    the cost above which a call runs in the Lua port (tests lower it)."""
+    chunk = load_binary(bytecode(trusted_source("patterns_lazy.lua"), "patterns_lazy"))
+    return chunk(patterns_fetcher(runtime), limit)
+
+
 def create_runtime(
     memory_bytes: int | None, register: Callable[[str], None], forget: Callable[[str], None]
 ) -> tuple[lupa.LuaRuntime, Privileged]:
@@ -141,7 +167,7 @@ def create_runtime(
     )
     load_binary = runtime.eval("function(code) return assert(load(code, '=loader', 'b')) end")
     ceiling = runtime.get_max_memory(True) - RESERVE if memory_bytes else None
-    patterns = load_binary(bytecode(trusted_source("lua_patterns.lua"), "lua_patterns"))(PATTERN_LIMIT)
+    patterns = pattern_functions(runtime, load_binary)
     bounded = load_binary(bytecode(trusted_source("c_bounds.lua"), "c_bounds"))(patterns)
     table = load_binary(bytecode(loader_source(), "loader"))(
         HOOK_COUNT,

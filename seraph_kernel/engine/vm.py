@@ -112,6 +112,9 @@ class LuaVM:
         self.busy = False
         self.queued = False
         self.context = VmContext(self, services, self.console, own_console)
+        self.lazy_settlers: list[Any] = []
+        """Lua functions that build a lazy library at once (see :meth:`add_lazy_library`)."""
+        self._lazy_globals: list[str] = []
         self.dialect_listeners: list[Callable[[bool], None]] = []
         """Called by :meth:`compile` with whether the chunk is Luau (the ``luau`` module
         switches number printing with it)."""
@@ -121,7 +124,9 @@ class LuaVM:
             if wanted is None or name in wanted:
                 install(self.context)
         self.context.installing = False
-        self.builtin_names = shared_names(tuple(sorted(k for k in self.privileged.env if isinstance(k, str))))
+        self.context.forget_chunks()
+        env_names = (k for k in self.privileged.env if isinstance(k, str))
+        self.builtin_names = shared_names(tuple(sorted({*env_names, *self._lazy_globals})))
         self.privileged.collect()  # the garbage of installing, before the VM sits idle
 
     # -- coroutine states, for arming hooks from another thread ---------------------------
@@ -152,6 +157,19 @@ class LuaVM:
         of "not enough memory" leaves the VM full, and closing its coroutines needs a little."""
         return self.memory.lifted(TEARDOWN_HEADROOM)
 
+    def add_lazy_library(self, globals_: Iterable[str], settle: Any) -> None:
+        """A module installed a library that loader.lua's ``P.lazy`` builds on first use:
+        ``globals_`` are the env names it will add (builtins, not the user's globals), and
+        ``settle`` builds it at once (:meth:`settle_lazy`)."""
+        self._lazy_globals.extend(globals_)
+        self.lazy_settlers.append(settle)
+
+    def settle_lazy(self) -> None:
+        """Build every lazy library now, outside any run: for a VM whose environment is read
+        from Python (the kernel's completion), where nothing should appear later."""
+        for settle in self.lazy_settlers:
+            settle()
+
     def add_binding(self, name: str, fn: Callable[..., Awaitable[Any]]) -> int:
         self.bindings.append((name, fn))
         return len(self.bindings)
@@ -181,9 +199,14 @@ class LuaVM:
             raise LuaCompileError("lua compile: invalid UTF-8") from exc
         if isinstance(result, tuple):
             raise LuaCompileError(compile_error_message(str(result[1]), chunkname))
-        with self.memory.lifted(SLACK):  # listeners swap a few Lua functions, also in a full VM
-            for listener in self.dialect_listeners:
-                listener(chunk.luau)
+        try:
+            with self.memory.lifted(SLACK):  # listeners swap a few Lua functions, also in a full VM
+                for listener in self.dialect_listeners:
+                    listener(chunk.luau)
+        except lupa.LuaError as exc:  # the first Luau chunk builds Luau's library: it may not fit
+            memory = isinstance(exc, lupa.LuaMemoryError) or "not enough memory" in str(exc)
+            message = "not enough memory" if memory else str(exc)
+            raise LuaCompileError(f"lua compile: {message}") from exc
         return result
 
     def spawn(self, lua_fn: Any, args: tuple[Any, ...]) -> bool:

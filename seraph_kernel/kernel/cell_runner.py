@@ -161,6 +161,7 @@ class CellRunner:
             engine = LuaEngine(limits=cell_limits(), loop=self._loop)
             await engine.start()
             vm = engine.new_vm(CellServices(self))
+            vm.settle_lazy()  # completion reads the env from Python: every builtin there from the start
             vm.context.env["clear_output"] = vm.context.function("clear_output", self._clear_output)
             vm.context.env["display"] = vm.privileged.make_function(self._display_raw)
             vm.dialect_listeners.append(self._dialect)

@@ -11,10 +11,14 @@ See docs/luau.md ("In Seraph").
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
+
+import lupa.lua54 as lupa
 
 from seraph_kernel.dialect import LuauSyntaxError, translate
 from seraph_kernel.dialect.stdlib import MAX_ITEMS, STDLIB_LUA
+from seraph_kernel.engine.sandbox import bytecode
 
 MAX_LOAD_TRANSLATE_BYTES = 16 * 1024
 """``load``/``loadstring`` translate text chunks up to this size. Translation runs in Python,
@@ -30,20 +34,45 @@ STRIPPED_SOURCE = "=?"
 library reports argument errors at the first frame that is not trusted code."""
 
 LUA = r"""
-local env, helpers, translate, LIMIT = ...
-local type, rawget, rawset, next = type, rawget, rawset, next
+local env, P, fetch, names, G, opts, translate, LIMIT = ...
+local type, rawget, rawset, next, error = type, rawget, rawset, next, error
 local utf8len = utf8.len
 
--- Number printing: the functions each dialect sees.
-local S = rawget(env, "string")
+local S, T, MATH = rawget(env, "string"), rawget(env, "table"), rawget(env, "math")
 local methods = debug.getmetatable("").__index
 if methods == string then methods = nil end -- never change the trusted string library
 local plain = { tostring = rawget(env, "tostring"), print = rawget(env, "print"), warn = rawget(env, "warn") }
-local luau = { tostring = helpers.tostring }
-if plain.print ~= nil then luau.print = helpers.print(plain.print) end
-if plain.warn ~= nil then luau.warn = helpers.print(plain.warn) end
 local plain_format = type(S) == "table" and rawget(S, "format") or nil
 local plain_method = type(methods) == "table" and rawget(methods, "format") or nil
+
+-- The library (stdlib.lua) is built on first use (see loader.lua's P.lazy): the env's own
+-- tostring/table.move/string.find of now, whatever the script does before.
+opts.tostring, opts.move, opts.find = plain.tostring, rawget(T, "move"), rawget(S, "find")
+local wrap_loadstring
+local function build()
+  local into = { globals = {}, string = {}, table = {}, math = {}, methods = {} }
+  opts.into = into
+  local helpers = P.trusted(fetch(), "module")(G, env, opts)
+  local base_loadstring = into.globals.loadstring
+  if base_loadstring ~= nil then into.globals.loadstring = wrap_loadstring(base_loadstring) end
+  return { into.globals, into.string, into.table, into.math, into.methods }, helpers
+end
+local targets = { { env, names.globals }, { S, names.string }, { T, names.table }, { MATH, names.math } }
+if type(methods) == "table" then targets[5] = { methods, names.methods } end
+local settle = P.lazy(build, targets)
+
+-- Number printing: the functions each dialect sees (Luau's: made on the first Luau chunk).
+local luau = nil
+local function luau_functions()
+  if luau == nil then
+    local helpers = settle()
+    local made = { tostring = helpers.tostring, format = helpers.format }
+    if plain.print ~= nil then made.print = helpers.print(plain.print) end
+    if plain.warn ~= nil then made.warn = helpers.print(plain.warn) end
+    luau = made
+  end
+  return luau
+end
 
 -- Replace t[k] only if it still holds what we put there (raw access: no user metamethod
 -- runs, and a script's own replacement stays).
@@ -54,16 +83,19 @@ end
 local current = false
 local function set_luau_numbers(on)
   if on == current then return end
+  local numbers = luau_functions()
   current = on
-  local from, to = plain, luau
-  if not on then from, to = luau, plain end
-  for k, v in next, from do swap(env, k, v, to[k]) end
+  local from, to = plain, numbers
+  if not on then from, to = numbers, plain end
+  for k, v in next, from do
+    if k ~= "format" then swap(env, k, v, to[k]) end
+  end
   if on then
-    swap(S, "format", plain_format, helpers.format)
-    swap(methods, "format", plain_method, helpers.format)
+    swap(S, "format", plain_format, numbers.format)
+    swap(methods, "format", plain_method, numbers.format)
   else
-    swap(S, "format", helpers.format, plain_format)
-    swap(methods, "format", helpers.format, plain_method)
+    swap(S, "format", numbers.format, plain_format)
+    swap(methods, "format", numbers.format, plain_method)
   end
 end
 
@@ -74,7 +106,7 @@ local function source_of(chunk, name)
   return translate(chunk, name)
 end
 
-local base_load, base_loadstring = rawget(env, "load"), rawget(env, "loadstring")
+local base_load = rawget(env, "load")
 if base_load ~= nil then
   env.load = function(chunk, chunkname, mode, e)
     if type(chunk) == "string" then
@@ -85,8 +117,8 @@ if base_load ~= nil then
     return base_load(chunk, chunkname, mode, e)
   end
 end
-if base_loadstring ~= nil then
-  env.loadstring = function(source, chunkname)
+wrap_loadstring = function(base_loadstring)
+  return function(source, chunkname)
     if type(source) == "string" and (chunkname == nil or type(chunkname) == "string") then
       local text, err = source_of(source, chunkname or source)
       if text == nil then return nil, err end
@@ -96,7 +128,7 @@ if base_loadstring ~= nil then
   end
 end
 
-return set_luau_numbers
+return set_luau_numbers, settle
 """
 
 
@@ -127,13 +159,47 @@ def translate_for_load(source: str, chunkname: str) -> tuple[str | None, str | N
         return None, f"{chunk_id(chunkname)}:{err.line}: {err.message}"
 
 
+@cache
+def library_names() -> dict[str, list[str]]:
+    """The names stdlib.lua adds, per table it adds them to (``globals``, ``string``,
+    ``table``, ``math``, ``methods``: the string methods), found once per process by building
+    it into empty tables: what the VM's lazy library answers to before it is built."""
+    runtime = lupa.LuaRuntime()
+    probe = runtime.eval(
+        """function(source, max_items)
+  local into = { globals = {}, string = {}, table = {}, math = {}, methods = {} }
+  local env = { string = {}, table = {}, math = {} }
+  assert(load(source, "=luau_stdlib", "t"))(_G, env, { into = into, max_items = max_items })
+  local names = {}
+  for part, t in pairs(into) do
+    local list = {}
+    for k in pairs(t) do list[#list + 1] = k end
+    names[part] = list
+  end
+  return names
+end"""
+    )
+    found = probe(STDLIB_LUA, MAX_ITEMS)
+    return {part: sorted(found[part].values()) for part in found}
+
+
 def install(ctx: Any) -> None:
-    """Add Luau's library to ``ctx.env``, make ``load``/``loadstring`` accept Luau, and
-    follow the dialect of each compiled chunk for number printing."""
-    runtime_globals = ctx.vm.runtime.globals()
+    """Add Luau's library to ``ctx.env`` (built on first use: see loader.lua's ``P.lazy``),
+    make ``load``/``loadstring`` accept Luau, and follow the dialect of each compiled chunk
+    for number printing."""
+    code = bytecode(STDLIB_LUA, "module")
+    names = library_names()
     options = ctx.to_lua({"luau_numbers": False, "max_items": MAX_ITEMS, "source": STRIPPED_SOURCE})
-    helpers = ctx.lua(STDLIB_LUA, runtime_globals, ctx.env, options)
-    set_luau_numbers = ctx.lua(
-        LUA, ctx.env, helpers, ctx.function("load", translate_for_load), MAX_LOAD_TRANSLATE_BYTES
+    set_luau_numbers, settle = ctx.lua(
+        LUA,
+        ctx.env,
+        ctx.vm.privileged.table,
+        ctx.function("luau", lambda: code),
+        ctx.to_lua({part: {name: True for name in listed} for part, listed in names.items()}),
+        ctx.vm.runtime.globals(),
+        options,
+        ctx.function("load", translate_for_load),
+        MAX_LOAD_TRANSLATE_BYTES,
     )
     ctx.vm.dialect_listeners.append(set_luau_numbers)
+    ctx.vm.add_lazy_library(names["globals"], settle)

@@ -66,3 +66,10 @@ def test_is_complete_for_console_line_editing(kernel):
     assert kernel.request("is_complete", "for i = 1, 3 do") == {"status": "incomplete", "indent": "  "}
     assert kernel.request("is_complete", "x = 1")["status"] == "complete"
     assert kernel.request("is_complete", "x = = 1")["status"] == "invalid"
+
+
+def test_the_luau_library_completes_from_the_first_cell(kernel):
+    """Script VMs build Luau's library on first use; the kernel's VM has it from the start."""
+    assert "find" in complete(kernel, "table.fi")["matches"]
+    assert "typeof" in complete(kernel, "typeo")["matches"]
+    assert "split" in complete(kernel, "string.spl")["matches"]

@@ -15,7 +15,7 @@ import lupa.lua54 as lupa
 import pytest
 
 from seraph_kernel.engine.engine import LuaEngine
-from seraph_kernel.engine.sandbox import PATTERN_LIMIT, bytecode, trusted_source
+from seraph_kernel.engine.sandbox import bytecode, pattern_functions, trusted_source
 
 from .conftest import finish, make_limits, new_vm
 
@@ -24,7 +24,7 @@ def load_bounded(**sizes: int):
     """A plain runtime with c_bounds.lua loaded as the sandbox loads it."""
     runtime = lupa.LuaRuntime(encoding=None)
     load_binary = runtime.eval("function(code) return assert(load(code, '=trusted', 'b')) end")
-    patterns = load_binary(bytecode(trusted_source("lua_patterns.lua"), "lua_patterns"))(PATTERN_LIMIT)
+    patterns = pattern_functions(runtime, load_binary)
     sizes_table = runtime.table_from({key.encode(): value for key, value in sizes.items()})
     bounded = load_binary(bytecode(trusted_source("c_bounds.lua"), "c_bounds"))(patterns, sizes_table)
     return runtime, bounded

@@ -9,7 +9,7 @@ from __future__ import annotations
 import lupa.lua54 as lupa
 import pytest
 
-from seraph_kernel.engine.sandbox import PATTERN_LIMIT, bytecode, trusted_source
+from seraph_kernel.engine.sandbox import PATTERN_LIMIT, pattern_functions
 
 DRIVER = r"""
 local C, M, seed, rounds = ...
@@ -136,11 +136,10 @@ return #mismatches == 0 and "" or table.concat(mismatches, "\n")
 
 
 def load_patterns(limit: float):
-    """The module as the sandbox loads it, in a plain runtime, and the real C functions."""
+    """The module as the sandbox loads it (through patterns_lazy.lua), in a plain runtime."""
     runtime = lupa.LuaRuntime(encoding=None)
     load_binary = runtime.eval("function(code) return assert(load(code, '=lua_patterns', 'b')) end")
-    module = load_binary(bytecode(trusted_source("lua_patterns.lua"), "lua_patterns"))(limit)
-    return runtime, module
+    return runtime, pattern_functions(runtime, load_binary, limit).module()
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3, 4])

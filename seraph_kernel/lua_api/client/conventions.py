@@ -103,17 +103,30 @@ def positional_limit(fn: Callable[..., Any]) -> int | None:
     return code.co_argcount - (func is not fn)  # a bound method's ``self`` is given
 
 
+class LuaArity:
+    """``fn`` called with at most ``limit`` positional arguments. An object with two slots
+    rather than a closure: every VM makes dozens of these, and a closure with its cells costs
+    about six times the memory."""
+
+    __slots__ = ("fn", "limit")
+
+    def __init__(self, fn: Callable[..., Any], limit: int) -> None:
+        self.fn, self.limit = fn, limit
+
+    def __call__(self, *args: Any) -> Any:
+        return self.fn(*args[: self.limit])
+
+    @property
+    def __name__(self) -> str:  # type: ignore[override]
+        return getattr(self.fn, "__name__", "call")
+
+
 def lua_arity(fn: Callable[..., Any]) -> Callable[..., Any]:
     """``fn`` called like a Lua function: extra arguments are dropped instead of raising."""
     limit = positional_limit(fn)
     if limit is None:
         return fn
-
-    def call(*args: Any) -> Any:
-        return fn(*args[:limit])
-
-    call.__name__ = getattr(fn, "__name__", "call")
-    return call
+    return LuaArity(fn, limit)
 
 
 def without_nulls(value: Any) -> Any:
