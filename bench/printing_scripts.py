@@ -46,7 +46,7 @@ of its console lines (a tick's interval minus 100 ms)."""
 
 
 class StreamCounter:
-    """Counts the ``log`` frames of script console lines on the event stream."""
+    """Counts the ``log`` frames of the ``print`` phase's console lines on the event stream."""
 
     def __init__(self, url: str, headers: dict[str, str]) -> None:
         self.url, self.headers = url, headers
@@ -64,7 +64,7 @@ class StreamCounter:
             async for line in response.aiter_lines():
                 if line.startswith("event:"):
                     event = line[6:].strip()
-                elif line.startswith("data:") and event == "log" and '"script:' in line:
+                elif line.startswith("data:") and event == "log" and '"script:print-' in line:
                     self.lines += 1
 
 
