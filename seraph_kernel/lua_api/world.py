@@ -73,23 +73,28 @@ local function kind(v)
   return type(v)
 end
 
+-- A tile method's world state and point (an error naming the method when misused).
+local function tileOf(name, self)
+  local s = tileWorld[self]
+  if s == nil then
+    error(name .. ": expected a tile, got " .. type(self) .. " (call it as tile:" .. name .. "())", 3)
+  end
+  local p = rawget(self, "point")
+  if getmetatable(p) ~= "Vector2i" then error(name .. ": the tile's point is no Vector2i but " .. type(p), 3) end
+  return s, p
+end
+
 -- tile:item(): the world item on the tile, asked of the world the tile was read from.
 local itemAt = calls.item
 function Tile:item()
-  local s = tileWorld[self]
-  if s == nil then error("item: expected a tile, got " .. type(self) .. " (call it as tile:item())", 2) end
-  local p = rawget(self, "point")
-  if getmetatable(p) ~= "Vector2i" then error("item: the tile's point is no Vector2i but " .. type(p), 2) end
+  local s, p = tileOf("item", self)
   return itemAt(s.client, s.name, p.x, p.y)
 end
 
 -- tile:tree(): the growing tree or crop on the tile (nil when none), for the world's bot.
 local treeAt = tileCalls.tree
 function Tile:tree()
-  local s = tileWorld[self]
-  if s == nil then error("tree: expected a tile, got " .. type(self) .. " (call it as tile:tree())", 2) end
-  local p = rawget(self, "point")
-  if getmetatable(p) ~= "Vector2i" then error("tree: the tile's point is no Vector2i but " .. type(p), 2) end
+  local s, p = tileOf("tree", self)
   return treeAt(s.client, p)
 end
 
