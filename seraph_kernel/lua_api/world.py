@@ -80,7 +80,9 @@ local function tileOf(name, self)
     error(name .. ": expected a tile, got " .. type(self) .. " (call it as tile:" .. name .. "())", 3)
   end
   local p = rawget(self, "point")
-  if getmetatable(p) ~= "Vector2i" then error(name .. ": the tile's point is no Vector2i but " .. type(p), 3) end
+  if getmetatable(p) ~= "Vector2i" then
+    error(name .. ": the tile's point is no Vector2i but " .. type(p), 3)
+  end
   return s, p
 end
 
