@@ -13,7 +13,8 @@ import inspect
 import logging
 import re
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 from seraph_kernel.backends.base import Backend, BotSession, load_backend
 from seraph_kernel.commands import BOT, Command, checked
@@ -45,6 +46,8 @@ from seraph_kernel.store import (
     encode_value,
 )
 
+_T = TypeVar("_T")
+
 logger = logging.getLogger(__name__)
 AUTO_ID_PATTERN = re.compile(r"bot-(\d+)")
 RESTORE_WAIT_S = 10.0
@@ -65,6 +68,9 @@ class LocalFleet(ChildScriptCommands, Fleet):
         self._server: Any = None
         self._sim_address = self.config.sim_address
         self._db: Database | None = None
+        #: Storage reads and writes run here, one at a time and in order, so that encoding a
+        #: 1 MiB value and its SQLite transaction never hold the event loop (REST, SSE, bots).
+        self._store_io = ThreadPoolExecutor(1, thread_name_prefix="seraph-storage")
         self._scripts: ScriptHost | None = None
         self._library: Library | None = None
         self._create_lock = asyncio.Lock()
@@ -131,6 +137,7 @@ class LocalFleet(ChildScriptCommands, Fleet):
             except Exception:
                 logger.exception("LocalFleet.close: could not %s", what)
         self._bus.close()
+        self._store_io.shutdown(wait=True)
         if self._db is not None:
             self._db.close()
 
@@ -269,20 +276,23 @@ class LocalFleet(ChildScriptCommands, Fleet):
         return self._bot(bot_id).world()
 
     # -- storage -------------------------------------------------------------------------------
-    def do_storage_get(self, scope: str, key: str) -> JSON:
-        return self._kv.get(scope, key)
+    async def _storage(self, call: Callable[..., _T], *args: Any) -> _T:
+        return await asyncio.get_running_loop().run_in_executor(self._store_io, call, *args)
 
-    def do_storage_set(self, scope: str, key: str, value: JSON) -> None:
-        self._kv.set(scope, key, value)
+    async def do_storage_get(self, scope: str, key: str) -> JSON:
+        return await self._storage(self._kv.get, scope, key)
 
-    def do_storage_delete(self, scope: str, key: str) -> bool:
-        return self._kv.delete(scope, key)
+    async def do_storage_set(self, scope: str, key: str, value: JSON) -> None:
+        await self._storage(self._kv.set, scope, key, value)
 
-    def do_storage_keys(self, scope: str) -> list[str]:
-        return self._kv.keys(scope)
+    async def do_storage_delete(self, scope: str, key: str) -> bool:
+        return await self._storage(self._kv.delete, scope, key)
 
-    def do_storage_clear(self, scope: str) -> None:
-        self._kv.clear(scope)
+    async def do_storage_keys(self, scope: str) -> list[str]:
+        return await self._storage(self._kv.keys, scope)
+
+    async def do_storage_clear(self, scope: str) -> None:
+        await self._storage(self._kv.clear, scope)
 
     # -- scripts -------------------------------------------------------------------------------
     async def do_seraph_execute(
