@@ -144,6 +144,12 @@ class LuaEngine:
     # -- worker side ---------------------------------------------------------------------
     def _handle(self, vm: LuaVM, item: tuple[Any, ...]) -> None:
         kind, run = item[0], item[1]
+        if kind == "release":
+            try:
+                vm.release_memory()
+            except Exception:
+                log.exception("could not free the memory of a closed VM")
+            return
         if run.phase == "done":
             return
         try:

@@ -491,6 +491,25 @@ end
 
 function P.collect() collectgarbage("collect") end
 
+-- The VM is being dropped: let go of what the script can reach (its globals, the library
+-- tables it may have written into, its tasks) and collect, here on a worker thread without
+-- the GIL. Lua's own lua_close would free a full VM with the GIL held, for up to a second.
+-- Nothing of the script runs: suspended coroutines are not closed, __gc is not allowed.
+function P.wipe()
+  tasks, live, cleanups, main_results, tracked_since_prune = {}, {}, {}, nil, 0
+  local found, n = {}, 0 -- first list them: one of them is env itself (`_G`)
+  for _, v in next, env do
+    if type(v) == "table" then n = n + 1; found[n] = v end
+  end
+  found[n + 1] = env
+  for i = 1, n + 1 do
+    local t = found[i]
+    for k in next, t do rawset(t, k, nil) end
+  end
+  found = nil
+  collectgarbage("collect")
+end
+
 ---------------------------------------------------------------------------------------------
 -- Bindings.
 ---------------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import lupa.lua54 as lupa
 
 from seraph_kernel.dialect import LuauSyntaxError, Translation, translate_chunk
+from seraph_kernel.engine import native_memory
 from seraph_kernel.engine.console_buffer import ConsoleBuffer
 from seraph_kernel.engine.context import VmContext
 from seraph_kernel.engine.contract import LuaArgumentError, ScriptServices
@@ -240,3 +241,15 @@ class LuaVM:
         if run is not None:
             run.request_kill("stop")
         self.context.run_closers()
+        if run is None or run.phase == "done":
+            self.engine.scheduler.post(self, ("release", None))
+        else:
+            run.on_done.append(lambda _run: self.engine.scheduler.post(self, ("release", None)))
+
+    def release_memory(self) -> None:
+        """Worker side, once closed and its run over: free the script's Lua memory now, without
+        the GIL (loader.lua's ``P.wipe``), rather than when Python collects the VM."""
+        used = self.runtime.get_memory_used()
+        with self.memory.lifted():
+            self.privileged.wipe()
+        native_memory.freed(used - self.runtime.get_memory_used())

@@ -182,5 +182,9 @@ async def test_forgetting_a_bot_gives_its_console_bytes_back(engine):
     await asyncio.wait_for(ended(), 30)
     assert process_budget().used_bytes >= before + 50 * line_cost("y" * 1000)
     registry.forget_client("bot-1")
-    gc.collect()
+    for _ in range(100):  # the closed VM (and its console) is dropped once a worker freed it
+        gc.collect()
+        if process_budget().used_bytes == before:
+            break
+        await asyncio.sleep(0.05)
     assert process_budget().used_bytes == before
