@@ -96,29 +96,34 @@ class RunRegistry:
         self._on_start = on_start
         self._on_end = on_end
         self._entries: dict[tuple[str, str], ScriptEntry] = {}
+        self._starting: set[tuple[str, str]] = set()
 
     async def execute(
         self, client_id: str, script_id: str, source: str, timeout_ms: int | None = None
     ) -> None:
         """Compile and start; returns once the run is accepted (it runs detached)."""
-        translation = await translate_off_loop(source)  # before the checks: no await after them
-        if not self._bot_exists(client_id):
-            raise UnknownBot(client_id)
+        translation = await translate_off_loop(source)
         key = (client_id, script_id)
-        entry = self._entries.get(key)
-        if entry is not None and entry.record.running:
-            raise ScriptAlreadyRunning(client_id, script_id)
+        self._check_startable(key)
         if isinstance(translation, LuaCompileError):
             raise translation
+        entry = self._entries.get(key)
         console = entry.console if entry is not None else self._new_console(client_id, script_id)
         services = self._services_factory(client_id, script_id, console.append)
-        vm = self.engine.new_vm(services, console=console)
+        self._starting.add(key)
         try:
-            fn = vm.compile(source, translation=translation)
-            run = self.engine.run(vm, fn, timeout_ms=timeout_ms)
+            vm, compiled = await asyncio.to_thread(self._prepare, services, console, source, translation)
+        finally:
+            self._starting.discard(key)
+        try:
+            if isinstance(compiled, BaseException):
+                raise compiled
+            self._check_startable(key)  # the bot may have gone while its VM was made
+            run = self.engine.run(vm, compiled, timeout_ms=timeout_ms)
         except BaseException:
             vm.close()
             raise
+        entry = self._entries.get(key)
         loop = self.engine.loop
         run.on_done.append(lambda _run: loop.call_soon_threadsafe(self._ended, key, vm, run.record))
         if entry is None:
@@ -126,6 +131,25 @@ class RunRegistry:
         entry.run, entry.record = run, run.record
         if self._on_start is not None:
             self._on_start(client_id, script_id, run.record)
+
+    def _check_startable(self, key: tuple[str, str]) -> None:
+        if not self._bot_exists(key[0]):
+            raise UnknownBot(key[0])
+        entry = self._entries.get(key)
+        if key in self._starting or (entry is not None and entry.record.running):
+            raise ScriptAlreadyRunning(*key)
+
+    def _prepare(
+        self, services: ScriptServices, console: ConsoleBuffer, source: str, translation: Translation | None
+    ) -> tuple[Any, Any]:
+        """On a worker thread: a new VM and the compiled chunk (or the compile error). Making a
+        VM takes hundreds of calls into lupa, each of which gives the GIL up and waits to get it
+        back: on the event loop, with busy workers, that held REST answers for seconds."""
+        vm = self.engine.new_vm(services, console=console)
+        try:
+            return vm, vm.compile(source, translation=translation)
+        except Exception as exc:
+            return vm, exc
 
     def _ended(self, key: tuple[str, str], vm: Any, record: RunRecord) -> None:
         vm.close()
