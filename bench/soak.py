@@ -4,7 +4,8 @@ Starts a real ``jupyter server`` with only ``seraph_ext`` (see ``rest_load.start
 creates ``--bots`` bots (half of them standing in a world), then keeps ``--scripts`` script
 slots busy for ``--minutes``: whenever a slot's run ends, the slot executes a new script
 picked at random (seeded) from ``KINDS``, and now and then the soak stops a running one.
-Meanwhile a probe reads ``GET /api/status`` every 100 ms.
+Meanwhile a probe, in its own process (the soak's client loop is busy), reads
+``GET /api/status`` every 100 ms.
 
 Figures: ``/api/status`` p50/p99 under load against the same probe on the idle server first
 (the baseline, measured in the same run: quote the ratio), the server's RSS growth from the
@@ -22,12 +23,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import collections
+import http.client
+import multiprocessing
 import random
 import statistics
 import subprocess
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 from rest_load import start_server
@@ -166,27 +171,52 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
 
 
-async def probe(client: httpx.AsyncClient, stop: asyncio.Event, out: list[float], errors: list[int]) -> None:
-    """``GET /api/status`` every 100 ms; latencies in ms (a failure counts as an error)."""
+def probe_process(url: str, headers: dict[str, str], stop: Any, out: Any) -> None:
+    """In its own process (so the soak's busy client loop does not delay it): ``GET /api/status``
+    every 100 ms until ``stop`` is set; sends ([(wall time, latency in ms)], failed statuses)."""
+    parsed = urlsplit(url)
+    path = parsed.path.rstrip("/") + "/api/status"
+    latencies: list[tuple[float, float]] = []
+    errors: list[int] = []
+    conn = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=60)
     while not stop.is_set():
         began = time.perf_counter()
         try:
-            response = await client.get("api/status")
-            if response.status_code != 200:
-                errors.append(response.status_code)
-        except httpx.HTTPError:
+            conn.request("GET", path, headers=headers)
+            response = conn.getresponse()
+            response.read()
+            if response.status != 200:
+                errors.append(response.status)
+        except (OSError, http.client.HTTPException):
             errors.append(0)
-        out.append((time.perf_counter() - began) * 1000)
-        await asyncio.sleep(0.1)
+            conn.close()
+            conn = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=60)
+        latencies.append((time.time(), (time.perf_counter() - began) * 1000))
+        time.sleep(0.1)
+    out.send((latencies, errors))
 
 
-async def baseline(client: httpx.AsyncClient, seconds: float) -> list[float]:
-    stop, out, errors = asyncio.Event(), [], []
-    task = asyncio.create_task(probe(client, stop, out, errors))
+class Prober:
+    """A probe process; ``stop()`` returns its latencies and errors."""
+
+    def __init__(self, url: str, headers: dict[str, str]) -> None:
+        context = multiprocessing.get_context("spawn")
+        self._stop = context.Event()
+        self._receive, send = context.Pipe(duplex=False)
+        self._process = context.Process(target=probe_process, args=(url, headers, self._stop, send))
+        self._process.start()
+
+    def stop(self) -> tuple[list[tuple[float, float]], list[int]]:
+        self._stop.set()
+        result = self._receive.recv()
+        self._process.join(30)
+        return result
+
+
+async def baseline(url: str, headers: dict[str, str], seconds: float) -> list[float]:
+    prober = Prober(url, headers)
     await asyncio.sleep(seconds)
-    stop.set()
-    await task
-    return out
+    return [ms for _, ms in (await asyncio.to_thread(prober.stop))[0]]
 
 
 async def setup_bots(client: httpx.AsyncClient, count: int) -> tuple[list[str], list[str]]:
@@ -275,35 +305,30 @@ async def main(args: argparse.Namespace) -> None:
             limits = httpx.Limits(
                 max_connections=args.scripts + 20, max_keepalive_connections=args.scripts + 20
             )
-            async with (
-                httpx.AsyncClient(base_url=url, headers=headers, timeout=60, limits=limits) as client,
-                httpx.AsyncClient(base_url=url, headers=headers, timeout=60) as prober,
-            ):
+            async with httpx.AsyncClient(base_url=url, headers=headers, timeout=60, limits=limits) as client:
                 bots = await setup_bots(client, args.bots)
-                idle = await baseline(prober, args.baseline_seconds)
+                idle = await baseline(url, headers, args.baseline_seconds)
                 soak = Soak(client, bots, args.seed)
                 until = time.monotonic() + args.minutes * 60
-                stop, loaded, probe_errors = asyncio.Event(), [], []
-                probing = asyncio.create_task(probe(prober, stop, loaded, probe_errors))
+                prober = Prober(url, headers)
                 slots = [asyncio.create_task(soak.slot(i, until)) for i in range(args.scripts)]
-                await asyncio.sleep(min(60, args.minutes * 60 / 5))
+                warm_up = min(60, args.minutes * 60 / 5)
+                await asyncio.sleep(warm_up)
                 rss_start, rss_peak, last_report = rss_mb(process.pid), 0.0, time.monotonic()
-                warm = len(loaded)
+                warm_end = time.time()
                 while time.monotonic() < until:
                     await asyncio.sleep(5)
                     rss_peak = max(rss_peak, rss_mb(process.pid))
                     if time.monotonic() - last_report > 60:
                         last_report = time.monotonic()
-                        recent = loaded[-600:]
                         print(
-                            f"  {sum(soak.started.values())} runs started, RSS {rss_mb(process.pid):.0f} MB, "
-                            f"/api/status p99 (last minute) {percentile(recent, 0.99):.1f} ms",
+                            f"  {sum(soak.started.values())} runs started, RSS {rss_mb(process.pid):.0f} MB",
                             flush=True,
                         )
                 await asyncio.gather(*slots)
+                soak_end = time.time()
                 unended = await soak.unended(args.scripts)
-                stop.set()
-                await probing
+                probes, probe_errors = await asyncio.to_thread(prober.stop)
                 rss_end = rss_mb(process.pid)
         finally:
             process.terminate()
@@ -311,7 +336,7 @@ async def main(args: argparse.Namespace) -> None:
                 process.wait(30)
             except subprocess.TimeoutExpired:
                 process.kill()
-    under_load = loaded[warm:]
+    under_load = [ms for at, ms in probes if warm_end <= at <= soak_end]
     p99_idle, p99_load = percentile(idle, 0.99), percentile(under_load, 0.99)
     print(f"\nsoak: {args.scripts} script slots, {args.minutes} min, {args.bots} bots, seed {args.seed}")
     print(
