@@ -211,5 +211,8 @@ class WorkspaceSubscription(Subscription):
     def dropped(self) -> int:
         return self._inner.dropped
 
+    def backlog(self) -> dict[str, int]:
+        return self._inner.backlog()
+
     def close(self) -> None:
         self._inner.close()
