@@ -5,10 +5,16 @@ than the rest of the request. The body is reused while no fleet event arrived si
 built (events are delivered synchronously on the loop, so a change made by a request is seen
 by the next one) and for at most ``max_age_s``, which bounds how stale un-evented fields such
 as ``ping_ms`` can be.
+
+With 10,000 bots the body is 5 MB and takes a few hundred milliseconds to build, so it is built
+a page of ``list_bots`` at a time (``commands/paging.py``), yielding to the event loop between
+pages: other requests (and the bots' network I/O) keep being served meanwhile, and requests
+arriving during a build share it instead of starting their own.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import time
@@ -18,6 +24,8 @@ from seraph_kernel.fleet.base import Fleet
 from seraph_kernel.fleet.events import BusSubscription
 
 DEFAULT_MAX_AGE_S = 0.25
+#: Bots encoded between two yields to the event loop while the body is built.
+BUILD_PAGE = 500
 
 
 @dataclass(frozen=True)
@@ -40,16 +48,36 @@ class BotListCache:
             subscription.close()
         self._encoded: EncodedList | None = None
         self._built_at = 0.0
+        self._building: asyncio.Future[EncodedList] | None = None
 
     async def get(self) -> EncodedList:
         """Events arriving while the list is built stay queued, so the next call rebuilds."""
+        if self._building is not None:
+            return await asyncio.shield(self._building)
         expired = time.monotonic() - self._built_at > self._max_age_s
         if self._changed() or self._encoded is None or expired:
             self._built_at = time.monotonic()
-            bots = await self._fleet.list_bots()
-            body = json.dumps({"bots": bots}, separators=(",", ":")).encode()
-            self._encoded = EncodedList(body, f'"{hashlib.sha1(body).hexdigest()}"')
+            self._building = asyncio.ensure_future(self._build())
+            try:
+                self._encoded = await asyncio.shield(self._building)
+            finally:
+                self._building = None
         return self._encoded
+
+    async def _build(self) -> EncodedList:
+        """``{"bots": [...]}`` exactly as ``json.dumps`` of the whole list would encode it."""
+        parts: list[bytes] = []
+        after = None
+        while True:
+            page = await self._fleet.invoke("list_bots", {"limit": BUILD_PAGE, "after": after})
+            if page["bots"]:
+                parts.append(json.dumps(page["bots"], separators=(",", ":")).encode()[1:-1])
+            after = page["next"]
+            if after is None:
+                break
+            await asyncio.sleep(0)
+        body = b'{"bots":[' + b",".join(parts) + b"]}"
+        return EncodedList(body, f'"{hashlib.sha1(body).hexdigest()}"')
 
     def close(self) -> None:
         if self._changes is not None:

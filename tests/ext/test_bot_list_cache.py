@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 
+from seraph_ext import bot_list_cache
 from seraph_ext.bot_list_cache import BotListCache
 
 
@@ -37,4 +38,20 @@ async def test_the_body_is_the_fleets_list(fleet):
         await fleet.create_bot(name)
     cache = BotListCache(fleet)
     assert json.loads((await cache.get()).body) == {"bots": await fleet.list_bots()}
+    cache.close()
+
+
+async def test_a_build_yields_between_pages_and_requests_meanwhile_share_it(fleet, monkeypatch):
+    """A 10,000-bot body takes a while: the loop keeps running between pages, and a request
+    arriving during the build gets the same body instead of building another."""
+    monkeypatch.setattr(bot_list_cache, "BUILD_PAGE", 3)
+    for n in range(8):
+        await fleet.create_bot(f"bot-{n}")
+    cache = BotListCache(fleet, max_age_s=60)
+    building = asyncio.ensure_future(cache.get())
+    await asyncio.sleep(0)
+    assert not building.done()
+    meanwhile = await cache.get()
+    assert (await building) is meanwhile
+    assert meanwhile.body == json.dumps({"bots": await fleet.list_bots()}, separators=(",", ":")).encode()
     cache.close()
