@@ -9,11 +9,13 @@ Starts a real ``jupyter server`` with only ``seraph_ext`` (``rest_load.start_ser
    ``GET /api/bots?limit=100`` at random places (``after``): median, p99, the server's CPU per
    request, and the ratios 10,000 / 1,000 of the same run (the machine's load average is printed:
    other work on it slows every figure);
-3. attaches two event-stream clients (a fast one, and a slow one that reads 500 frames a second)
-   and makes ``--burst`` bots connect and disconnect in bursts for ``--seconds``, while clients
-   poll ``GET /api/status``, ``GET /api/bots?limit=100`` and ``GET /api/bots``: their p99, the frames each
-   stream client got (per kind) and the events it was told it lost (``event: dropped``), and
-   each stream's backlog on the server (``GET /api/seraph/info``);
+3. attaches two event-stream clients (a fast one, and a stalled one that reads nothing until
+   the bursts are over), makes ``--burst`` bots connect and disconnect in bursts for
+   ``--seconds`` while a script prints ``--flood-lines`` lines of 10 kB (40 MB: more than the
+   socket buffers hold), and meanwhile polls ``GET /api/status``, ``GET /api/bots?limit=100``
+   and ``GET /api/bots``: their p99, the frames each stream client got (per kind, and
+   ``session`` frames per bot), the events it was told it lost (``event: dropped``), and each
+   stream's backlog on the server (``GET /api/seraph/info``);
 4. prints the server's RSS at each step.
 
 Targets (issue 14): ``GET /api/bots`` ≤ 50 ms with 10,000 bots, paged; ``/api/status`` p99 ≤
@@ -29,6 +31,7 @@ import asyncio
 import json
 import os
 import random
+import socket
 import statistics
 import tempfile
 import time
@@ -39,6 +42,11 @@ import httpx
 import psutil
 from rest_load import fetch, start_server
 
+#: The console flood during the bursts: lines of 10,000 characters (a printing farm's worth).
+FLOOD = (
+    "local s = string.rep('z', 10000) for i = 1, {lines} "
+    "do print(i, s) if i % 100 == 0 then sleep(10) end end"
+)
 #: Concurrent connections creating bots.
 CREATORS = 8
 
@@ -129,34 +137,52 @@ async def list_figures(
 
 
 class StreamClient:
-    """An event-stream client counting frames per kind and the drops it is told of; ``delay``
-    seconds of pause after each frame make it slow."""
+    """An event-stream client counting frames per kind, the drops it is told of, and the
+    snapshots per bot. A ``stalled`` one reads nothing until ``resume`` is set (a frozen
+    browser tab): the server's socket buffers fill, then its queue for the client."""
 
-    def __init__(self, url: str, headers: dict[str, str], delay: float) -> None:
-        self.url, self.headers, self.delay = url, headers, delay
+    def __init__(self, url: str, headers: dict[str, str], stalled: bool = False) -> None:
+        self.url, self.headers = url, headers
         self.frames: Counter[str] = Counter()
+        self.snapshots: Counter[str] = Counter()
         self.dropped = 0
         self.ready = asyncio.Event()
         self.done = asyncio.Event()
+        self.resume = asyncio.Event()
+        if not stalled:
+            self.resume.set()
 
     async def run(self) -> None:
-        async with (
-            httpx.AsyncClient(base_url=self.url, headers=self.headers, timeout=None) as client,
-            client.stream("GET", "api/seraph/events") as response,
-        ):
-            self.ready.set()
-            event = ""
-            async for line in response.aiter_lines():
+        """A raw HTTP/1.0 stream on a socket with a small receive buffer, so that a stalled
+        client holds few frames in its kernel buffers and the server's queue does fill."""
+        target = httpx.URL(self.url).join("api/seraph/events")
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16384)
+        sock.setblocking(False)
+        await asyncio.get_running_loop().sock_connect(sock, (target.host, target.port))
+        reader, writer = await asyncio.open_connection(sock=sock, limit=16384)
+        request = [f"GET {target.raw_path.decode()} HTTP/1.0", f"Host: {target.host}:{target.port}"]
+        request += [f"{name}: {value}" for name, value in self.headers.items()]
+        writer.write(("\r\n".join(request) + "\r\n\r\n").encode())
+        await reader.readuntil(b"\r\n\r\n")
+        self.ready.set()
+        event = ""
+        try:
+            while line := (await reader.readline()).decode():
+                await self.resume.wait()
                 if line.startswith("event: "):
-                    event = line[7:]
+                    event = line[7:].strip()
                 elif line.startswith("data: "):
                     self.frames[event] += 1
+                    data = json.loads(line[6:])
                     if event == "dropped":
-                        self.dropped += json.loads(line[6:])["dropped"]
-                    elif event == "session" and '"client_id":"bench-end"' in line:
-                        self.done.set()
-                    if self.delay:
-                        await asyncio.sleep(self.delay)
+                        self.dropped += data["dropped"]
+                    elif event == "session":
+                        self.snapshots[data["client_id"]] += 1
+                        if data["client_id"] == "bench-end":
+                            self.done.set()
+        finally:
+            writer.close()
 
 
 async def poll(
@@ -202,13 +228,15 @@ async def run(url: str, headers: dict[str, str], pid: int, args: argparse.Namesp
             figures = f"{bmed:8.1f} / {bp99:6.1f} ms   {median:8.1f} / {p99:6.1f} ms"
             print(f"  {name:20} {figures}   {median / bmed:5.1f}x; {bcpu:.1f} -> {cpu:.1f} ms")
 
-        fast = StreamClient(url, headers, 0.0)
-        slow = StreamClient(url, headers, 0.002)
+        fast = StreamClient(url, headers)
+        slow = StreamClient(url, headers, stalled=True)
         tasks = [asyncio.create_task(stream.run()) for stream in (fast, slow)]
         await asyncio.gather(fast.ready.wait(), slow.ready.wait())
         before = rss_mb(proc)
         until = time.monotonic() + args.seconds
         burst_ids = [f"b-{n}" for n in range(args.burst)]
+        flood = {"client_id": "b-0", "script_id": "flood", "source": FLOOD.format(lines=args.flood_lines)}
+        (await client.post("api/scripts/execute", json=flood)).raise_for_status()
         rounds, status, pages, whole = await asyncio.gather(
             bursts(url, headers, burst_ids, until),
             poll(url, headers, "api/status", {}, until),
@@ -217,6 +245,7 @@ async def run(url: str, headers: dict[str, str], pid: int, args: argparse.Namesp
         )
         backlog = (await client.get("api/seraph/info")).json()["event_stream_backlog"]
         after = rss_mb(proc)
+        slow.resume.set()
         (await client.post("api/bots", json={"id": "bench-end"})).raise_for_status()
         await asyncio.wait_for(asyncio.gather(fast.done.wait(), slow.done.wait()), 120)
         for task in tasks:
@@ -230,6 +259,8 @@ async def run(url: str, headers: dict[str, str], pid: int, args: argparse.Namesp
             kinds = ", ".join(f"{kind} {count}" for kind, count in sorted(stream.frames.items()))
             got = sum(stream.frames.values())
             print(f"  {name} stream client: {got} frames ({kinds}); told of {stream.dropped} dropped")
+            per_bot = [stream.snapshots[bot] for bot in burst_ids]
+            print(f"    session frames per burst bot: {min(per_bot)} to {max(per_bot)}")
         for entry in backlog:
             print(f"  server backlog of a stream at the end of the bursts: {entry}")
         grew = f"{after - idle:+.0f} MB over idle"
@@ -244,6 +275,7 @@ def main() -> None:
     parser.add_argument("--burst", type=int, default=1000)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--rounds", type=int, default=40)
+    parser.add_argument("--flood-lines", type=int, default=4000, help="10 kB console lines during the bursts")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         process, url, headers = start_server(Path(tmp))
