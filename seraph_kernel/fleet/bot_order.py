@@ -17,13 +17,13 @@ _DIGITS = re.compile(r"(\d+)")
 
 def natural_key(bot_id: str) -> list[Any]:
     """``bot-2`` before ``bot-10``: digit runs compare as numbers (runs alternate text and
-    number from the start, so any two keys compare); ids with equal keys (``bot-01``,
-    ``bot-1``) are ordered by the id itself."""
+    number from the start, so any two keys compare)."""
     return [int(part) if part.isdigit() else part for part in _DIGITS.split(bot_id)]
 
 
 class BotOrder:
-    """Bot ids sorted by :func:`natural_key`; :meth:`changed` after a bot is added or removed."""
+    """Bot ids sorted by :func:`natural_key`, then by the id itself (``bot-01`` and ``bot-1``
+    have equal keys); :meth:`changed` after a bot is added or removed."""
 
     def __init__(self) -> None:
         self._ids: list[str] | None = None
