@@ -33,14 +33,12 @@ import os
 import random
 import socket
 import statistics
-import tempfile
 import time
 from collections import Counter
-from pathlib import Path
 
 import httpx
 import psutil
-from rest_load import fetch, start_server
+from rest_load import fetch, run_on_server
 
 #: The console flood during the bursts: lines of 10,000 characters (a printing farm's worth).
 FLOOD = (
@@ -277,13 +275,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=40)
     parser.add_argument("--flood-lines", type=int, default=4000, help="10 kB console lines during the bursts")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        process, url, headers = start_server(Path(tmp))
-        try:
-            asyncio.run(run(url, headers, process.pid, args))
-        finally:
-            process.terminate()
-            process.wait(30)
+    run_on_server(lambda url, headers, pid: run(url, headers, pid, args))
 
 
 if __name__ == "__main__":
