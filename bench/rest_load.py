@@ -25,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import httpx
@@ -70,6 +71,18 @@ def start_server(root: Path) -> tuple[subprocess.Popen[bytes], str, dict[str, st
         time.sleep(0.1)
     process.kill()
     raise SystemExit(f"server did not start; see {root / 'server.log'}")
+
+
+def run_on_server(run: Callable[[str, dict[str, str], int], Awaitable[None]]) -> None:
+    """``asyncio.run(run(url, headers, pid))`` against a fresh server in a temporary directory
+    (``pid``: the server process, for psutil), then stop the server."""
+    with tempfile.TemporaryDirectory() as tmp:
+        process, url, headers = start_server(Path(tmp))
+        try:
+            asyncio.run(run(url, headers, process.pid))
+        finally:
+            process.terminate()
+            process.wait(30)
 
 
 async def make_bots(url: str, headers: dict[str, str], count: int) -> None:

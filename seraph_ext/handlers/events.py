@@ -14,6 +14,9 @@ Events that queued up while a frame was being sent go out together, in one write
 flush (a thousand printing scripts make ten thousand lines a second). A client too slow for
 the stream loses its oldest events rather than growing the server's memory, and is told so
 by an ``event: dropped`` frame ``{"dropped": <events lost since the last such frame>}``.
+``session`` snapshots are coalesced instead (``seraph_kernel/fleet/events.py``): a slow client
+gets the latest snapshot of each bot, once, and is not told of the older ones it skipped
+(nothing is lost). ``GET /api/seraph/info`` shows each stream's backlog.
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from seraph_kernel.commands.ids import BOT_ID_RULE, MAX_BOT_ID_LENGTH, new_bot_id
+from seraph_kernel.commands.paging import AFTER, LIMIT, bot_page
 from seraph_kernel.commands.spec import (
     BOT,
     FLEET,
@@ -66,10 +67,10 @@ def path_answer(route: list[tuple[int, int]]) -> dict[str, Any]:
 COMMANDS = (
     Command(
         "list_bots",
-        "Lite snapshots of every bot, in id order.",
+        "Lite snapshots of every bot, in id order; paged with limit and after.",
         FLEET,
-        (WORKSPACE,),
-        answer=keyed("bots"),
+        (WORKSPACE, LIMIT, AFTER),
+        answer=bot_page,
         rest=(Route("GET", "/api/bots", handler="bot_list"),),
     ),
     Command(

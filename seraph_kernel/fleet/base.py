@@ -100,6 +100,10 @@ class Subscription(abc.ABC):
     #: How many events this reader has lost to its queue's bounds so far.
     dropped: int = 0
 
+    def backlog(self) -> dict[str, int]:
+        """What waits for this reader and what it lost (``GET /api/seraph/info`` shows it)."""
+        return {"dropped": self.dropped}
+
 
 @dataclass
 class WorldView:

@@ -7,18 +7,26 @@ printing scripts most of their CPU). Each
 subscriber has its own queue, bounded in events and in bytes (script console lines can be
 16 KiB each): a slow reader loses its oldest events (and can see how many in ``dropped``)
 instead of growing memory.
+
+``session`` events are coalesced (issue 14): each is the bot's whole lite snapshot, so a
+newer one of a bot replaces the one still queued for a reader, and moves to the newer one's
+place in the order. A burst from 10,000 bots leaves a slow reader at most one snapshot per bot
+(the latest, never dropped to make room for console lines), at most ``snapshot_slots`` of them
+(the snapshot objects are shared by every reader; each reader holds a reference per bot).
 """
 
 from __future__ import annotations
 
 import asyncio
 import threading
-from collections import deque
+from collections import OrderedDict, deque
 
 from seraph_kernel.fleet.base import FleetEvent, Subscription
 
 DEFAULT_QUEUE_SIZE = 2000
 DEFAULT_QUEUE_BYTES = 4 << 20
+#: Most bots whose latest snapshot one reader keeps queued (beyond it the oldest is dropped).
+DEFAULT_SNAPSHOT_SLOTS = 10_000
 #: What a queued event counts for besides its text fields.
 EVENT_OVERHEAD = 200
 
@@ -33,17 +41,29 @@ class BusSubscription(Subscription):
     """One reader of an :class:`EventBus`; events of every bot, or of one ``client_id``."""
 
     def __init__(
-        self, bus: EventBus, client_id: str | None, maxsize: int, max_bytes: int = DEFAULT_QUEUE_BYTES
+        self,
+        bus: EventBus,
+        client_id: str | None,
+        maxsize: int,
+        max_bytes: int = DEFAULT_QUEUE_BYTES,
+        snapshot_slots: int = DEFAULT_SNAPSHOT_SLOTS,
     ) -> None:
         self._bus = bus
         self.client_id = client_id
-        self._queue: deque[FleetEvent] = deque()
+        #: Every other event with its arrival number, oldest first.
+        self._queue: deque[tuple[int, FleetEvent]] = deque()
+        #: The latest queued ``session`` event of each bot, oldest first.
+        self._snapshots: OrderedDict[str, tuple[int, FleetEvent]] = OrderedDict()
+        self._arrived = 0
         self._maxsize = maxsize
         self._max_bytes = max_bytes
+        self._snapshot_slots = snapshot_slots
         self._bytes = 0
         self._wakeup = asyncio.Event()
         self.closed = False
         self.dropped = 0
+        #: Queued snapshots replaced by a newer one of the same bot (nothing was lost).
+        self.coalesced = 0
         #: Set by a front door that streams these events to a caller (the SSE route), so
         #: ``EventBus.has_listener`` tells them from in-process readers (caches, Lua handlers).
         self.live_stream = False
@@ -52,7 +72,7 @@ class BusSubscription(Subscription):
         return self
 
     async def __anext__(self) -> FleetEvent:
-        while not self._queue:
+        while not (self._queue or self._snapshots):
             if self.closed:
                 raise StopAsyncIteration
             self._wakeup.clear()
@@ -61,10 +81,30 @@ class BusSubscription(Subscription):
 
     def get_nowait(self) -> FleetEvent | None:
         """The next queued event, or ``None`` when there is none yet."""
-        return self._pop() if self._queue else None
+        return self._pop() if self._queue or self._snapshots else None
+
+    def backlog(self) -> dict[str, int]:
+        """What waits for this reader and what it lost, for ``GET /api/seraph/info``."""
+        return {
+            "queued": len(self._queue),
+            "queued_bytes": self._bytes,
+            "snapshots": len(self._snapshots),
+            "dropped": self.dropped,
+            "coalesced": self.coalesced,
+        }
 
     def _pop(self) -> FleetEvent:
-        event = self._queue.popleft()
+        """The event that arrived first, of the oldest other event and the oldest snapshot."""
+        snapshot = next(iter(self._snapshots.values()), None)
+        if self._queue and (snapshot is None or self._queue[0][0] < snapshot[0]):
+            return self._pop_event()
+        return self._snapshots.popitem(last=False)[1][1]
+
+    def _over_bounds(self) -> bool:
+        return len(self._queue) > self._maxsize or self._bytes > self._max_bytes
+
+    def _pop_event(self) -> FleetEvent:
+        event = self._queue.popleft()[1]
         self._bytes -= event_bytes(event)
         return event
 
@@ -78,11 +118,20 @@ class BusSubscription(Subscription):
     def _deliver(self, event: FleetEvent) -> None:
         if self.client_id is not None and event.client_id != self.client_id:
             return
-        self._queue.append(event)
-        self._bytes += event_bytes(event)
-        while len(self._queue) > 1 and (len(self._queue) > self._maxsize or self._bytes > self._max_bytes):
-            self._pop()
-            self.dropped += 1
+        self._arrived += 1
+        if event.kind == "session" and event.client_id is not None:
+            if self._snapshots.pop(event.client_id, None) is not None:
+                self.coalesced += 1
+            self._snapshots[event.client_id] = (self._arrived, event)
+            if len(self._snapshots) > self._snapshot_slots:
+                self._snapshots.popitem(last=False)
+                self.dropped += 1
+        else:
+            self._queue.append((self._arrived, event))
+            self._bytes += event_bytes(event)
+            while len(self._queue) > 1 and self._over_bounds():
+                self._pop_event()
+                self.dropped += 1
         self._wakeup.set()
 
 
@@ -94,11 +143,13 @@ class EventBus:
         loop: asyncio.AbstractEventLoop | None = None,
         queue_size: int = DEFAULT_QUEUE_SIZE,
         queue_bytes: int = DEFAULT_QUEUE_BYTES,
+        snapshot_slots: int = DEFAULT_SNAPSHOT_SLOTS,
     ):
         self._loop = loop
         self._loop_thread: int | None = None
         self._queue_size = queue_size
         self._queue_bytes = queue_bytes
+        self._snapshot_slots = snapshot_slots
         self._subscribers: list[BusSubscription] = []
         self._closed = False
         self._pending: list[FleetEvent] = []
@@ -115,7 +166,7 @@ class EventBus:
         """A new reader; call on the loop."""
         if self._loop is None:
             self.bind()
-        sub = BusSubscription(self, client_id, self._queue_size, self._queue_bytes)
+        sub = BusSubscription(self, client_id, self._queue_size, self._queue_bytes, self._snapshot_slots)
         if self._closed:
             sub.closed = True  # the fleet is closing: the reader ends at once
         else:

@@ -19,9 +19,11 @@ from typing import Any, TypeVar
 from seraph_kernel.backends.base import Backend, BotSession, load_backend
 from seraph_kernel.commands import BOT, Command, checked
 from seraph_kernel.commands.ids import bot_id_problem, new_bot_id
+from seraph_kernel.commands.paging import DEFAULT_BOT_PAGE
 from seraph_kernel.config import QUOTA_FIELDS, FleetConfig
 from seraph_kernel.errors import BotExists, InvalidArgument, UnknownBot, UnknownCatalog
 from seraph_kernel.fleet.base import JSON, Fleet, FleetEvent, Subscription, WorldView
+from seraph_kernel.fleet.bot_order import BotOrder
 from seraph_kernel.fleet.child_scripts import ChildScriptCommands
 from seraph_kernel.fleet.events import EventBus
 from seraph_kernel.fleet.local_scripts import ScriptHost
@@ -61,6 +63,7 @@ class LocalFleet(ChildScriptCommands, Fleet):
         self.config = config or FleetConfig.from_env()
         self._bus = EventBus()
         self._bots: dict[str, BotSession] = {}
+        self._order = BotOrder()
         self._unloaded: set[str] = set()
         self._deleting: set[str] = set()
         self._backends: dict[str, Backend] = {}
@@ -199,11 +202,17 @@ class LocalFleet(ChildScriptCommands, Fleet):
             },
         }
 
-    def do_list_bots(self, workspace: str | None = None) -> list[dict[str, JSON]]:
-        ids = sorted(self._bots, key=_natural_key)
-        if workspace is not None:
-            ids = [bot_id for bot_id in ids if split_id(bot_id)[0] == workspace]
-        return [self._snapshot(bot_id) for bot_id in ids]
+    def do_list_bots(
+        self, workspace: str | None = None, limit: int | None = None, after: str | None = None
+    ) -> list[dict[str, JSON]] | dict[str, JSON]:
+        """Every bot (a list), or with ``limit``/``after`` one page and the next page's
+        ``after`` (``commands/paging.py``)."""
+        keep = None if workspace is None else lambda bot_id: split_id(bot_id)[0] == workspace
+        if limit is None and after is None:
+            ids = self._order.ids(self._bots)
+            return [self._snapshot(bot_id) for bot_id in ids if keep is None or keep(bot_id)]
+        page, next_after = self._order.page(self._bots, after, limit or DEFAULT_BOT_PAGE, keep)
+        return {"bots": [self._snapshot(bot_id) for bot_id in page], "next": next_after}
 
     def do_get_bot(self, id: str) -> dict[str, JSON]:
         return self._snapshot(id, full=True)
@@ -249,6 +258,7 @@ class LocalFleet(ChildScriptCommands, Fleet):
             scripts = self._require_scripts()
             await scripts.stop_client(id)
             self._bots.pop(id, None)
+            self._order.changed()
             self._saved_presence.pop(id, None)
             await bot.close()
             self._bot_store.delete(id)
@@ -523,6 +533,7 @@ class LocalFleet(ChildScriptCommands, Fleet):
 
     def _register(self, record: BotRecord, bot: BotSession) -> None:
         self._bots[record.id] = bot
+        self._order.changed()
         self._saved_presence[record.id] = (record.was_connected, record.world)
 
     def _save_presence(self, bot_id: str, bot: BotSession, force: bool = False) -> None:
@@ -598,8 +609,3 @@ class LocalFleet(ChildScriptCommands, Fleet):
     def _default_username(self, bot_id: str, seed: int) -> str:
         digest = hashlib.sha256(f"{seed}:{bot_id}".encode()).hexdigest()
         return "P" + str(int(digest[:12], 16) % 10**8).zfill(8)
-
-
-def _natural_key(bot_id: str) -> list[Any]:
-    """``bot-2`` before ``bot-10``."""
-    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", bot_id)]

@@ -126,7 +126,9 @@ class WorkspaceFleet(Fleet):
             values["client_id"] = self.to_global(values["client_id"])
         if isinstance(values.get("scope"), str):
             values["scope"] = self._scope(values["scope"])
-        if name in ("create_bot", "list_bots"):
+        if name == "list_bots":
+            return await self._list_bots(command, values)
+        if name == "create_bot":
             values["workspace"] = self.name
         elif name == "seraph_jobs":
             jobs = (await self.fleet.run_checked(command, values))["jobs"]
@@ -139,6 +141,16 @@ class WorkspaceFleet(Fleet):
             info = await self.fleet.run_checked(command, values)
             return {**info, "workspace": self.name, "seed": self.fleet.workspace_seed(self.name)}
         return await self.fleet.run_checked(command, values)
+
+    async def _list_bots(self, command: Command, values: dict[str, JSON]) -> JSON:
+        """This workspace's bots; a page's ``after`` and ``next`` are short ids too."""
+        values["workspace"] = self.name
+        if isinstance(values.get("after"), str):
+            values["after"] = self.to_global(values["after"])
+        answer = await self.fleet.run_checked(command, values)
+        if isinstance(answer, dict) and isinstance(answer.get("next"), str):
+            answer["next"] = self.to_short(answer["next"])
+        return answer
 
     def _shorten_error(self, err: SeraphError) -> SeraphError:
         if self._prefix and err.args and isinstance(err.args[0], str):
@@ -198,6 +210,9 @@ class WorkspaceSubscription(Subscription):
     @property
     def dropped(self) -> int:
         return self._inner.dropped
+
+    def backlog(self) -> dict[str, int]:
+        return self._inner.backlog()
 
     def close(self) -> None:
         self._inner.close()

@@ -87,3 +87,50 @@ async def test_subscribing_after_close_ends_at_once():
     late = bus.subscribe()
     bus.publish(event("bot-1"))
     assert [e async for e in late] == []
+
+
+def snapshot(client_id, n):
+    return FleetEvent(kind="session", client_id=client_id, data={"snapshot": {"id": client_id, "n": n}})
+
+
+def drain(sub):
+    got = []
+    while (e := sub.get_nowait()) is not None:
+        got.append((e.kind, e.client_id, e.data.get("n", e.data.get("snapshot", {}).get("n"))))
+    return got
+
+
+async def test_a_slow_readers_snapshots_of_one_bot_collapse_into_the_latest_in_its_place():
+    bus = EventBus()
+    slow = bus.subscribe()
+    bus.publish(snapshot("bot-1", 1))
+    bus.publish(event("bot-1", 10))
+    bus.publish(snapshot("bot-2", 1))
+    bus.publish(snapshot("bot-1", 2))
+    assert drain(slow) == [("log", "bot-1", 10), ("session", "bot-2", 1), ("session", "bot-1", 2)]
+    assert (slow.coalesced, slow.dropped) == (1, 0)
+
+
+async def test_console_lines_overflowing_never_push_out_the_latest_snapshots():
+    bus = EventBus(queue_size=10)
+    slow = bus.subscribe()
+    for n in range(3):
+        for bot in ("a", "b", "c"):
+            bus.publish(snapshot(bot, n))
+    for n in range(50):
+        bus.publish(event("a", n))
+    got = drain(slow)
+    assert got[:3] == [("session", "a", 2), ("session", "b", 2), ("session", "c", 2)]
+    assert [n for _, _, n in got[3:]] == list(range(40, 50))
+    assert (slow.coalesced, slow.dropped) == (6, 40)
+    assert slow.backlog() == {"queued": 0, "queued_bytes": 0, "snapshots": 0, "dropped": 40, "coalesced": 6}
+
+
+async def test_snapshots_of_more_bots_than_the_slots_lose_the_oldest_bots():
+    bus = EventBus(snapshot_slots=3)
+    slow = bus.subscribe()
+    for bot in ("a", "b", "c", "d", "e"):
+        bus.publish(snapshot(bot, 0))
+    assert slow.backlog()["snapshots"] == 3
+    assert [bot for _, bot, _ in drain(slow)] == ["c", "d", "e"]
+    assert slow.dropped == 2
