@@ -63,7 +63,7 @@ async def test_bots_land_on_three_nodes(api, cluster, server, trio):
     farm = await info(api)
     assert farm["kind"] == "ray"
     assert RAY_CORE in mapped_files(server.process.pid)
-    cluster_nodes = {node.unique_id for node in cluster.list_all_nodes()}
+    cluster_nodes = {node.node_id for node in cluster.list_all_nodes()}
     assert {shard["node_id"] for shard in farm["shards"]} == cluster_nodes
     nodes = {bot_id: await node_of(api, bot_id) for bot_id in trio}
     assert len(set(nodes.values())) == 3, nodes
@@ -123,8 +123,8 @@ async def test_the_event_stream_carries_every_node(api, trio):
 async def test_a_lost_node_rehomes_its_bots_and_ends_its_runs(api, cluster, server, trio):
     farm = await info(api)
     driver = farm["ray_node_id"]
-    victim = next(n for n in cluster.worker_nodes if n.unique_id != driver)
-    lost = next(s for s in farm["shards"] if s["node_id"] == victim.unique_id)
+    victim = next(n for n in cluster.worker_nodes if n.node_id != driver)
+    lost = next(s for s in farm["shards"] if s["node_id"] == victim.node_id)
     bot_id = lost["bots"][0]
     connect = await api.post(f"api/bots/{bot_id}/connect", params={"wait": "true"})
     assert connect.status_code == 200, connect.text
@@ -143,8 +143,8 @@ async def test_a_lost_node_rehomes_its_bots_and_ends_its_runs(api, cluster, serv
     snapshot = await wait_snapshot(api, bot_id, lambda s: s["status"] == "in_world", timeout=60)
     assert snapshot["world"]["world_name"] == "MINEWORLD"
     new_node = await node_of(api, bot_id)
-    assert new_node != victim.unique_id
-    assert victim.unique_id not in {s["node_id"] for s in (await info(api))["shards"]}
+    assert new_node != victim.node_id
+    assert victim.node_id not in {s["node_id"] for s in (await info(api))["shards"]}
 
     again = (await api.get("api/scripts/status", params=key(bot_id, "again"))).json()
     assert again["running"] and again["started_at"] > first_start, again
