@@ -169,8 +169,9 @@ class RayFleet(Fleet):
         else:
             answer = await self._call(self._primary(), name, values)
         if name == "delete_bot":
-            self._owners.pop(values["id"], None)
-            await self._store.forget.remote(values["id"])
+            await self._forget([values["id"]])
+        elif name == "delete_workspace":
+            await self._forget([b for b in self._owners if split_id(b)[0] == values["name"]])
         elif name == "seraph_execute":
             key = (values["client_id"], values["script_id"])
             if values.get("restart") == "on-failure":
@@ -204,6 +205,12 @@ class RayFleet(Fleet):
             raise ShardLost(f"{cmd}: no shard is left")
         target = self._shards[owner] if owner is not None else self._primary()
         return result(await target.actor.invoke.remote(cmd, values))
+
+    async def _forget(self, bot_ids: list[str]) -> None:
+        """Deleted bots leave the directory."""
+        for bot_id in bot_ids:
+            self._owners.pop(bot_id, None)
+            await self._store.forget.remote(bot_id)
 
     async def _create_bot(self, values: dict[str, JSON]) -> JSON:
         """A new bot on the least-loaded shard (a workspace's bots on the primary shard, which

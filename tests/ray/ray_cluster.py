@@ -20,10 +20,19 @@ CLUSTER_ATTEMPTS = 3
 RAY_ENV = {"RAY_agent_register_timeout_ms": "180000", "RAY_raylet_start_wait_time_s": "180"}
 
 
+#: Ports handed to agents so far: an agent binds its port only once it is up, so until then
+#: the OS may offer the same free port again.
+_GIVEN_PORTS: set[int] = set()
+
+
 def node_args() -> dict[str, int]:
     """One CPU, and the runtime-env agent's port chosen here (a raylet told it does not wait
-    for the agent to report it)."""
-    return {"num_cpus": 1, "runtime_env_agent_port": free_port()}
+    for the agent to report it), never one given to another node."""
+    port = free_port()
+    while port in _GIVEN_PORTS:
+        port = free_port()
+    _GIVEN_PORTS.add(port)
+    return {"num_cpus": 1, "runtime_env_agent_port": port}
 
 
 @contextlib.contextmanager

@@ -120,6 +120,23 @@ async def test_the_event_stream_carries_every_node(api, trio):
                 seen.add(data["session_id"])
 
 
+async def test_a_kernels_workspace_works_on_the_farm(api, server):
+    """Kernels work in workspaces of their own (docs/workspaces.md), through the same routes
+    with the ``X-Seraph-Workspace`` header: short ids inside, the workspace's own world."""
+    made = await api.post("api/workspaces", json={"name": "nb-ray", "seed": 7})
+    assert made.status_code in (200, 201), made.text
+    inside = {**server.headers, "X-Seraph-Workspace": "nb-ray"}
+    async with httpx.AsyncClient(base_url=server.url, headers=inside, timeout=60) as kernel:
+        assert (await kernel.post("api/bots", json={"id": "bot-1"})).status_code == 201
+        status = await run(kernel, "bot-1", "hello", "return getClient().id")
+        assert status["state"] == "COMPLETE" and status["results"] == ["bot-1"], status
+        assert [bot["id"] for bot in (await kernel.get("api/bots")).json()["bots"]] == ["bot-1"]
+    listed = [bot["id"] for bot in (await api.get("api/bots")).json()["bots"]]
+    assert "nb-ray~bot-1" in listed
+    assert (await api.delete("api/workspaces/nb-ray")).status_code == 200
+    assert "nb-ray~bot-1" not in [bot["id"] for bot in (await api.get("api/bots")).json()["bots"]]
+
+
 async def test_a_lost_node_rehomes_its_bots_and_ends_its_runs(api, cluster, server, trio):
     farm = await info(api)
     driver = farm["ray_node_id"]
