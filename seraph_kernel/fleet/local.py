@@ -102,7 +102,7 @@ class LocalFleet(ChildScriptCommands, Fleet):
         store actor's proxies here instead, so every shard shares one store)."""
         self._db = Database(self.config.resolved_db_path)
         self._bot_store = BotStore(self._db)
-        self._kv = KeyValueStore(self._db, storage_quotas(self.config))
+        self._kv = KeyValueStore(self._db, StorageQuotas.of(self.config))
         self._history = RunHistory(self._db)
 
     async def close(self) -> None:
@@ -592,16 +592,6 @@ class LocalFleet(ChildScriptCommands, Fleet):
     def _default_username(self, bot_id: str, seed: int) -> str:
         digest = hashlib.sha256(f"{seed}:{bot_id}".encode()).hexdigest()
         return "P" + str(int(digest[:12], 16) % 10**8).zfill(8)
-
-
-def storage_quotas(config: FleetConfig) -> StorageQuotas:
-    """The storage quotas ``config`` sets."""
-    return StorageQuotas(
-        entry_bytes=config.storage_entry_bytes,
-        bot_bytes=config.storage_bot_bytes,
-        global_bytes=config.storage_global_bytes,
-        total_bytes=config.storage_total_bytes,
-    )
 
 
 def _natural_key(bot_id: str) -> list[Any]:

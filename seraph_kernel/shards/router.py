@@ -26,10 +26,10 @@ from seraph_kernel.config import FleetConfig
 from seraph_kernel.errors import BotExists, SeraphError, UnknownBot
 from seraph_kernel.fleet.base import JSON, Fleet, FleetEvent, Subscription, WorldView, copied_world
 from seraph_kernel.fleet.events import EventBus
-from seraph_kernel.fleet.local import AUTO_ID_PATTERN, _natural_key
+from seraph_kernel.fleet.local import AUTO_ID_PATTERN
 from seraph_kernel.fleet.workspaces import SHARED, WorkspaceFleet, global_id, split_id, workspace_name
 from seraph_kernel.shards.cluster import NAMESPACE, alive_nodes, connect, on_node
-from seraph_kernel.shards.routing import bot_of
+from seraph_kernel.shards.routing import bot_of, merged_bots, natural_key
 from seraph_kernel.shards.shard import ShardActor
 from seraph_kernel.shards.store import FarmStore
 from seraph_kernel.shards.wire import result
@@ -186,7 +186,7 @@ class RayFleet(Fleet):
         for bot_id, owner in self._owners.items():
             bots.setdefault(owner, []).append(bot_id)
         shards = [
-            {"name": s.name, "node_id": s.node_id, "bots": sorted(bots[s.name], key=_natural_key)}
+            {"name": s.name, "node_id": s.node_id, "bots": sorted(bots[s.name], key=natural_key)}
             for s in self._shards.values()
         ]
         node_id = ray.get_runtime_context().get_node_id()
@@ -236,8 +236,7 @@ class RayFleet(Fleet):
         shards = list(self._shards.values())
         answers = await asyncio.gather(*(self._call(shard, name, values) for shard in shards))
         if name == "list_bots":
-            bots = {bot["id"]: bot for answer in answers for bot in answer["bots"]}
-            return {"bots": [bots[bot_id] for bot_id in sorted(bots, key=_natural_key)]}
+            return merged_bots(answers, values.get("limit"), values.get("after"))
         if name == "seraph_stop_all":
             return {"stopped": sum(answer["stopped"] for answer in answers)}
         if name == "list_workspaces":
@@ -321,7 +320,7 @@ class RayFleet(Fleet):
                 return
             if shard.pump is not None and shard.pump is not asyncio.current_task():
                 shard.pump.cancel()
-            orphans = sorted((b for b, owner in self._owners.items() if owner == name), key=_natural_key)
+            orphans = sorted((b for b, owner in self._owners.items() if owner == name), key=natural_key)
             logger.error("shard %s (node %s) is lost; moving %d bot(s)", name, shard.node_id, len(orphans))
             if not self._shards:
                 return

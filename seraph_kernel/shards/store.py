@@ -16,9 +16,8 @@ from typing import Any
 import ray
 
 from seraph_kernel.config import FleetConfig
-from seraph_kernel.fleet.local import storage_quotas
 from seraph_kernel.shards.wire import answer, result
-from seraph_kernel.store import BotRecord, BotStore, Database, KeyValueStore, RunHistory
+from seraph_kernel.store import BotRecord, BotStore, Database, KeyValueStore, RunHistory, StorageQuotas
 
 #: The store methods shards may call, by part (nothing else is reachable through ``call``).
 PARTS = {
@@ -35,7 +34,7 @@ class FarmStore:
         self._db = Database(config.resolved_db_path)
         self._parts: dict[str, Any] = {
             "bots": BotStore(self._db),
-            "kv": KeyValueStore(self._db, storage_quotas(config)),
+            "kv": KeyValueStore(self._db, StorageQuotas.of(config)),
             "runs": RunHistory(self._db),
         }
         self._owners: dict[str, str] = {}
