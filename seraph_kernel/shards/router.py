@@ -163,7 +163,7 @@ class RayFleet(Fleet):
             return {**info, **self._farm_info()}
         bot_id = bot_of(command, values)
         if bot_id is not None and bot_id in self._owners:
-            answer = await self._call(self._shards[self._owners[bot_id]], name, values)
+            answer = await self._call(await self._owner_shard(bot_id), name, values)
         elif command.runs_on == BOT or name in ("get_bot", "delete_bot"):
             raise UnknownBot(str(bot_id))
         else:
@@ -203,8 +203,16 @@ class RayFleet(Fleet):
         owner = self._owners.get(bot_id) if isinstance(bot_id, str) else None
         if owner is None and not self._shards:
             raise ShardLost(f"{cmd}: no shard is left")
-        target = self._shards[owner] if owner is not None else self._primary()
+        target = self._shards.get(owner, self._primary()) if owner is not None else self._primary()
         return result(await target.actor.invoke.remote(cmd, values))
+
+    async def _owner_shard(self, bot_id: str) -> Shard:
+        """The shard that owns ``bot_id``; while its shard is being lost, the one it moves to."""
+        shard = self._shards.get(self._owners[bot_id])
+        if shard is None:
+            async with self._loss_lock:
+                shard = self._shards.get(self._owners[bot_id]) or self._primary()
+        return shard
 
     async def _forget(self, bot_ids: list[str]) -> None:
         """Deleted bots leave the directory."""
