@@ -35,8 +35,11 @@ from seraph_ext.testing import free_port
 BASE_URL = "/bench/"
 
 
-def start_server(root: Path) -> tuple[subprocess.Popen[bytes], str, dict[str, str]]:
-    """A ``jupyter server`` with only seraph_ext; returns once its fleet answers."""
+def start_server(
+    root: Path, env_extra: dict[str, str] | None = None, timeout_s: float = 60.0
+) -> tuple[subprocess.Popen[bytes], str, dict[str, str]]:
+    """A ``jupyter server`` with only seraph_ext (and ``env_extra`` in its environment: a Ray
+    address); returns once its fleet answers, within ``timeout_s``."""
     config = root / "config"
     config.mkdir(parents=True)
     others = ("jupyterlab", "jupyter_lsp", "notebook_shim", "jupyter_server_terminals")
@@ -51,6 +54,7 @@ def start_server(root: Path) -> tuple[subprocess.Popen[bytes], str, dict[str, st
         JUPYTER_RUNTIME_DIR=str(root / "runtime"),
         SERAPH_DB=str(root / "seraph.sqlite"),
     )
+    env.update(env_extra or {})
     port, token = free_port(), secrets.token_hex(16)
     command = [
         sys.executable, "-m", "jupyter_server", "--allow-root", "--no-browser", "--ip=127.0.0.1",
@@ -61,7 +65,7 @@ def start_server(root: Path) -> tuple[subprocess.Popen[bytes], str, dict[str, st
     process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=root)
     url = f"http://127.0.0.1:{port}{BASE_URL}"
     headers = {"Authorization": f"token {token}"}
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         try:
             if httpx.get(url + "api/seraph/info", headers=headers, timeout=2).status_code == 200:

@@ -24,6 +24,7 @@ from seraph_kernel.fleet.base import Fleet, Subscription
 
 ENV_SERVER_URL = "SERAPH_SERVER_URL"
 ENV_TOKEN = "SERAPH_TOKEN"
+ENV_RAY_ADDRESS = "SERAPH_RAY_ADDRESS"
 _WILDCARD_HOSTS = {"", "0.0.0.0", "::", "localhost"}
 
 
@@ -88,6 +89,13 @@ class SeraphExtension(ExtensionApp):
         help="Mount only Seraph's documented HTTP surface (/invoke, /api/commands, the bots and scripts "
         "routes of its docs, the event stream); every command stays reachable through /invoke.",
     ).tag(config=True)
+    ray_address = Unicode(
+        None,
+        allow_none=True,
+        help="Run the fleet as shards on Ray (docs/scale.md): 'auto' joins the cluster 'ray start' "
+        "runs here, 'local' starts a Ray of this server, anything else is a cluster address; unset, "
+        "one process as always, and Ray is never imported (env SERAPH_RAY_ADDRESS).",
+    ).tag(config=True)
     export_env = Bool(
         True, help="Export SERAPH_SERVER_URL and SERAPH_TOKEN to the kernels this server starts."
     ).tag(config=True)
@@ -110,8 +118,14 @@ class SeraphExtension(ExtensionApp):
 
         if self.export_env:
             self._export_env(serverapp.identity_provider.token or "")
+        ray_address = self.ray_address or os.environ.get(ENV_RAY_ADDRESS) or None
         try:
-            fleet = LocalFleet(self.fleet_config)
+            if ray_address:
+                from seraph_kernel.shards.router import RayFleet
+
+                fleet: Fleet = RayFleet(self.fleet_config, ray_address)
+            else:
+                fleet = LocalFleet(self.fleet_config)
             await fleet.start()
         except Exception as err:
             self._start_error = err

@@ -35,6 +35,11 @@ def test_the_layers_hold():
         ("seraph_kernel/fleet/events.py", "import seraph_kernel.kernel.display", "nothing imports"),
         ("seraph_kernel/lua_api/json.py", "import seraph_kernel.fleet.remote", "the Lua API sits on"),
         (
+            "seraph_kernel/fleet/local.py",
+            "import seraph_kernel.shards.router",
+            "only the server extension reaches the Ray shards",
+        ),
+        (
             "seraph_kernel/dialect/translate.py",
             "import seraph_kernel.errors",
             "the Luau dialect imports nothing",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from seraph_kernel.commands.ids import MAX_SCRIPT_ID_LENGTH, SCRIPT_ID_RULE, new_script_id
 from seraph_kernel.commands.spec import FLEET, Arg, Command, Route, keyed, ok
+from seraph_kernel.errors import InvalidArgument
 
 #: Upper bound of a script's run timeout (``timeout_ms`` of execute): 24 h.
 MAX_RUN_TIMEOUT_MS = 86_400_000
@@ -12,6 +13,16 @@ MAX_RUN_TIMEOUT_MS = 86_400_000
 CLIENT_ID = Arg("client_id", str, "the bot the script runs as")
 SCRIPT_ID = Arg("script_id", str, "the script's name, unique per bot")
 KEY = (CLIENT_ID, SCRIPT_ID)
+#: The restart policies of ``seraph_execute`` (``docs/scale.md``).
+RESTART_POLICIES = ("no", "on-failure")
+
+
+def restart_policy(value: str) -> str:
+    """``restart`` is one of :data:`RESTART_POLICIES`."""
+    if value not in RESTART_POLICIES:
+        raise InvalidArgument("restart", f"expected one of {', '.join(RESTART_POLICIES)}, got {value!r}")
+    return value
+
 
 COMMANDS = (
     Command(
@@ -30,6 +41,14 @@ COMMANDS = (
             ),
             Arg("source", str, "Lua source", max_length=None),
             Arg("timeout_ms", int, "the run's deadline", False, low=1, high=MAX_RUN_TIMEOUT_MS),
+            Arg(
+                "restart",
+                str,
+                "on-failure: start the run again on another shard if its node is lost (Ray farms)",
+                False,
+                max_length=16,
+                check=restart_policy,
+            ),
         ),
         answer=ok,
         rest=(Route("POST", "/api/scripts/execute"),),

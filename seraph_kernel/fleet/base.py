@@ -361,3 +361,26 @@ class Fleet(abc.ABC):
     @abc.abstractmethod
     def subscribe(self, client_id: str | None = None) -> Subscription:
         """Events of every bot, or only of ``client_id``."""
+
+
+async def copied_world(fleet: Fleet, bot_id: str) -> WorldView | None:
+    """A copy of the bot's world from its minimap (name and spawn from the snapshot), for a
+    fleet that does not hold the bot's live world (a remote one, another shard's)."""
+    snapshot = await fleet.get_bot(bot_id)
+    info = snapshot.get("world")
+    if not info or snapshot.get("status") != "in_world":
+        return None
+    try:
+        layers = await fleet.minimap(bot_id)
+    except ActionError:
+        return None
+    return WorldView(
+        name=info["world_name"],
+        width=layers["width"],
+        height=layers["height"],
+        spawn=(int(info["spawn_map_x"]), int(info["spawn_map_y"])),
+        foreground=layers["foreground_tiles"],
+        background=layers["background_tiles"],
+        water=layers["water_tiles"],
+        wiring=layers["wiring_tiles"],
+    )

@@ -86,17 +86,7 @@ class LocalFleet(ChildScriptCommands, Fleet):
         """Open the store, start the embedded world if needed, the script runtime, and restore
         the stored bots (reconnecting those that were connected, waiting up to 10 s)."""
         self._bus.bind()
-        self._db = Database(self.config.resolved_db_path)
-        self._bot_store = BotStore(self._db)
-        config = self.config
-        quotas = StorageQuotas(
-            entry_bytes=config.storage_entry_bytes,
-            bot_bytes=config.storage_bot_bytes,
-            global_bytes=config.storage_global_bytes,
-            total_bytes=config.storage_total_bytes,
-        )
-        self._kv = KeyValueStore(self._db, quotas)
-        self._history = RunHistory(self._db)
+        self._open_store()
         try:
             if self._sim_address is None:
                 from seraph_kernel.sim.server import SimWorldServer
@@ -115,6 +105,14 @@ class LocalFleet(ChildScriptCommands, Fleet):
         except BaseException:
             await self.close()
             raise
+
+    def _open_store(self) -> None:
+        """Open the SQLite store: bots, storage, run history (a shard of a Ray farm puts the
+        store actor's proxies here instead, so every shard shares one store)."""
+        self._db = Database(self.config.resolved_db_path)
+        self._bot_store = BotStore(self._db)
+        self._kv = KeyValueStore(self._db, StorageQuotas.of(self.config))
+        self._history = RunHistory(self._db)
 
     async def close(self) -> None:
         """Remember which bots are connected and where, stop every script (cleanups run),
@@ -306,8 +304,10 @@ class LocalFleet(ChildScriptCommands, Fleet):
 
     # -- scripts -------------------------------------------------------------------------------
     async def do_seraph_execute(
-        self, client_id: str, script_id: str, source: str, timeout_ms: int | None
+        self, client_id: str, script_id: str, source: str, timeout_ms: int | None, restart: str | None = None
     ) -> int | None:
+        """Start a run. ``restart`` (``on-failure``) matters only to a Ray farm, where a run
+        can lose its node; one process has no node to lose."""
         if client_id in self._deleting:
             raise UnknownBot(client_id)
         self._bot(client_id)
@@ -552,7 +552,11 @@ class LocalFleet(ChildScriptCommands, Fleet):
             self._saved_presence[bot_id] = presence
 
     async def _restore_bots(self) -> None:
-        records = self._bot_store.all()
+        await self._restore_records(self._bot_store.all())
+
+    async def _restore_records(self, records: list[BotRecord]) -> None:
+        """Bring stored bots back into this fleet, reconnecting (and rejoining their world)
+        those that were connected; waits up to 10 s for them."""
         restored = []
         for record in records:
             if split_id(record.id)[0] != SHARED:

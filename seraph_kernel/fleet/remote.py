@@ -38,7 +38,7 @@ from seraph_kernel.errors import (
     UnknownCommand,
     UnknownScript,
 )
-from seraph_kernel.fleet.base import JSON, Fleet, FleetEvent, Subscription, WorldView
+from seraph_kernel.fleet.base import JSON, Fleet, FleetEvent, Subscription, WorldView, copied_world
 from seraph_kernel.fleet.events import EventBus
 from seraph_kernel.library.errors import LibraryError
 from seraph_kernel.vocab import ERROR_CODES
@@ -173,24 +173,7 @@ class RemoteFleet(Fleet):
 
     async def world(self, bot_id: str) -> WorldView | None:
         """A copy of the bot's world from ``/minimap`` (name and spawn from the snapshot)."""
-        snapshot = await self.get_bot(bot_id)
-        info = snapshot.get("world")
-        if not info or snapshot.get("status") != "in_world":
-            return None
-        try:
-            layers = await self.minimap(bot_id)
-        except ActionError:
-            return None
-        return WorldView(
-            name=info["world_name"],
-            width=layers["width"],
-            height=layers["height"],
-            spawn=(int(info["spawn_map_x"]), int(info["spawn_map_y"])),
-            foreground=layers["foreground_tiles"],
-            background=layers["background_tiles"],
-            water=layers["water_tiles"],
-            wiring=layers["wiring_tiles"],
-        )
+        return await copied_world(self, bot_id)
 
     # -- events --------------------------------------------------------------------------------
     def subscribe(self, client_id: str | None = None) -> Subscription:

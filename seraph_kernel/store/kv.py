@@ -33,6 +33,17 @@ class StorageQuotas:
     global_bytes: int = 64 << 20
     total_bytes: int = 1 << 30
 
+    @classmethod
+    def of(cls, config: Any) -> StorageQuotas:
+        """The quotas a ``FleetConfig`` sets (its ``storage_*_bytes`` fields): the same for a
+        fleet's own store and for a Ray farm's store actor."""
+        return cls(
+            entry_bytes=config.storage_entry_bytes,
+            bot_bytes=config.storage_bot_bytes,
+            global_bytes=config.storage_global_bytes,
+            total_bytes=config.storage_total_bytes,
+        )
+
 
 def encode_value(value: Any, field: str = "value") -> str:
     """JSON text of ``value``; ``InvalidArgument`` naming ``field`` when it is not plain JSON data."""

@@ -65,6 +65,28 @@ class RunHistory:
             )
             return cursor.rowcount
 
+    def close_runs_of(self, client_ids: list[str], message: str) -> list[tuple[str, str]]:
+        """End the unfinished runs of these bots as ``FAILED``/``INTERNAL_ERROR`` ``message``
+        (their process is gone: a Ray farm lost their node); the ``(client_id, script_id)``
+        keys closed."""
+        if not client_ids:
+            return []
+        error = json.dumps({"code": INTERNAL_ERROR, "message": message})
+        marks = ", ".join("?" * len(client_ids))
+        where = f"state IN (?, ?) AND client_id IN ({marks})"
+        with self._db.transaction() as conn:
+            keys = conn.execute(
+                f"SELECT DISTINCT client_id, script_id FROM runs WHERE {where}",
+                (QUEUED, PROCESSING, *client_ids),
+            ).fetchall()
+            conn.execute(
+                "UPDATE runs SET state = ?, error = ?, last_error = ?,"
+                " ended_at = COALESCE(ended_at, CAST(strftime('%s','now') AS INTEGER) * 1000)"
+                f" WHERE {where}",
+                (FAILED, error, message, QUEUED, PROCESSING, *client_ids),
+            )
+        return [(str(c), str(s)) for c, s in keys]
+
     def record(self, run: dict[str, Any]) -> None:
         """Append one ended run."""
         self.started(run)
