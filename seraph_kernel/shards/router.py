@@ -25,11 +25,12 @@ from seraph_kernel.commands import BOT, Command, checked
 from seraph_kernel.config import FleetConfig
 from seraph_kernel.errors import BotExists, SeraphError, UnknownBot
 from seraph_kernel.fleet.base import JSON, Fleet, FleetEvent, Subscription, WorldView, copied_world
+from seraph_kernel.fleet.bot_order import natural_key
 from seraph_kernel.fleet.events import EventBus
 from seraph_kernel.fleet.local import AUTO_ID_PATTERN
 from seraph_kernel.fleet.workspaces import SHARED, WorkspaceFleet, global_id, split_id, workspace_name
 from seraph_kernel.shards.cluster import NAMESPACE, alive_nodes, connect, on_node
-from seraph_kernel.shards.routing import bot_of, merged_bots, natural_key
+from seraph_kernel.shards.routing import bot_of, merged_bots
 from seraph_kernel.shards.shard import ShardActor
 from seraph_kernel.shards.store import FarmStore
 from seraph_kernel.shards.wire import result

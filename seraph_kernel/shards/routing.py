@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from seraph_kernel.commands import BOT, Command
+from seraph_kernel.fleet.bot_order import natural_key
 
 
 def bot_of(command: Command, values: dict[str, Any]) -> str | None:
@@ -17,11 +17,6 @@ def bot_of(command: Command, values: dict[str, Any]) -> str | None:
     by_id = command.runs_on == BOT or "id" in values
     bot_id = values.get("id") if by_id else values.get("client_id")
     return bot_id if isinstance(bot_id, str) else None
-
-
-def natural_key(bot_id: str) -> list[Any]:
-    """``bot-2`` before ``bot-10``: the order every fleet lists its bots in."""
-    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", bot_id)]
 
 
 def merged_bots(answers: list[dict[str, Any]], limit: int | None, after: str | None) -> dict[str, Any]:
