@@ -8,9 +8,14 @@ use for (issue 14: a trivial cell answers within ILua's time).
 - ``sys.stdout``/``sys.stderr`` flushes that have nothing to send return at once. ipykernel
   flushes both streams twice per request, each time a round trip to the IOPub thread; only
   ``%%python`` writes to them (Lua output is published directly).
+- The app's logger drops debug records at once. traitlets leaves it at DEBUG and filters in
+  the handler, so each of ipykernel's four ``log.debug`` calls per request built a record.
 """
 
 from __future__ import annotations
+
+import logging
+from typing import Any
 
 from ipykernel.iostream import OutStream
 from ipykernel.kernelapp import IPKernelApp
@@ -35,6 +40,15 @@ class SeraphKernelApp(IPKernelApp):
         "seraph_kernel.kernel.app.QuietFlushOutStream",
         help="The stream class of sys.stdout and sys.stderr (ipykernel's, with cheap empty flushes).",
     ).tag(config=True)
+
+    def get_default_logging_config(self) -> dict[str, Any]:
+        """traitlets' logging setup, with the logger at the console handler's level unless
+        ``logging_config`` adds handlers of its own (they may want more)."""
+        config = super().get_default_logging_config()
+        if not self.logging_config:
+            for logger in config.get("loggers", {}).values():
+                logger["level"] = logging.getLevelName(self.log_level)
+        return config
 
     def init_control(self, context: object) -> None:
         """ipykernel's control channel; the shell-channel thread it also makes is dropped
