@@ -13,7 +13,9 @@
   the figure grows with the load (the bench prints both parts).
 
 Prints medians: per repeat (a block of ``--rounds`` interleaved round trips) and the median of
-those. Usage: ``python bench/kernel_roundtrip.py [--rounds N] [--repeats R] [--ilua-python PY]``.
+those. ``--before DIR`` adds the Seraph kernel of an older source tree to the same rounds.
+Usage: ``python bench/kernel_roundtrip.py [--rounds N] [--repeats R] [--ilua-python PY]
+[--before DIR]``.
 """
 
 from __future__ import annotations
@@ -120,6 +122,11 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=200)
     parser.add_argument("--repeats", type=int, default=3, help="interleaved blocks of --rounds each")
     parser.add_argument("--ilua-python", help="a Python interpreter with ilua installed")
+    parser.add_argument(
+        "--before",
+        help="the source tree of an earlier version (git archive REV | tar -x -C DIR), run as the "
+        "kernel 'before' (PYTHONPATH=DIR) in the same interleaved rounds",
+    )
     args = parser.parse_args()
     env = {k: v for k, v in os.environ.items() if not k.startswith("SERAPH_")}
     kernels = {
@@ -131,7 +138,15 @@ def main() -> None:
         path = os.pathsep.join(filter(None, [str(ilua_dir), env.get("JUPYTER_PATH")]))
         env["JUPYTER_PATH"] = os.environ["JUPYTER_PATH"] = path  # the spec is looked up here
         kernels["ilua"] = ("ilua", "return 1+1")
-    started = {name: start_new_kernel(kernel_name=spec, env=env) for name, (spec, _) in kernels.items()}
+    launch = {name: {"env": env} for name in kernels}
+    if args.before:
+        # `python -m` puts the working directory first on sys.path: start it inside the tree
+        before = str(Path(args.before).resolve())
+        kernels["before"] = ("seraph", "return 1+1")
+        launch["before"] = {"env": {**env, "PYTHONPATH": before}, "cwd": before}
+    started = {
+        name: start_new_kernel(kernel_name=spec, **launch[name]) for name, (spec, _) in kernels.items()
+    }
     repeats: list[dict[str, float]] = []
     try:
         for _ in range(20):
@@ -159,6 +174,8 @@ def main() -> None:
     for name, (_, code) in kernels.items():
         print(f"  {name:8} {code!r:14} {ms[name]:7.3f} ms")
     print(f"  ratio seraph/python3  {ms['seraph'] / ms['python3']:7.3f}   (target <= 1.0)")
+    if "before" in ms:
+        print(f"  ratio seraph/before   {ms['seraph'] / ms['before']:7.3f}")
     if "ilua" in ms:
         print(f"  ratio seraph/ilua     {ms['seraph'] / ms['ilua']:7.3f}   (target <= 1.0)")
     else:
