@@ -19,6 +19,7 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
+import zmq
 from ipykernel.ipkernel import IPythonKernel
 from traitlets import Float
 
@@ -105,6 +106,14 @@ class SeraphKernel(IPythonKernel):
         return info
 
     # -- execute ---------------------------------------------------------------------------
+    async def execute_request(self, stream: Any, ident: Any, parent: dict[str, Any]) -> None:
+        """ipykernel's, then the reply leaves at once: the shell stream would otherwise hold it
+        until the idle status has been handed to the IOPub thread (which then contends with
+        the send for the GIL)."""
+        await super().execute_request(stream, ident, parent)
+        if stream is not None and hasattr(stream, "flush"):
+            stream.flush(zmq.POLLOUT)
+
     async def do_execute(  # type: ignore[override]
         self,
         code: str,
