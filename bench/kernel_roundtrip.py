@@ -12,7 +12,10 @@
   worlds of the seeded sim. Target: <= 10 ms at 1000x1000. zlib dominates; on a busy machine
   the figure grows with the load (the bench prints both parts).
 
-Prints medians. Usage: ``python bench/kernel_roundtrip.py [--rounds N]``.
+Prints medians: per repeat (a block of ``--rounds`` interleaved round trips) and the median of
+those. ``--before DIR`` adds the Seraph kernel of an older source tree to the same rounds.
+Usage: ``python bench/kernel_roundtrip.py [--rounds N] [--repeats R] [--ilua-python PY]
+[--before DIR]``.
 """
 
 from __future__ import annotations
@@ -62,7 +65,9 @@ def round_trip(client, code: str) -> float:
 
 
 def interrupt_latency(manager, client) -> float:
-    msg_id = client.execute("while true do end")
+    # stop_on_error=False: the interrupted cell's error reply must not abort the next request
+    # (ipykernel aborts queued execute requests until it has handled its own "stop aborting")
+    msg_id = client.execute("while true do end", stop_on_error=False)
     time.sleep(0.3)
     started = time.perf_counter()
     manager.interrupt_kernel()
@@ -115,7 +120,13 @@ def ilua_kernel_dir(python: str | None) -> Path | None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=200)
+    parser.add_argument("--repeats", type=int, default=3, help="interleaved blocks of --rounds each")
     parser.add_argument("--ilua-python", help="a Python interpreter with ilua installed")
+    parser.add_argument(
+        "--before",
+        help="the source tree of an earlier version (git archive REV | tar -x -C DIR), run as the "
+        "kernel 'before' (PYTHONPATH=DIR) in the same interleaved rounds",
+    )
     args = parser.parse_args()
     env = {k: v for k, v in os.environ.items() if not k.startswith("SERAPH_")}
     kernels = {
@@ -127,26 +138,44 @@ def main() -> None:
         path = os.pathsep.join(filter(None, [str(ilua_dir), env.get("JUPYTER_PATH")]))
         env["JUPYTER_PATH"] = os.environ["JUPYTER_PATH"] = path  # the spec is looked up here
         kernels["ilua"] = ("ilua", "return 1+1")
-    started = {name: start_new_kernel(kernel_name=spec, env=env) for name, (spec, _) in kernels.items()}
-    times: dict[str, list[float]] = {name: [] for name in kernels}
+    launch = {name: {"env": env} for name in kernels}
+    if args.before:
+        # `python -m` puts the working directory first on sys.path: start it inside the tree
+        before = str(Path(args.before).resolve())
+        kernels["before"] = ("seraph", "return 1+1")
+        launch["before"] = {"env": {**env, "PYTHONPATH": before}, "cwd": before}
+    started = {
+        name: start_new_kernel(kernel_name=spec, **launch[name]) for name, (spec, _) in kernels.items()
+    }
+    repeats: list[dict[str, float]] = []
     try:
         for _ in range(20):
             for name, (_, code) in kernels.items():
                 round_trip(started[name][1], code)
-        for _ in range(args.rounds):
-            for name, (_, code) in kernels.items():
-                times[name].append(round_trip(started[name][1], code))
-                drain(started[name][1])
+        for _ in range(args.repeats):
+            times: dict[str, list[float]] = {name: [] for name in kernels}
+            for _ in range(args.rounds):
+                for name, (_, code) in kernels.items():
+                    times[name].append(round_trip(started[name][1], code))
+                    drain(started[name][1])
+            repeats.append({name: statistics.median(values) * 1000 for name, values in times.items()})
         interrupts = [interrupt_latency(*started["seraph"]) for _ in range(5)]
     finally:
         for manager, client in started.values():
             client.stop_channels()
             manager.shutdown_kernel(now=True)
-    ms = {name: statistics.median(values) * 1000 for name, values in times.items()}
-    print(f"execute round trip, median of {args.rounds}:")
+    print(f"execute round trip (ms), median of {args.rounds} interleaved rounds, {args.repeats} repeats:")
+    for index, ms in enumerate(repeats, 1):
+        figures = "  ".join(f"{name} {value:6.3f}" for name, value in ms.items())
+        ratios = "  ".join(f"seraph/{name} {ms['seraph'] / ms[name]:5.2f}" for name in ms if name != "seraph")
+        print(f"  repeat {index}: {figures}   {ratios}")
+    ms = {name: statistics.median(r[name] for r in repeats) for name in kernels}
+    print("median of the repeats:")
     for name, (_, code) in kernels.items():
         print(f"  {name:8} {code!r:14} {ms[name]:7.3f} ms")
     print(f"  ratio seraph/python3  {ms['seraph'] / ms['python3']:7.3f}   (target <= 1.0)")
+    if "before" in ms:
+        print(f"  ratio seraph/before   {ms['seraph'] / ms['before']:7.3f}")
     if "ilua" in ms:
         print(f"  ratio seraph/ilua     {ms['seraph'] / ms['ilua']:7.3f}   (target <= 1.0)")
     else:

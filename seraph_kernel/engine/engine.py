@@ -413,9 +413,17 @@ class LuaEngine:
         try:
             with vm.memory_headroom():
                 vm.privileged.reset_tasks()
-                vm.privileged.collect()
+                self._collect_garbage(vm)
         finally:
             self._driving.pop(run, None)
+
+    def _collect_garbage(self, vm: LuaVM) -> None:
+        """A run's end-of-run full GC, unless ``Limits.end_collect_above`` skips it for a VM
+        far below its cap (Lua's own incremental collector keeps such a VM small)."""
+        share = self.limits.end_collect_above
+        if share > 0 and vm.runtime.get_memory_used() < share * self.limits.memory_bytes:
+            return
+        vm.privileged.collect()
 
     def _next_cleanup(self, run: Run) -> None:
         # the run is finalized (and its waiters woken) only once the headroom is given back,
@@ -459,7 +467,7 @@ class LuaEngine:
                     run.lua_results = returned[1:] if isinstance(returned, tuple) else ()
                     self._set_results(run)
                 vm.release_states()
-                vm.privileged.collect()
+                self._collect_garbage(vm)
         except Exception as exc:
             log.exception("tearing down a Lua run failed")
             run.fail_internal(exc)

@@ -106,18 +106,25 @@ def plan_lua(source: str) -> LuaPlan:
         if not tail.strip():
             continue
         if _RETURN.match(tail):
-            if block_compiles and compile_error(prefix) is None:
+            if block_compiles and _prefix_compiles(prefix):
                 return LuaPlan(source, True)  # the cell returns its value itself
             continue
         if block_compiles and compile_error(tail) is not None and tail.lstrip().startswith("("):
             continue  # Lua reads ``x = f`` + ``(1)`` as one call; a literal line is a new value
         # the tail first: it is short, and most tails are no expression (a prefix can be
         # the whole cell, and translating Luau costs ~10 ms per 1,000 lines)
-        if compile_error(_returning("", tail)) is None and compile_error(prefix) is None:
+        returned = _returning("", tail)
+        if compile_error(returned) is None and _prefix_compiles(prefix):
             candidate = _returning(prefix, tail)
-            if compile_error(candidate) is None:
+            if candidate == returned or compile_error(candidate) is None:
                 return LuaPlan(candidate, True)
     return LuaPlan(source, True)
+
+
+def _prefix_compiles(prefix: str) -> bool:
+    """Whether the text before a cut compiles; a blank one (a one-line cell) needs no compile,
+    and each compile is a round trip into Lua on the kernel's loop."""
+    return not prefix.strip() or compile_error(prefix) is None
 
 
 def _returning(prefix: str, tail: str) -> str:

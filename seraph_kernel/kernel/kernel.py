@@ -19,7 +19,9 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
+import zmq
 from ipykernel.ipkernel import IPythonKernel
+from traitlets import Float
 
 from seraph_kernel import __version__
 from seraph_kernel.errors import SeraphError
@@ -35,6 +37,11 @@ from seraph_kernel.kernel.magics.registry import MagicRegistry
 from seraph_kernel.kernel.tracebacks import CELL_CHUNK, format_traceback
 
 SHUTDOWN_TIMEOUT_S = 10.0
+HISTORY_BATCH = 20
+"""Cell inputs the IPython history keeps in memory before its thread writes them to SQLite
+(IPython's default, 0, commits a transaction per cell while the next one runs). Tail and
+search history requests write the batch out first, and so does the shell at exit; a kernel
+killed outright loses at most the batch."""
 _EXIT_WORDS = ("exit", "quit", "exit()", "quit()")
 _HELP_REQUEST = re.compile(r"^\s*(\?{1,2})?([A-Za-z_][\w.:]*)(\?{1,2})?\s*$")
 
@@ -64,9 +71,16 @@ class SeraphKernel(IPythonKernel):
         "codemirror_mode": "lua",
         "pygments_lexer": "lua",
     }
+    _execute_sleep = Float(
+        0.0,
+        help="ipykernel sleeps this long before each execute_reply (0.5 ms by default) so stdout "
+        "reaches IOPub first; Lua output is published before the reply without it.",
+    ).tag(config=True)
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        if self.shell is not None and "db_cache_size" not in self.config.get("HistoryManager", {}):
+            self.shell.history_manager.db_cache_size = HISTORY_BATCH
         self.registry = MagicRegistry.from_entry_points()
         self.runner = CellRunner(_KernelSink(self))
         self._main_loop: asyncio.AbstractEventLoop | None = None
@@ -92,6 +106,14 @@ class SeraphKernel(IPythonKernel):
         return info
 
     # -- execute ---------------------------------------------------------------------------
+    async def execute_request(self, stream: Any, ident: Any, parent: dict[str, Any]) -> None:
+        """ipykernel's, then the reply leaves at once: the shell stream would otherwise hold it
+        until the idle status has been handed to the IOPub thread (which then contends with
+        the send for the GIL)."""
+        await super().execute_request(stream, ident, parent)
+        if stream is not None and hasattr(stream, "flush"):
+            stream.flush(zmq.POLLOUT)
+
     async def do_execute(  # type: ignore[override]
         self,
         code: str,

@@ -59,9 +59,8 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["install"]:
         return install_main(argv[1:])
-    from ipykernel.kernelapp import IPKernelApp
-
+    from seraph_kernel.kernel.app import SeraphKernelApp
     from seraph_kernel.kernel.kernel import SeraphKernel
 
-    IPKernelApp.launch_instance(argv=argv, kernel_class=SeraphKernel)
+    SeraphKernelApp.launch_instance(argv=argv, kernel_class=SeraphKernel)
     return 0

@@ -1,0 +1,83 @@
+"""The costs the kernel drops from ipykernel's execute round trip (issue 14; figures in
+``docs/runtime.md``, "Kernel round trip"), each seen from inside a real kernel process, and
+the behaviour they must keep."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from seraph_kernel.kernel.kernel import HISTORY_BATCH
+
+
+def python_lines(kernel, source: str) -> list[str]:
+    return kernel.ok("%%python\n" + source).stdout.splitlines()
+
+
+def test_shell_requests_are_read_on_the_main_thread(kernel):
+    names = python_lines(
+        kernel, "import threading\nprint(*sorted(t.name for t in threading.enumerate()), sep='\\n')"
+    )
+    assert "IOPub" in names and "Control" in names
+    assert "Shell channel" not in names
+    reply = kernel.request("kernel_info")
+    assert "kernel subshells" not in reply.get("supported_features", [])
+
+
+def test_flushing_empty_streams_skips_the_iopub_thread(kernel):
+    lines = python_lines(
+        kernel,
+        "import sys\n"
+        "iopub = get_ipython().kernel.iopub_thread\n"
+        "scheduled, schedule = [], iopub.schedule\n"
+        "iopub.schedule = lambda f: (scheduled.append(f), schedule(f))[1]\n"
+        "sys.stdout.flush(); sys.stderr.flush(); sys.stdout.flush()\n"
+        "iopub.schedule = schedule\n"
+        "print(len(scheduled))",
+    )
+    assert lines == ["0"]
+
+
+def test_python_output_still_arrives_in_order_before_the_reply(kernel):
+    code = "import sys\nprint('one')\nsys.stdout.flush()\nprint('two', file=sys.stderr)\nprint('three')"
+    result = kernel.ok("%%python\n" + code)
+    assert result.stdout == "one\nthree\n"
+    assert result.stderr == "two\n"
+
+
+def test_no_sleep_before_the_reply_and_no_debug_records(kernel):
+    lines = python_lines(
+        kernel,
+        "import logging\nkernel = get_ipython().kernel\n"
+        "print(kernel._execute_sleep)\nprint(kernel.log.isEnabledFor(logging.DEBUG))",
+    )
+    assert lines == ["0.0", "False"]
+
+
+def test_history_is_written_in_batches_and_still_answers(kernel):
+    kernel.ok("batch_marker = 42")
+    lines = python_lines(
+        kernel,
+        "manager = get_ipython().history_manager\n"
+        "print(manager.db_cache_size)\n"
+        "print(any('batch_marker = 42' in entry[1] for entry in manager.db_input_cache))",
+    )
+    assert lines == [str(HISTORY_BATCH), "True"]
+    reply = kernel.request("history", hist_access_type="tail", n=5, output=False, raw=True)
+    assert any("batch_marker = 42" in entry[2] for entry in reply["history"])
+
+
+@pytest.mark.timeout(120)
+def test_trivial_cells_and_an_interrupt_answer_promptly(kernel):
+    """Generous bounds, not a benchmark (``bench/kernel_roundtrip.py`` is): 50 trivial cells
+    within a few seconds in all, and an interrupted spin still ends the cell."""
+    started = time.monotonic()
+    for _ in range(50):
+        assert kernel.ok("return 1+1").result["text/plain"] == "2"
+    assert time.monotonic() - started < 20
+    msg_id = kernel.client.execute("while true do end", stop_on_error=False)
+    time.sleep(0.5)
+    kernel.manager.interrupt_kernel()
+    result = kernel.collect(msg_id, timeout=20)
+    assert result.reply["ename"] == "KeyboardInterrupt"
