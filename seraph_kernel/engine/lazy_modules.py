@@ -1,19 +1,20 @@
 """Modules installed on first use: a VM pays for ``getClient``, ``regex`` or ``storage`` only
 once its script touches one of their globals (issue 14, "RSS per script").
 
-The core modules (``vm.CORE_MODULES``) install when the VM is made. Every other module is part
-of a *lazy group*, a library of loader.lua's ``P.lazy`` on the env: reading one of the group's
-globals (or ``pairs(_ENV)``, or ``setmetatable(_ENV, ...)``) installs the group's modules, in
-order, into a *stage* table whose reads fall through to the env, and then sets the staged
-globals in the env where the script left them ``nil``. After that the stage reads and writes
-the env itself, so module code that kept it as its ``env`` sees what a script changes.
+The core modules (``vm.CORE_MODULES``) but ``LAZY_CORE`` install when the VM is made. Every
+other module is part of a *lazy group*, a library of loader.lua's ``P.lazy`` on the env:
+reading one of the group's globals (or ``pairs(_ENV)``, or ``setmetatable(_ENV, ...)``)
+installs the group's modules, in order, into a *stage* table whose reads fall through to the
+env, and then sets the staged globals in the env where the script left them ``nil``. After
+that the stage reads and writes the env itself, so module code that kept it as its ``env``
+sees what a script changes.
 
 What each module adds, and what it costs in Lua, is found once per process by installing every
 module into a probe VM (:func:`module_profiles`). A group installs under the script's memory
 cap in the sense of ``lua_memory``: it starts only if its cost (twice what the probe measured)
 fits, and then runs with the cap lifted, so it never fails half way; a VM without room gets the
-Lua error ``<first module>: not enough memory`` (``pcall`` catches it; the next use tries
-again). Installing runs in Python called from the script's coroutine, and the trusted Lua it
+Lua error ``modules: not enough memory to install <first module>`` (``pcall`` catches it; the
+next use tries again). Installing runs in Python called from the script's coroutine, and the trusted Lua it
 runs is on the VM's main state, which has no hook: a stop during it takes effect right after.
 """
 
@@ -21,9 +22,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from seraph_kernel.engine.lua_memory import NotEnoughLuaMemory
+from seraph_kernel.engine.contract import LuaArgumentError
 
 if TYPE_CHECKING:
     from seraph_kernel.engine.engine import LuaEngine
@@ -31,15 +33,19 @@ if TYPE_CHECKING:
 
 Installer = Callable[[Any], None]
 
-INDEPENDENT = ("regex", "storage")
-"""Non-core modules that need no other non-core module: each is a group of its own. Every
-other one (the client module and those that add to its ``Client`` class, plugins too) shares
-one group, installed together in the usual order."""
+LAZY_CORE = ("vector", "enums", "task")
+"""Core modules installed on first use too (the others are needed by every script, or by
+conversions from Python: ``json.null``, console views). Python handing a VM a ``Vec2`` installs
+``vector`` first (``VmContext._convert``)."""
+INDEPENDENT = (*LAZY_CORE, "regex", "storage")
+"""Modules that need no other lazy module: each is a group of its own. Every other one (the
+client module and those that add to its ``Client`` class, plugins too) shares one group,
+installed together in the usual order."""
 
 LUA = """
-local lazy, env, install, names = ...
+local lazy, env, install, index, names = ...
 local function build()
-  local stage, mt = install()
+  local stage, mt = install(index)
   local fields = {}
   for k, v in next, stage do fields[k] = v end
   for k in next, fields do stage[k] = nil end
@@ -82,48 +88,79 @@ def module_profiles(engine: LuaEngine) -> dict[str, ModuleProfile]:
     return _profiles
 
 
-def groups(modules: list[tuple[str, Installer]]) -> list[list[tuple[str, Installer]]]:
-    """The lazy groups of ``modules`` (non-core, in install order)."""
-    shared = [m for m in modules if m[0] not in INDEPENDENT]
-    alone = [[m] for m in modules if m[0] in INDEPENDENT]
-    return ([shared] if shared else []) + alone
+@dataclass(frozen=True)
+class Group:
+    """One lazy library: its modules (in install order), the env names they add, and the room
+    a VM needs to install them (twice what the probe measured)."""
+
+    modules: tuple[tuple[str, Installer], ...]
+    names: tuple[str, ...]
+    cost: int
 
 
-def install_lazily(vm: LuaVM, modules: list[tuple[str, Installer]]) -> None:
-    """Register ``modules`` (non-core, in install order) as lazy groups of ``vm``'s env."""
-    profiles = module_profiles(vm.engine)
-    ctx = vm.context
-    for group in groups(modules):
-        names = sorted({n for name, _ in group for n in profiles[name].names} if group else ())
-        cost = 2 * sum(profiles[name].lua_bytes for name, _ in group)
-        holder: dict[str, Any] = {}
-        install = ctx.function(group[0][0], _installer(vm, group, cost, holder))
-        settle, holder["new_stage"] = ctx.lua(
-            LUA, vm.privileged.lazy, ctx.env, install, ctx.to_lua({n: True for n in names})
+@lru_cache(maxsize=64)
+def plan(modules: tuple[tuple[str, Installer], ...]) -> tuple[Group, ...]:
+    """The lazy groups of ``modules`` (in install order), shared by every VM that has them
+    (after :func:`module_profiles` ran)."""
+    profiles = _profiles or {}
+    shared = tuple(m for m in modules if m[0] not in INDEPENDENT)
+    parts = ([shared] if shared else []) + [(m,) for m in modules if m[0] in INDEPENDENT]
+    return tuple(
+        Group(
+            part,
+            tuple(sorted({n for name, _ in part for n in profiles[name].names})),
+            2 * sum(profiles[name].lua_bytes for name, _ in part),
         )
-        vm.add_lazy_library(names, settle)
+        for part in parts
+    )
 
 
-def _installer(
-    vm: LuaVM, group: list[tuple[str, Installer]], cost: int, holder: dict[str, Any]
-) -> Callable[[], tuple[Any, Any]]:
-    def install() -> tuple[Any, Any]:
-        """The group's modules installed into a new stage: ``(stage, its metatable)``."""
-        if not vm.memory.fits(cost):
+class LazyInstaller:
+    """The lazy groups of one VM; Lua calls it with a group's index to install that group."""
+
+    __slots__ = ("groups", "new_stage", "settlers", "vm")
+
+    def __init__(self, vm: LuaVM, groups: tuple[Group, ...]) -> None:
+        self.vm, self.groups = vm, groups
+        self.new_stage: Any = None
+        self.settlers: list[Any] = []
+
+    def __call__(self, index: int) -> tuple[Any, Any]:
+        """Group ``index``'s modules installed into a new stage: ``(stage, its metatable)``."""
+        vm, group = self.vm, self.groups[index - 1]
+        if not vm.memory.fits(group.cost):
             vm.privileged.collect()  # as Lua's own emergency collection would
-            if not vm.memory.fits(cost):
-                raise NotEnoughLuaMemory()
+            if not vm.memory.fits(group.cost):
+                raise LuaArgumentError(f"not enough memory to install {group.modules[0][0]}")
         ctx = vm.context
         env, installing = ctx.env, ctx.installing
         with vm.memory.lifted():
-            stage, mt = holder["new_stage"]()
+            stage, mt = self.new_stage()
             ctx.env, ctx.installing = stage, True
             try:
-                for _, module_install in group:
+                for _, module_install in group.modules:
                     module_install(ctx)
             finally:
                 ctx.env, ctx.installing = env, installing
                 ctx.forget_chunks()
         return stage, mt
 
-    return install
+    def settle_module(self, name: str) -> None:
+        """Install the group of module ``name`` now, if it is one of this VM's."""
+        for group, settle in zip(self.groups, self.settlers, strict=True):
+            if any(module == name for module, _ in group.modules):
+                settle()
+
+
+def install_lazily(vm: LuaVM, modules: list[tuple[str, Installer]]) -> LazyInstaller:
+    """Register ``modules`` (in install order) as lazy groups of ``vm``'s env."""
+    module_profiles(vm.engine)
+    installer = LazyInstaller(vm, plan(tuple(modules)))
+    ctx = vm.context
+    install = ctx.function("modules", installer)
+    for index, group in enumerate(installer.groups, 1):
+        names = ctx.to_lua(dict.fromkeys(group.names, True))
+        settle, installer.new_stage = ctx.lua(LUA, vm.privileged.lazy, ctx.env, install, index, names)
+        installer.settlers.append(settle)
+        vm.add_lazy_library(group.names, settle)
+    return installer

@@ -22,7 +22,7 @@ from seraph_kernel.dialect import LuauSyntaxError, Translation, translate_chunk
 from seraph_kernel.engine.console_buffer import ConsoleBuffer
 from seraph_kernel.engine.context import VmContext
 from seraph_kernel.engine.contract import LuaArgumentError, ScriptServices
-from seraph_kernel.engine.lazy_modules import install_lazily
+from seraph_kernel.engine.lazy_modules import LAZY_CORE, LazyInstaller, install_lazily
 from seraph_kernel.engine.lua_memory import SLACK, LuaMemory, string_size
 from seraph_kernel.engine.sandbox import create_runtime, hook_armer
 from seraph_kernel.errors import LuaCompileError
@@ -117,6 +117,8 @@ class LuaVM:
         self.lazy_settlers: list[Any] = []
         """Lua functions that build a lazy library at once (see :meth:`add_lazy_library`)."""
         self._lazy_globals: list[str] = []
+        #: the VM's modules installed on first use (``lazy_modules``), if any
+        self.lazy_installer: LazyInstaller | None = None
         self.dialect_listeners: list[Callable[[bool], None]] = []
         """Called by :meth:`compile` with whether the chunk is Luau (the ``luau`` module
         switches number printing with it)."""
@@ -129,7 +131,7 @@ class LuaVM:
         for name, install in module_installers():
             if wanted is not None and name not in wanted:
                 continue
-            if lazy and name not in CORE_MODULES:
+            if lazy and (name in LAZY_CORE or name not in CORE_MODULES):
                 later.append((name, install))
             elif lazy:
                 install(self.context)
@@ -137,10 +139,11 @@ class LuaVM:
                 self._install_logged(name, install)
         self.context.installing = False
         if later:
-            install_lazily(self, later)
+            self.lazy_installer = install_lazily(self, later)
         self.context.forget_chunks()
         env_names = (k for k in self.privileged.env if isinstance(k, str))
         self.builtin_names = shared_names(tuple(sorted({*env_names, *self._lazy_globals})))
+        self._lazy_globals.clear()
         self.privileged.collect()  # the garbage of installing, before the VM sits idle
 
     def _install_logged(self, name: str, install: Callable[[Any], None]) -> None:

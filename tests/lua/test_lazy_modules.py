@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from attack_sources import FILL
 
+from seraph_kernel.engine.values import Vec2i
 from seraph_kernel.engine.vm import CORE_MODULES
 
 from .conftest import finish, new_vm
@@ -106,3 +107,27 @@ def test_settling_installs_every_group_at_once_outside_a_run(engine):
     vm.settle_lazy()
     names = {k for k in vm.privileged.env if isinstance(k, str)}
     assert names >= LAZY_NAMES
+
+
+async def test_vector_enums_and_task_install_on_first_use(engine):
+    vm = new_vm(engine, modules=CORE_MODULES)
+    source = """
+local before = rawget(_ENV, "Vector2") == nil and rawget(_ENV, "task") == nil
+before = before and rawget(_ENV, "Errors") == nil
+local v = Vector2i.new(1, 2) + Vector2i.new(3, 4)
+task.wait(0)
+return before, v.x, v.y, Errors.CANCELLED, rawget(_ENV, "Status") ~= nil
+"""
+    record = await finish(engine.run(vm, vm.compile(source)))
+    assert record.state == "COMPLETE", record.error
+    assert record.results == [True, 4, 6, "CANCELLED", True]
+
+
+def test_python_handing_a_vector_to_a_vm_installs_vector_first(engine):
+    """A binding may return a ``Vec2i`` to a script that never named ``Vector2i``: it still
+    arrives as a Lua ``Vector2i``, with its methods."""
+    vm = new_vm(engine, modules=CORE_MODULES)
+    assert "Vector2i" not in {k for k in vm.privileged.env if isinstance(k, str)}
+    vm.set_global("p", Vec2i(3, 4))
+    describe = vm.runtime.eval("function(v) return tostring(v), tostring(v + v) end")
+    assert describe(vm.privileged.env.p) == ("Vector2i(3, 4)", "Vector2i(6, 8)")
