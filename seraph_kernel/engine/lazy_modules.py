@@ -43,21 +43,34 @@ client module and those that add to its ``Client`` class, plugins too) shares on
 installed together in the usual order."""
 
 LUA = """
-local lazy, env, install, index, names = ...
-local function build()
-  local stage, mt = install(index)
-  local fields = {}
-  for k, v in next, stage do fields[k] = v end
-  for k in next, fields do stage[k] = nil end
-  mt.__newindex = env
-  return { fields }
-end
+local lazy, env, install, groups = ...
+local args = table.pack(select(5, ...)) -- each group's name count, then every name
 local function new_stage()
   local mt = { __index = env }
   return setmetatable({}, mt), mt
 end
-return lazy(build, { { env, names } }), new_stage
+local settlers, at = {}, groups
+for index = 1, groups do
+  local names = {}
+  for _ = 1, args[index] do
+    at = at + 1
+    names[args[at]] = true
+  end
+  local function build()
+    local stage, mt = install(index)
+    local fields = {}
+    for k, v in next, stage do fields[k] = v end
+    for k in next, fields do stage[k] = nil end
+    mt.__newindex = env
+    return { fields }
+  end
+  settlers[index] = lazy(build, { { env, names } })
+end
+return new_stage, table.unpack(settlers)
 """
+"""Called with the number of groups, each group's name count and every name (plain values to
+push, instead of a table per group built from Python). No pattern call: in a VM that would load
+``lua_patterns.lua``."""
 
 
 @dataclass(frozen=True)
@@ -157,10 +170,16 @@ def install_lazily(vm: LuaVM, modules: list[tuple[str, Installer]]) -> LazyInsta
     module_profiles(vm.engine)
     installer = LazyInstaller(vm, plan(tuple(modules)))
     ctx = vm.context
-    install = ctx.function("modules", installer)
-    for index, group in enumerate(installer.groups, 1):
-        names = ctx.to_lua(dict.fromkeys(group.names, True))
-        settle, installer.new_stage = ctx.lua(LUA, vm.privileged.lazy, ctx.env, install, index, names)
-        installer.settlers.append(settle)
+    groups = installer.groups
+    installer.new_stage, *installer.settlers = ctx.lua(
+        LUA,
+        vm.privileged.lazy,
+        ctx.env,
+        ctx.function("modules", installer),
+        len(groups),
+        *(len(group.names) for group in groups),
+        *(name for group in groups for name in group.names),
+    )
+    for group, settle in zip(installer.groups, installer.settlers, strict=True):
         vm.add_lazy_library(group.names, settle)
     return installer
