@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 
 PLAIN = (int, float, str, bool, type(None))
 MAX_DEPTH = 100
+VALUE_CLASSES = frozenset(VALUE_TYPES.values())
 
 
 def binding_error(name: str, exc: BaseException) -> str:
@@ -157,6 +158,8 @@ class VmContext:
         if depth > MAX_DEPTH:
             raise LuaArgumentError("value nested too deeply")
         ctor = self._value_ctors.get(type(value))
+        if ctor is None and type(value) in VALUE_CLASSES:
+            ctor = self._value_ctor_installed(type(value))
         if ctor is not None:
             return ctor(value[0], value[1])
         table = self._runtime.table()
@@ -175,6 +178,13 @@ class VmContext:
         else:
             raise LuaArgumentError(f"cannot convert a Python {type(value).__name__} to Lua")
         return table
+
+    def _value_ctor_installed(self, kind: type) -> Any:
+        """A value type's constructor, installing ``vector`` first if it is still lazy."""
+        installer = self.vm.lazy_installer
+        if installer is not None:
+            installer.settle_module("vector")
+        return self._value_ctors.get(kind)
 
     @property
     def json_null(self) -> Any:

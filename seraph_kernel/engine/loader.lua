@@ -260,7 +260,7 @@ local env = {}
 -- What a script can observe before settling: `rawget`/`next` do not see the fields, and
 -- `getmetatable` answers nil for the target tables, as it would after.
 ---------------------------------------------------------------------------------------------
-local lazy_of = setmetatable({}, { __mode = "k" }) -- target table -> its library
+local lazy_of = setmetatable({}, { __mode = "k" }) -- target table -> its unsettled libraries
 local lazy_mts = setmetatable({}, { __mode = "k" }) -- the metatables put on targets
 
 local function settle(lib)
@@ -278,42 +278,70 @@ local function settle(lib)
     end
   end
   for _, target in ipairs(lib.targets) do
-    if lazy_mts[real_getmetatable(target)] then setmetatable(target, nil) end
-    lazy_of[target] = nil
+    local libs = lazy_of[target]
+    if libs ~= nil then
+      local kept = {}
+      for _, other in ipairs(libs) do
+        if other ~= lib then kept[#kept + 1] = other end
+      end
+      if kept[1] == nil then
+        if lazy_mts[real_getmetatable(target)] then setmetatable(target, nil) end
+        lazy_of[target] = nil
+      else
+        lazy_of[target] = kept
+      end
+    end
   end
   lib.done, lib.staged, lib.build = true, nil, nil
   return lib.extra
 end
 
+-- Every library of `t` that is not building now (pairs over `t`, setmetatable on it).
+local function settle_all(t)
+  local libs = lazy_of[t]
+  if libs == nil then return end
+  for _, lib in ipairs(libs) do
+    if not lib.building then settle(lib) end
+  end
+end
+
 local function lazy_index(t, k)
-  local lib = lazy_of[t]
-  if lib ~= nil and lib.names[t][k] and not lib.building then
-    settle(lib)
-    return rawget(t, k)
+  local libs = lazy_of[t]
+  if libs ~= nil then
+    for _, lib in ipairs(libs) do
+      if lib.names[t][k] then
+        if lib.building then return nil end
+        settle(lib)
+        return rawget(t, k)
+      end
+    end
   end
   return nil
 end
 
 local function lazy_pairs(t)
-  local lib = lazy_of[t]
-  if lib ~= nil and not lib.building then settle(lib) end
+  settle_all(t)
   return next, t, nil
 end
 
 -- `targets`: an array of {table, {name = true, ...}}; `build()` returns an array (in the same
 -- order) of {name = value} tables, and one more value that settling returns. Returns the
--- function that settles the library (for a host that needs it at once).
+-- function that settles the library (for a host that needs it at once). A table may be the
+-- target of several libraries: each builds when one of its own names is read.
 function P.lazy(build, targets)
   local lib = { build = build, targets = {}, names = {} }
   local taken = false -- a target with a metatable of its own: no laziness, settle now
   for i, entry in ipairs(targets) do
     local t, names = entry[1], entry[2]
     lib.targets[i], lib.names[t] = t, names
-    if real_getmetatable(t) == nil then
+    local libs = lazy_of[t]
+    if libs ~= nil then
+      libs[#libs + 1] = lib
+    elseif real_getmetatable(t) == nil then
       local mt = { __index = lazy_index, __pairs = lazy_pairs }
       lazy_mts[mt] = true
       setmetatable(t, mt)
-      lazy_of[t] = lib
+      lazy_of[t] = { lib }
     else
       taken = true
     end
@@ -326,8 +354,7 @@ local function safe_setmetatable(t, mt)
   if type(mt) == "table" and rawget(mt, "__gc") ~= nil then
     error("setmetatable: __gc metamethods are not allowed", 2)
   end
-  local lib = lazy_of[t]
-  if lib ~= nil then settle(lib) end
+  settle_all(t)
   return rethrow(pcall(setmetatable, t, mt))
 end
 

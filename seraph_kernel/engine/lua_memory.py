@@ -89,7 +89,7 @@ class LuaMemory:
 
     def room(self) -> int:
         """Bytes the VM may still allocate, :data:`SLACK` kept aside (huge when uncapped)."""
-        if not self._capped:
+        if not self._capped or self._unbounded:  # no cap, or lifted out of the way
             return 1 << 62
         runtime = self._runtime
         return runtime.get_max_memory() - runtime.get_memory_used() - SLACK

@@ -89,6 +89,7 @@ class Run:
     __slots__ = (
         "_done",
         "_final_error",
+        "_finished",
         "_kill_lock",
         "calls",
         "cleanup_task",
@@ -134,7 +135,10 @@ class Run:
         self.cleanup_task: int | None = None
         self.lua_results: tuple[Any, ...] = ()
         self.on_done: list[Callable[[Run], None]] = []
-        self._done = concurrent.futures.Future()
+        # made on the first wait only: a detached run nobody waits on does not carry a Future
+        # (its condition, lock and waiter deque are ~1 KB per run)
+        self._done: concurrent.futures.Future[RunRecord] | None = None
+        self._finished = False
         self._kill_lock = threading.Lock()
 
     @property
@@ -143,11 +147,11 @@ class Run:
 
     async def wait(self) -> RunRecord:
         """The record once the run (and its cleanups) ended."""
-        await asyncio.wrap_future(self._done)
+        await asyncio.wrap_future(self._future())
         return self.record
 
     def wait_sync(self, timeout: float | None = None) -> RunRecord:
-        self._done.result(timeout)
+        self._future().result(timeout)
         return self.record
 
     async def stop(self) -> RunRecord:
@@ -239,5 +243,16 @@ class Run:
 
     def finish(self) -> None:
         """Wake everyone waiting on the run (after its ``on_done`` callbacks)."""
-        if not self._done.done():
-            self._done.set_result(self.record)
+        with self._kill_lock:
+            self._finished = True
+            done = self._done
+        if done is not None and not done.done():
+            done.set_result(self.record)
+
+    def _future(self) -> concurrent.futures.Future[RunRecord]:
+        with self._kill_lock:
+            if self._done is None:
+                self._done = concurrent.futures.Future()
+                if self._finished:
+                    self._done.set_result(self.record)
+            return self._done

@@ -23,6 +23,7 @@ from seraph_kernel.engine import native_memory
 from seraph_kernel.engine.console_buffer import ConsoleBuffer
 from seraph_kernel.engine.context import VmContext
 from seraph_kernel.engine.contract import LuaArgumentError, ScriptServices
+from seraph_kernel.engine.lazy_modules import LAZY_CORE, LazyInstaller, install_lazily
 from seraph_kernel.engine.lua_memory import SLACK, LuaMemory, string_size
 from seraph_kernel.engine.sandbox import create_runtime, hook_armer
 from seraph_kernel.errors import LuaCompileError
@@ -88,6 +89,7 @@ class LuaVM:
         services: ScriptServices,
         console: ConsoleBuffer | None = None,
         modules: Iterable[str] | None = None,
+        lazy: bool = True,
     ):
         self.engine = engine
         self._states: set[int] = set()
@@ -116,19 +118,43 @@ class LuaVM:
         self.lazy_settlers: list[Any] = []
         """Lua functions that build a lazy library at once (see :meth:`add_lazy_library`)."""
         self._lazy_globals: list[str] = []
+        #: the VM's modules installed on first use (``lazy_modules``), if any
+        self.lazy_installer: LazyInstaller | None = None
         self.dialect_listeners: list[Callable[[bool], None]] = []
         """Called by :meth:`compile` with whether the chunk is Luau (the ``luau`` module
         switches number printing with it)."""
+        #: ``(module, env names it added, Lua bytes it cost)`` for a VM made with ``lazy=False``
+        #: (the probe of ``lazy_modules.module_profiles``).
+        self.install_log: list[tuple[str, tuple[str, ...], int]] = []
         wanted = None if modules is None else set(modules)
+        later: list[tuple[str, Callable[[Any], None]]] = []
         self.context.installing = True
         for name, install in module_installers():
-            if wanted is None or name in wanted:
+            if wanted is not None and name not in wanted:
+                continue
+            if lazy and (name in LAZY_CORE or name not in CORE_MODULES):
+                later.append((name, install))
+            elif lazy:
                 install(self.context)
+            else:
+                self._install_logged(name, install)
         self.context.installing = False
+        if later:
+            self.lazy_installer = install_lazily(self, later)
         self.context.forget_chunks()
         env_names = (k for k in self.privileged.env if isinstance(k, str))
         self.builtin_names = shared_names(tuple(sorted({*env_names, *self._lazy_globals})))
+        self._lazy_globals.clear()
         self.privileged.collect()  # the garbage of installing, before the VM sits idle
+
+    def _install_logged(self, name: str, install: Callable[[Any], None]) -> None:
+        env = self.privileged.env
+        self.privileged.collect()
+        before, used = set(env), self.runtime.get_memory_used() or 0
+        install(self.context)
+        self.privileged.collect()
+        added = tuple(sorted(k for k in env if isinstance(k, str) and k not in before))
+        self.install_log.append((name, added, (self.runtime.get_memory_used() or 0) - used))
 
     # -- coroutine states, for arming hooks from another thread ---------------------------
     def _register_state(self, address: str) -> None:
