@@ -8,19 +8,27 @@ import asyncio
 import time
 
 import pytest
-from attack_sources import FILL
 
 from .conftest import finish, new_vm
 
 MIB = 1 << 20
 
+#: Fills the global ``hog`` (made and hidden first: a full VM has no room left to hide it).
+FILL_HOG = """
+local n = 0
+local function big() n = n + 1; hog[n] = string.rep("x", 65536 + n) end
+while pcall(big) do end
+"""
+
 HIDING_PLACES = {
-    "a global": FILL,
-    "a library table": FILL + "string.hog, hog = hog, nil",
-    "a nested table": FILL + "box = {inner = {hog}} hog = nil",
-    "a closure's upvalue": FILL + "local kept = hog function keeper() return kept end hog = nil",
-    "a metatable": FILL + "holder = setmetatable({}, {__index = hog}) hog = nil",
-    "a table key": FILL + "keys = {[hog] = true} hog = nil",
+    "a global": "hog = {}" + FILL_HOG,
+    "a library table": "hog = {} string.hog = hog" + FILL_HOG + "hog = nil",
+    "a nested table": "hog = {} box = {inner = {hog}}" + FILL_HOG + "hog = nil",
+    "a closure's upvalue": "hog = {} local kept = hog function keeper() return kept end"
+    + FILL_HOG
+    + "hog = nil",
+    "a metatable": "hog = {} holder = setmetatable({}, {__index = hog})" + FILL_HOG + "hog = nil",
+    "a table key": "hog = {} keys = {[hog] = true}" + FILL_HOG + "hog = nil",
 }
 
 
