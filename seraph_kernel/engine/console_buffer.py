@@ -144,17 +144,22 @@ class ConsoleBuffer:
         """Add a line; ``listener`` (if any) is called with it on this thread."""
         if level not in LEVELS:
             level = "info"
-        text = clip_line(str(text))
+        text = clip_line(text if type(text) is str else str(text))
+        ts_ms = int(time.time() * 1000)
         budget = self.budget
         with self._lock:
             self._seq += 1
-            line = {"ts_ms": int(time.time() * 1000), "level": level, "text": text, "seq": self._seq}
-            self._lines.append(line)
-            budget._change(self._held, line_cost(text))
-            while len(self._lines) > 1 and (
-                len(self._lines) > self.max_lines or self._held.bytes > self.max_bytes
-            ):
-                self._drop_oldest()
+            line = {"ts_ms": ts_ms, "level": level, "text": text, "seq": self._seq}
+            lines = self._lines
+            lines.append(line)
+            # the line and the lines it pushes out are one change of the budget (one lock)
+            delta = line_cost(text)
+            held = self._held.bytes + delta
+            while len(lines) > 1 and (len(lines) > self.max_lines or held > self.max_bytes):
+                dropped = line_cost(lines.popleft()["text"])
+                held -= dropped
+                delta -= dropped
+            budget._change(self._held, delta)
             if budget.over and self._held.bytes >= budget._fair_share():
                 while len(self._lines) > 1 and budget.over:
                     self._drop_oldest()

@@ -70,7 +70,10 @@ class LuaEngine:
     def __init__(self, limits: Limits | None = None, loop: asyncio.AbstractEventLoop | None = None):
         self.limits = limits or Limits()
         self.loop = loop
-        self.scheduler = Scheduler(self._handle, on_tick=self._check_driving)
+        self.scheduler = Scheduler(self._handle, on_tick=self._tick)
+        #: Called on every watchdog tick (every 10 ms, on the watchdog thread): the fleet hands
+        #: the console lines its scripts printed since the last tick to the event loop there.
+        self.tick_hooks: list[Callable[[], None]] = []
         self._driving: dict[Run, float] = {}
         self.closing = False
         self.runs: set[Run] = set()
@@ -126,6 +129,14 @@ class LuaEngine:
         self.runs.add(run)
         self.scheduler.post(vm, ("start", run, fn))
         return run
+
+    def _tick(self) -> None:
+        self._check_driving()
+        for hook in self.tick_hooks:
+            try:
+                hook()
+            except Exception:
+                log.exception("engine tick hook failed")
 
     def _check_driving(self) -> None:
         """Watchdog tick: arm the hooks of a run past its no-yield budget, its timeout or the

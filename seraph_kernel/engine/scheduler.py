@@ -7,6 +7,12 @@ longer than ``slice_s``, so a spinning script (or a long C call) only occupies i
 while every other script keeps its timing. The ex-leader returns to the idle pool when it is
 done. lupa releases the GIL while Lua runs, so this is real isolation.
 
+Priorities: the leader runs at the process's own priority, so sleeping scripts wake on time
+even when other processes keep the machine's cores busy. A thread the watchdog finds stuck in
+one slot (a spinning script) is lowered to ``WORKER_NICE`` at once, so spinners do not take the
+event loop's CPU share; Linux does not let a thread raise its priority back, so that thread
+leaves the pool once its slot is done.
+
 At most ``max_workers`` threads exist. When all of them are stuck in spinning scripts, other
 work waits until one yields (the no-yield budget ends a spinner after 5 s by default).
 
@@ -29,16 +35,18 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 MAX_WAIT_S = 3600.0
-#: Niceness of the worker threads. Lua runs without the GIL, so 32 spinning scripts are 32
-#: runnable threads: at the same priority the event loop (REST, SSE, bots' network I/O) would
-#: get one CPU share in 33. Nice 10 weighs a tenth of nice 0 in Linux's scheduler.
+#: Niceness of a worker thread stuck in a slot (a spinning script). Lua runs without the GIL,
+#: so 32 spinning scripts are 32 runnable threads: at the same priority the event loop (REST,
+#: SSE, bots' network I/O) would get one CPU share in 33. Nice 10 weighs a tenth of nice 0 in
+#: Linux's scheduler. The leader keeps the process's priority (a niced leader woke sleeping
+#: scripts up to hundreds of ms late on a machine whose cores other processes kept busy).
 WORKER_NICE = 10
 
 
-def lower_priority() -> None:
-    """Give the calling (worker) thread ``WORKER_NICE`` (Linux: niceness is per thread)."""
+def lower_priority(native_id: int) -> None:
+    """Give thread ``native_id`` ``WORKER_NICE`` (Linux: niceness is per thread)."""
     try:
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), WORKER_NICE)
+        os.setpriority(os.PRIO_PROCESS, native_id, max(WORKER_NICE, os.getpriority(os.PRIO_PROCESS, 0)))
     except (AttributeError, OSError):  # not Linux, or not allowed: same priority as the loop
         pass
 
@@ -71,6 +79,9 @@ class Scheduler:
         self._timers: list[tuple[float, int, Any, Any]] = []
         self._seq = itertools.count()
         self._leader: int | None = None
+        self._leader_native = 0
+        #: Threads lowered to WORKER_NICE while stuck in a slot: they leave once it is done.
+        self._demoted: set[int] = set()
         self._leader_waiting = False
         self._leader_busy_since: float | None = None
         self._workers = 0
@@ -172,8 +183,8 @@ class Scheduler:
         return None
 
     def _work(self) -> None:
-        lower_priority()
         me = threading.get_ident()
+        native = threading.get_native_id()
         lock = self._lock
         lock.acquire()
         try:
@@ -190,6 +201,7 @@ class Scheduler:
                         self._workers -= 1
                         return
                     self._leader = me
+                    self._leader_native = native
                 slot = self._next_slot_locked()
                 if slot is None:
                     self._leader = None
@@ -211,6 +223,10 @@ class Scheduler:
                     slot.queued = True
                     self._ready.append(slot)
                     self._wake_leader_locked()
+                if me in self._demoted:  # niced for good: the pool keeps threads at full priority
+                    self._demoted.discard(me)
+                    self._workers -= 1
+                    return
                 # Drop them before waiting: an idle worker must not keep the last VM it ran (and
                 # its console and Lua state) alive after that VM was closed and forgotten.
                 slot = items = None
@@ -239,6 +255,8 @@ class Scheduler:
                 since = self._leader_busy_since
                 if since is None or time.monotonic() - since < self._slice:
                     continue
+                self._demoted.add(self._leader)
+                lower_priority(self._leader_native)
                 self._leader = None
                 self._leader_busy_since = None
                 if self._idle:

@@ -3,7 +3,10 @@
 Bots publish on the event loop; the script runtime's console callback may run on worker
 threads, so :meth:`EventBus.publish` queues their events and hops onto the loop with one
 ``call_soon_threadsafe`` per batch (a wake-up of the loop per console line cost a thousand
-printing scripts most of their CPU). Each
+printing scripts most of their CPU). Console lines are published ``deferred``: they wait for
+:meth:`EventBus.flush`, which the script engine calls on every watchdog tick (10 ms), so a
+thousand printing scripts wake the loop a hundred times a second with a batch each, not ten
+thousand times with a line each (every wake-up is also a hand-over of the GIL). Each
 subscriber has its own queue, bounded in events and in bytes (script console lines can be
 16 KiB each): a slow reader loses its oldest events (and can see how many in ``dropped``)
 instead of growing memory.
@@ -27,6 +30,10 @@ DEFAULT_QUEUE_SIZE = 2000
 DEFAULT_QUEUE_BYTES = 4 << 20
 #: Most bots whose latest snapshot one reader keeps queued (beyond it the oldest is dropped).
 DEFAULT_SNAPSHOT_SLOTS = 10_000
+#: Deferred events queued off the loop past which they are handed over without waiting for
+#: :meth:`EventBus.flush` (bounds the memory and the delay of a script printing in a loop).
+FLUSH_EVENTS = 1000
+
 #: What a queued event counts for besides its text fields.
 EVENT_OVERHEAD = 200
 
@@ -50,8 +57,8 @@ class BusSubscription(Subscription):
     ) -> None:
         self._bus = bus
         self.client_id = client_id
-        #: Every other event with its arrival number, oldest first.
-        self._queue: deque[tuple[int, FleetEvent]] = deque()
+        #: Every other event with its arrival number and its bytes, oldest first.
+        self._queue: deque[tuple[int, FleetEvent, int]] = deque()
         #: The latest queued ``session`` event of each bot, oldest first.
         self._snapshots: OrderedDict[str, tuple[int, FleetEvent]] = OrderedDict()
         self._arrived = 0
@@ -104,8 +111,8 @@ class BusSubscription(Subscription):
         return len(self._queue) > self._maxsize or self._bytes > self._max_bytes
 
     def _pop_event(self) -> FleetEvent:
-        event = self._queue.popleft()[1]
-        self._bytes -= event_bytes(event)
+        _, event, size = self._queue.popleft()
+        self._bytes -= size
         return event
 
     def close(self) -> None:
@@ -115,23 +122,31 @@ class BusSubscription(Subscription):
             self._bus._remove(self)
             self._wakeup.set()
 
-    def _deliver(self, event: FleetEvent) -> None:
-        if self.client_id is not None and event.client_id != self.client_id:
+    def _deliver(self, sized: list[tuple[FleetEvent, int]]) -> None:
+        """Queue a batch of ``(event, its bytes)`` (a bot's newer snapshot replaces its queued
+        one), then drop the oldest events past the bounds."""
+        client_id, queue, snapshots = self.client_id, self._queue, self._snapshots
+        arrived = self._arrived
+        for event, size in sized:
+            if client_id is not None and event.client_id != client_id:
+                continue
+            arrived += 1
+            if event.kind == "session" and event.client_id is not None:
+                if snapshots.pop(event.client_id, None) is not None:
+                    self.coalesced += 1
+                snapshots[event.client_id] = (arrived, event)
+                if len(snapshots) > self._snapshot_slots:
+                    snapshots.popitem(last=False)
+                    self.dropped += 1
+            else:
+                queue.append((arrived, event, size))
+                self._bytes += size
+        if arrived == self._arrived:
             return
-        self._arrived += 1
-        if event.kind == "session" and event.client_id is not None:
-            if self._snapshots.pop(event.client_id, None) is not None:
-                self.coalesced += 1
-            self._snapshots[event.client_id] = (self._arrived, event)
-            if len(self._snapshots) > self._snapshot_slots:
-                self._snapshots.popitem(last=False)
-                self.dropped += 1
-        else:
-            self._queue.append((self._arrived, event))
-            self._bytes += event_bytes(event)
-            while len(self._queue) > 1 and self._over_bounds():
-                self._pop_event()
-                self.dropped += 1
+        self._arrived = arrived
+        while len(queue) > 1 and self._over_bounds():
+            self._pop_event()
+            self.dropped += 1
         self._wakeup.set()
 
 
@@ -154,12 +169,14 @@ class EventBus:
         self._closed = False
         self._pending: list[FleetEvent] = []
         self._pending_lock = threading.Lock()
+        self._drain_scheduled = False
 
     def bind(self, loop: asyncio.AbstractEventLoop | None = None) -> None:
         """Attach to ``loop`` (default: the running one); publishers on other threads hop onto it."""
         self._loop = loop or asyncio.get_running_loop()
         with self._pending_lock:
             self._pending = []  # events for a previous loop have nobody to go to
+            self._drain_scheduled = False
         self._loop_thread = threading.get_ident() if loop is None else None
 
     def subscribe(self, client_id: str | None = None) -> BusSubscription:
@@ -173,21 +190,39 @@ class EventBus:
             self._subscribers.append(sub)
         return sub
 
-    def publish(self, event: FleetEvent) -> None:
-        """Deliver ``event`` to every matching subscriber; safe from any thread."""
+    def publish(self, event: FleetEvent, deferred: bool = False) -> None:
+        """Deliver ``event`` to every matching subscriber; safe from any thread. ``deferred``
+        (off the loop): queue it until the next :meth:`flush` (or ``FLUSH_EVENTS`` queued)."""
         if not self._subscribers:
             return
         if self._on_loop_thread():
-            self._fan_out(event)
+            self._fan_out([event])
         elif self._loop is not None and not self._loop.is_closed():
             with self._pending_lock:
                 self._pending.append(event)
-                if len(self._pending) > 1:
-                    return  # a drain is already scheduled and will take this one too
-            try:
-                self._loop.call_soon_threadsafe(self._drain_pending)
-            except RuntimeError:
-                pass  # the loop closed between the check and the call: nobody is listening
+                if self._drain_scheduled or (deferred and len(self._pending) < FLUSH_EVENTS):
+                    return  # a drain scheduled already takes it, or flush() will
+                self._drain_scheduled = True
+            self._schedule_drain()
+
+    def flush(self) -> None:
+        """Hand the deferred events over to the loop (one hop); safe from any thread."""
+        with self._pending_lock:
+            if not self._pending or self._drain_scheduled:
+                return
+            self._drain_scheduled = True
+        self._schedule_drain()
+
+    def _schedule_drain(self) -> None:
+        loop = self._loop
+        try:
+            if loop is None or loop.is_closed():
+                raise RuntimeError("no loop")
+            loop.call_soon_threadsafe(self._drain_pending)
+        except RuntimeError:  # the loop closed: nobody is listening
+            with self._pending_lock:
+                self._pending = []
+                self._drain_scheduled = False
 
     def has_listener(self, client_id: str) -> bool:
         """Whether a caller's live stream (not an in-process reader) would receive events of
@@ -214,12 +249,14 @@ class EventBus:
     def _drain_pending(self) -> None:
         with self._pending_lock:
             events, self._pending = self._pending, []
-        for event in events:
-            self._fan_out(event)
+            self._drain_scheduled = False
+        if events:
+            self._fan_out(events)
 
-    def _fan_out(self, event: FleetEvent) -> None:
+    def _fan_out(self, events: list[FleetEvent]) -> None:
+        sized = [(event, event_bytes(event)) for event in events]  # measured once, not per reader
         for sub in list(self._subscribers):
-            sub._deliver(event)
+            sub._deliver(sized)
 
     def _remove(self, sub: BusSubscription) -> None:
         if sub in self._subscribers:

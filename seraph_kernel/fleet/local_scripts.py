@@ -53,6 +53,7 @@ class ScriptHost:
         )
         process_budget().limit_bytes = config.console_total_bytes
         self._engine = LuaEngine(limits=limits)
+        self._engine.tick_hooks.append(bus.flush)  # console lines go out in batches (_on_line)
         self._registry = RunRegistry(
             self._engine,
             has_bot,
@@ -189,6 +190,8 @@ class ScriptHost:
         return DetachedServices(bot_id, emit, fleet=fleet, script_id=script_id)
 
     def _on_line(self, client_id: str, script_id: str, line: dict[str, JSON]) -> None:
+        """A console line as a ``log`` event; from a worker it waits for the engine's next tick,
+        so the loop takes the lines of every script in one batch."""
         self._bus.publish(
             FleetEvent(
                 "log",
@@ -200,5 +203,6 @@ class ScriptHost:
                     line.get("text", ""),
                     line.get("ts_ms"),
                 ),
-            )
+            ),
+            deferred=True,
         )

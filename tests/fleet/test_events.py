@@ -4,7 +4,7 @@ import asyncio
 import threading
 
 from seraph_kernel.fleet.base import FleetEvent
-from seraph_kernel.fleet.events import EventBus
+from seraph_kernel.fleet.events import FLUSH_EVENTS, EventBus
 
 
 def event(client_id, n=0):
@@ -134,3 +134,42 @@ async def test_snapshots_of_more_bots_than_the_slots_lose_the_oldest_bots():
     assert slow.backlog()["snapshots"] == 3
     assert [bot for _, bot, _ in drain(slow)] == ["c", "d", "e"]
     assert slow.dropped == 2
+
+
+async def test_deferred_events_wait_for_flush_then_arrive_in_one_batch_in_order():
+    bus = EventBus()
+    sub = bus.subscribe()
+    drains = 0
+    drain = bus._drain_pending
+
+    def counted_drain():
+        nonlocal drains
+        drains += 1
+        drain()
+
+    bus._drain_pending = counted_drain
+    thread = threading.Thread(
+        target=lambda: [bus.publish(event("bot-1", n), deferred=True) for n in range(300)]
+    )
+    thread.start()
+    thread.join()
+    await asyncio.sleep(0.05)
+    assert sub.get_nowait() is None  # nothing hopped onto the loop yet
+    flusher = threading.Thread(target=bus.flush)
+    flusher.start()
+    flusher.join()
+    got = [(await asyncio.wait_for(anext(sub), 5)).data["n"] for _ in range(300)]
+    assert got == list(range(300))
+    assert drains == 1
+
+
+async def test_deferred_events_go_without_flush_past_the_batch_bound():
+    bus = EventBus(queue_size=FLUSH_EVENTS * 2)
+    sub = bus.subscribe()
+    thread = threading.Thread(
+        target=lambda: [bus.publish(event("bot-1", n), deferred=True) for n in range(FLUSH_EVENTS)]
+    )
+    thread.start()
+    thread.join()
+    got = [(await asyncio.wait_for(anext(sub), 5)).data["n"] for _ in range(FLUSH_EVENTS)]
+    assert got == list(range(FLUSH_EVENTS))

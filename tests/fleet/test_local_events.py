@@ -56,3 +56,29 @@ async def test_script_prints_become_log_events_of_their_bot(fleet):
     assert other.client_id == "bot-1"
     mine.close()
     everything.close()
+
+
+async def test_lines_of_a_script_that_never_yields_reach_subscribers_while_it_runs(fleet):
+    """Script lines wait in the bus for the engine's watchdog tick, not for the script to yield."""
+    await fleet.create_bot()
+    events = fleet.subscribe("bot-1")
+    await fleet.execute("bot-1", "spin", 'print("before the spin")\nwhile true do end')
+    line = await next_event(events, lambda e: e.kind == "log" and e.data["scope"] == "script:spin", 5)
+    assert line.data["message"] == "before the spin"
+    assert (await fleet.status("bot-1", "spin"))["running"] is True
+    await fleet.stop("bot-1", "spin")
+    events.close()
+
+
+async def test_a_burst_of_script_lines_arrives_whole_and_in_order(fleet):
+    await fleet.create_bot()
+    events = fleet.subscribe("bot-1")
+    await fleet.execute("bot-1", "burst", "for i = 1, 1500 do print(i) end")
+    await wait_ended(fleet, "bot-1", "burst")
+    got = []
+    while len(got) < 1500:
+        line = await next_event(events, lambda e: e.kind == "log" and e.data["scope"] == "script:burst", 5)
+        got.append(line.data["message"])
+    assert got == [str(i) for i in range(1, 1501)]
+    assert events.dropped == 0
+    events.close()

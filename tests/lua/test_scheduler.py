@@ -98,20 +98,41 @@ def test_purge_drops_a_slot_timers(collected):
 
 
 @pytest.mark.skipif(not hasattr(os, "setpriority"), reason="thread niceness is a Linux feature")
-def test_workers_run_at_a_lower_priority_than_the_event_loop():
-    """Lua runs without the GIL: spinning scripts must not get the event loop's CPU share."""
-    seen: list[int] = []
-    done = threading.Event()
+def test_a_stuck_thread_is_lowered_and_the_leader_keeps_the_loop_priority():
+    """Lua runs without the GIL: a spinning script must not get the event loop's CPU share,
+    but the leader waking sleeping scripts must not be starved by other processes either."""
+    base = os.getpriority(os.PRIO_PROCESS, 0)
+    seen: dict[str, int] = {}
+    release, done = threading.Event(), threading.Event()
+
+    def priority() -> int:
+        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
 
     def handle(slot, item):
-        seen.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+        if item == "spin":
+            seen["spin start"] = priority()
+            release.wait(5)
+            seen["spin end"] = priority()
+        else:
+            seen[item] = priority()
         done.set()
 
-    scheduler = Scheduler(handle)
+    scheduler = Scheduler(handle, slice_s=0.02)
     scheduler.start()
     try:
-        scheduler.post(Slot("a"), "item")
+        scheduler.post(Slot("spinner"), "spin")
+        time.sleep(0.1)  # five slices: the watchdog has promoted another leader
+        done.clear()
+        scheduler.post(Slot("sleeper"), "tick")
         assert done.wait(5)
+        done.clear()
+        release.set()
+        assert done.wait(5)
+        deadline = time.monotonic() + 5
+        while scheduler.workers > 1 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        workers = scheduler.workers
     finally:
         scheduler.close()
-    assert seen == [max(WORKER_NICE, os.getpriority(os.PRIO_PROCESS, 0))]
+    assert seen == {"spin start": base, "tick": base, "spin end": max(WORKER_NICE, base)}
+    assert workers == 1  # the lowered thread left the pool
