@@ -226,6 +226,8 @@ class Scheduler:
                 if me in self._demoted:  # niced for good: the pool keeps threads at full priority
                     self._demoted.discard(me)
                     self._workers -= 1
+                    if self._leader is None and not self._closed:
+                        self._replace_leader_locked()  # every other thread may be stuck too
                     return
                 # Drop them before waiting: an idle worker must not keep the last VM it ran (and
                 # its console and Lua state) alive after that VM was closed and forgotten.
@@ -259,7 +261,11 @@ class Scheduler:
                 lower_priority(self._leader_native)
                 self._leader = None
                 self._leader_busy_since = None
-                if self._idle:
-                    self._promote.notify()
-                elif self._workers < self._max_workers:
-                    self._spawn_worker_locked()
+                self._replace_leader_locked()
+
+    def _replace_leader_locked(self) -> None:
+        """No thread leads: wake an idle one, or start one while below ``max_workers``."""
+        if self._idle:
+            self._promote.notify()
+        elif self._workers < self._max_workers:
+            self._spawn_worker_locked()
