@@ -11,11 +11,15 @@ subscriber has its own queue, bounded in events and in bytes (script console lin
 16 KiB each): a slow reader loses its oldest events (and can see how many in ``dropped``)
 instead of growing memory.
 
-``session`` events are coalesced (issue 14): each is the bot's whole lite snapshot, so a
-newer one of a bot replaces the one still queued for a reader, and moves to the newer one's
-place in the order. A burst from 10,000 bots leaves a slow reader at most one snapshot per bot
-(the latest, never dropped to make room for console lines), at most ``snapshot_slots`` of them
-(the snapshot objects are shared by every reader; each reader holds a reference per bot).
+``session`` events are coalesced for a slow reader (issue 14): each is the bot's whole lite
+snapshot, so when a batch reaches a reader that still has ``coalesce_after`` events waiting (it
+is behind), a newer one of a bot replaces the one still queued for it, and moves to the newer
+one's place in the order. A reader that keeps up gets every batch whole and sees every status
+change (notebooks print them). A snapshot that console lines push out of a reader's queue is
+kept as that bot's latest when the reader has no newer one. A burst from 10,000 bots leaves
+a slow reader at most one snapshot per bot (the latest, never dropped to make room for console
+lines), at most ``snapshot_slots`` of them (the snapshot objects are shared by every reader;
+each reader holds a reference per bot).
 """
 
 from __future__ import annotations
@@ -30,6 +34,10 @@ DEFAULT_QUEUE_SIZE = 2000
 DEFAULT_QUEUE_BYTES = 4 << 20
 #: Most bots whose latest snapshot one reader keeps queued (beyond it the oldest is dropped).
 DEFAULT_SNAPSHOT_SLOTS = 10_000
+#: Events still waiting for a reader when a batch arrives from which on the batch's snapshots
+#: are coalesced (the reader is far behind: half its queue). A reader that drains now and then
+#: (a notebook cell that reads after its action) still sees every status change.
+DEFAULT_COALESCE_AFTER = DEFAULT_QUEUE_SIZE // 2
 #: Deferred events queued off the loop past which they are handed over without waiting for
 #: :meth:`EventBus.flush` (bounds the memory and the delay of a script printing in a loop).
 FLUSH_EVENTS = 1000
@@ -54,6 +62,7 @@ class BusSubscription(Subscription):
         maxsize: int,
         max_bytes: int = DEFAULT_QUEUE_BYTES,
         snapshot_slots: int = DEFAULT_SNAPSHOT_SLOTS,
+        coalesce_after: int = DEFAULT_COALESCE_AFTER,
     ) -> None:
         self._bus = bus
         self.client_id = client_id
@@ -65,6 +74,7 @@ class BusSubscription(Subscription):
         self._maxsize = maxsize
         self._max_bytes = max_bytes
         self._snapshot_slots = snapshot_slots
+        self._coalesce_after = coalesce_after
         self._bytes = 0
         self._wakeup = asyncio.Event()
         self.closed = False
@@ -127,11 +137,12 @@ class BusSubscription(Subscription):
         one), then drop the oldest events past the bounds."""
         client_id, queue, snapshots = self.client_id, self._queue, self._snapshots
         arrived = self._arrived
+        behind = len(queue) + len(snapshots) >= self._coalesce_after
         for event, size in sized:
             if client_id is not None and event.client_id != client_id:
                 continue
             arrived += 1
-            if event.kind == "session" and event.client_id is not None:
+            if event.kind == "session" and event.client_id is not None and behind:
                 if snapshots.pop(event.client_id, None) is not None:
                     self.coalesced += 1
                 snapshots[event.client_id] = (arrived, event)
@@ -145,8 +156,24 @@ class BusSubscription(Subscription):
             return
         self._arrived = arrived
         while len(queue) > 1 and self._over_bounds():
-            self._pop_event()
-            self.dropped += 1
+            number, event, size = queue.popleft()
+            self._bytes -= size
+            bot = event.client_id
+            if event.kind != "session" or bot is None:
+                self.dropped += 1
+                continue
+            # a snapshot is kept as its bot's latest: console lines never push that out
+            kept = snapshots.get(bot)
+            if kept is None:
+                snapshots[bot] = (number, event)
+                snapshots.move_to_end(bot, last=False)
+                if len(snapshots) > self._snapshot_slots:
+                    snapshots.popitem(last=False)
+                    self.dropped += 1
+            else:
+                self.coalesced += 1
+                if kept[0] < number:
+                    snapshots[bot] = (number, event)
         self._wakeup.set()
 
 
@@ -159,12 +186,14 @@ class EventBus:
         queue_size: int = DEFAULT_QUEUE_SIZE,
         queue_bytes: int = DEFAULT_QUEUE_BYTES,
         snapshot_slots: int = DEFAULT_SNAPSHOT_SLOTS,
+        coalesce_after: int = DEFAULT_COALESCE_AFTER,
     ):
         self._loop = loop
         self._loop_thread: int | None = None
         self._queue_size = queue_size
         self._queue_bytes = queue_bytes
         self._snapshot_slots = snapshot_slots
+        self._coalesce_after = coalesce_after
         self._subscribers: list[BusSubscription] = []
         self._closed = False
         self._pending: list[FleetEvent] = []
@@ -183,7 +212,9 @@ class EventBus:
         """A new reader; call on the loop."""
         if self._loop is None:
             self.bind()
-        sub = BusSubscription(self, client_id, self._queue_size, self._queue_bytes, self._snapshot_slots)
+        sub = BusSubscription(
+            self, client_id, self._queue_size, self._queue_bytes, self._snapshot_slots, self._coalesce_after
+        )
         if self._closed:
             sub.closed = True  # the fleet is closing: the reader ends at once
         else:

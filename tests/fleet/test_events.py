@@ -101,7 +101,7 @@ def drain(sub):
 
 
 async def test_a_slow_readers_snapshots_of_one_bot_collapse_into_the_latest_in_its_place():
-    bus = EventBus()
+    bus = EventBus(coalesce_after=0)
     slow = bus.subscribe()
     bus.publish(snapshot("bot-1", 1))
     bus.publish(event("bot-1", 10))
@@ -112,7 +112,7 @@ async def test_a_slow_readers_snapshots_of_one_bot_collapse_into_the_latest_in_i
 
 
 async def test_console_lines_overflowing_never_push_out_the_latest_snapshots():
-    bus = EventBus(queue_size=10)
+    bus = EventBus(queue_size=10, coalesce_after=0)
     slow = bus.subscribe()
     for n in range(3):
         for bot in ("a", "b", "c"):
@@ -127,7 +127,7 @@ async def test_console_lines_overflowing_never_push_out_the_latest_snapshots():
 
 
 async def test_snapshots_of_more_bots_than_the_slots_lose_the_oldest_bots():
-    bus = EventBus(snapshot_slots=3)
+    bus = EventBus(snapshot_slots=3, coalesce_after=0)
     slow = bus.subscribe()
     for bot in ("a", "b", "c", "d", "e"):
         bus.publish(snapshot(bot, 0))
@@ -173,3 +173,28 @@ async def test_deferred_events_go_without_flush_past_the_batch_bound():
     thread.join()
     got = [(await asyncio.wait_for(anext(sub), 5)).data["n"] for _ in range(FLUSH_EVENTS)]
     assert got == list(range(FLUSH_EVENTS))
+
+
+async def test_a_reader_that_keeps_up_sees_every_status_change_of_a_bot():
+    """A batch (console lines and snapshots come in batches) reaching a reader with nothing
+    waiting is queued whole; one reaching a reader still behind is coalesced."""
+    bus = EventBus(coalesce_after=1)
+    reader = bus.subscribe()
+
+    def batch(numbers):
+        thread = threading.Thread(
+            target=lambda: [bus.publish(snapshot("bot-1", n), deferred=True) for n in numbers]
+        )
+        thread.start()
+        thread.join()
+        bus.flush()
+
+    batch(range(4))
+    await asyncio.sleep(0.05)
+    assert [n for _, _, n in drain(reader)] == [0, 1, 2, 3]
+    batch(range(4))
+    await asyncio.sleep(0.05)
+    batch(range(4, 8))
+    await asyncio.sleep(0.05)
+    assert [n for _, _, n in drain(reader)] == [0, 1, 2, 3, 7]
+    assert reader.coalesced == 3
