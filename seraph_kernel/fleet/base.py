@@ -24,9 +24,12 @@ import abc
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from seraph_kernel.errors import ActionError, InvalidArgument
+
+if TYPE_CHECKING:
+    from seraph_kernel.fleet.direct_storage import DirectStorage
 
 JSON = Any
 
@@ -299,6 +302,11 @@ class Fleet(abc.ABC):
         return await self._value("catalog_blocks", "blocks")
 
     # -- storage (Lua ``storage`` / ``globalStorage``) --------------------------------------
+    def direct_storage(self) -> DirectStorage | None:
+        """The store itself, for Lua's storage bindings to call on the script's worker thread,
+        when this fleet keeps it in this process; ``None`` sends them through :meth:`invoke`."""
+        return None
+
     async def storage_get(self, scope: str, key: str) -> JSON:
         """``scope`` is ``"global"`` or ``"bot:<id>"``. Missing keys give ``None``."""
         return await self._value("storage_get", "value", scope=scope, key=key)

@@ -25,6 +25,7 @@ from seraph_kernel.errors import BotExists, InvalidArgument, UnknownBot, Unknown
 from seraph_kernel.fleet.base import JSON, Fleet, FleetEvent, Subscription, WorldView
 from seraph_kernel.fleet.bot_order import BotOrder
 from seraph_kernel.fleet.child_scripts import ChildScriptCommands
+from seraph_kernel.fleet.direct_storage import DirectStorage
 from seraph_kernel.fleet.events import EventBus
 from seraph_kernel.fleet.local_scripts import ScriptHost
 from seraph_kernel.fleet.local_workspaces import WorkspaceHost
@@ -284,6 +285,9 @@ class LocalFleet(ChildScriptCommands, Fleet):
         return self._bot(bot_id).world()
 
     # -- storage -------------------------------------------------------------------------------
+    def direct_storage(self) -> DirectStorage:
+        return DirectStorage(self._kv)
+
     async def _storage(self, call: Callable[..., _T], *args: Any) -> _T:
         return await asyncio.get_running_loop().run_in_executor(self._store_io, call, *args)
 

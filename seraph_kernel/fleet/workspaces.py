@@ -22,6 +22,7 @@ from seraph_kernel.commands.bots import ID as BOT_ID
 from seraph_kernel.commands.workspaces import SHARED, workspace_name
 from seraph_kernel.errors import SeraphError
 from seraph_kernel.fleet.base import JSON, Fleet, FleetEvent, Subscription, WorldView
+from seraph_kernel.fleet.direct_storage import DirectStorage
 
 if TYPE_CHECKING:
     from seraph_kernel.fleet.local import LocalFleet
@@ -106,6 +107,10 @@ class WorkspaceFleet(Fleet):
         if scope.startswith("bot:"):
             return "bot:" + self.to_global(scope[4:])
         return scope
+
+    def direct_storage(self) -> DirectStorage | None:
+        direct = self.fleet.direct_storage()
+        return None if direct is None else direct.within(self._scope)
 
     # -- the dispatcher ---------------------------------------------------------------------------
     async def invoke(self, cmd: str, args: dict[str, JSON] | None = None) -> JSON:

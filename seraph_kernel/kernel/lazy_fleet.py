@@ -120,6 +120,10 @@ class LazyFleet:
             self._scratch.cleanup()
             self._scratch = None
 
+    def direct_storage(self) -> None:
+        """A cell's VM is made before its fleet may exist: storage goes through ``invoke``."""
+        return None
+
     def __getattr__(self, name: str) -> Any:
         attribute = getattr(self.target(), name)
         if not inspect.iscoroutinefunction(attribute):

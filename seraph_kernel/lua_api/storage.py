@@ -15,6 +15,7 @@ from typing import Any
 
 from seraph_kernel.commands.storage import NO_PARENT_SCOPE
 from seraph_kernel.engine.contract import LuaArgumentError, ModuleContext
+from seraph_kernel.errors import InvalidArgument
 from seraph_kernel.lua_api.client.conventions import game_call, lua_arity, require_str
 
 STORAGE_LUA = """
@@ -56,6 +57,12 @@ class ScopedStore:
             return fleet, NO_PARENT_SCOPE
         return fleet, f"bot:{client_id}"
 
+    def _value(self, name: str, value: Any) -> None:
+        try:
+            json.dumps(value, allow_nan=False)
+        except (TypeError, ValueError) as err:
+            raise LuaArgumentError(f"{name}: value is not JSON-serialisable ({err})") from None
+
     async def get(self, key: Any = None) -> Any:
         require_str(f"{self.label}:get", "key", key)
         fleet, scope = self._fleet_and_scope("get")
@@ -68,10 +75,7 @@ class ScopedStore:
         if value is None:
             await game_call(name, fleet.storage_delete(scope, key))
             return
-        try:
-            json.dumps(value, allow_nan=False)
-        except (TypeError, ValueError) as err:
-            raise LuaArgumentError(f"{name}: value is not JSON-serialisable ({err})") from None
+        self._value(name, value)
         await game_call(name, fleet.storage_set(scope, key, value))
 
     async def delete(self, key: Any = None) -> bool:
@@ -88,11 +92,57 @@ class ScopedStore:
         await game_call(f"{self.label}:clear", fleet.storage_clear(scope))
 
 
+class DirectScopedStore(ScopedStore):
+    """The same store called synchronously, on the script's worker thread, when the fleet
+    keeps it in this process (``Fleet.direct_storage``): no event-loop turn per call."""
+
+    def __init__(self, services: Any, label: str, direct: Any) -> None:
+        super().__init__(services, label)
+        self._direct = direct
+
+    def _call(self, call: str, *args: Any, as_call: str | None = None) -> Any:
+        """``call`` on the store; errors name ``as_call`` (what the script called)."""
+        name = as_call or call
+        _, scope = self._fleet_and_scope(name)
+        try:
+            return getattr(self._direct, call)(scope, *args)
+        except InvalidArgument as err:
+            raise LuaArgumentError(f"{self.label}:{name}: {err}") from None
+
+    def get(self, key: Any = None) -> Any:  # type: ignore[override]
+        return self._call("get", require_str(f"{self.label}:get", "key", key))
+
+    def set(self, key: Any = None, value: Any = None) -> None:  # type: ignore[override]
+        name = f"{self.label}:set"
+        require_str(name, "key", key)
+        if value is None:
+            self._call("delete", key, as_call="set")
+            return
+        self._value(name, value)
+        self._call("set", key, value)
+
+    def delete(self, key: Any = None) -> bool:  # type: ignore[override]
+        return self._call("delete", require_str(f"{self.label}:delete", "key", key))
+
+    def keys(self) -> list[str]:  # type: ignore[override]
+        return sorted(self._call("keys"))
+
+    def clear(self) -> None:  # type: ignore[override]
+        self._call("clear")
+
+
 def install(ctx: ModuleContext) -> None:
+    fleet = getattr(ctx.services, "fleet", None)
+    direct = fleet.direct_storage() if fleet is not None and hasattr(fleet, "direct_storage") else None
     for label in ("storage", "globalStorage"):
-        store = ScopedStore(ctx.services, label)
+        if direct is not None:
+            store: ScopedStore = DirectScopedStore(ctx.services, label, direct)
+            bind = ctx.function
+        else:
+            store = ScopedStore(ctx.services, label)
+            bind = ctx.async_function
         calls = [
-            ctx.async_function(f"{label}:{call}", lua_arity(getattr(store, call)))
+            bind(f"{label}:{call}", lua_arity(getattr(store, call)))
             for call in ("get", "set", "delete", "keys", "clear")
         ]
         ctx.env[label] = ctx.lua(STORAGE_LUA, label, *calls)

@@ -101,3 +101,26 @@ async def test_cyclic_tables_are_refused(fleet, bot):
 async def test_storage_misuse_names_the_call(fleet, bot, call, message):
     out = await run_lua(fleet, f"local r = 1\n{call}")
     assert out.error == f"executor:2: {message}"
+
+
+async def test_a_script_s_storage_calls_do_not_wait_for_the_event_loop(fleet, bot):
+    """A LocalFleet's scripts write its SQLite store from their own worker thread: storage
+    floods do not queue behind REST and events on the loop (and keep working while it is busy)."""
+    import time
+
+    await fleet.execute(bot, "flood", 'for i = 1, 50 do storage:set("n", i) end sleep(60000)')
+    time.sleep(3)  # the loop is blocked: no loop turn can carry a storage call
+    assert fleet.direct_storage().get(f"bot:{bot}", "n") == 50
+    await fleet.stop(bot, "flood")
+
+
+async def test_a_workspace_script_s_direct_storage_stays_in_its_workspace(fleet, bot):
+    view = fleet.workspace("nb-0a1b2c3d")
+    await view.create_bot("bot-1")
+    results = (
+        await run_lua(view, 'globalStorage:set("w", 1)\nstorage:set("s", 2)\nreturn globalStorage:keys()')
+    ).ok
+    assert results == [["w"]]
+    assert await fleet.storage_get("global", "w") is None
+    assert await view.storage_get("global", "w") == 1
+    assert await fleet.storage_get("bot:nb-0a1b2c3d~bot-1", "s") == 2
