@@ -118,8 +118,12 @@ class DirectScopedStore(ScopedStore):
         if value is None:
             self._call("delete", key, as_call="set")
             return
-        self._value(name, value)
-        self._call("set", key, value)
+        try:  # the store encodes the value once: a second json.dumps to check it costs as much
+            self._direct.set(self._fleet_and_scope("set")[1], key, value)
+        except InvalidArgument as err:
+            if err.field == "value":
+                raise LuaArgumentError(f"{name}: value is {err.args[0].split(': ', 1)[1]}") from None
+            raise LuaArgumentError(f"{name}: {err}") from None
 
     def delete(self, key: Any = None) -> bool:  # type: ignore[override]
         return self._call("delete", require_str(f"{self.label}:delete", "key", key))
