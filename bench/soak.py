@@ -284,7 +284,12 @@ class Soak:
                     self.states[status.get("state", "?")] += 1
                     break
                 if time.monotonic() - began > bound + 30:
-                    self.overdue.append(f"{bot}/{script_id} ({kind}) ran {time.monotonic() - began:.0f} s")
+                    lines = (await self.client.get("api/scripts/console", params=key)).json().get("lines", [])
+                    last = lines[-1]["text"][:60] if lines else None
+                    self.overdue.append(
+                        f"{bot}/{script_id} ({kind}) ran {time.monotonic() - began:.0f} s: state "
+                        f"{status.get('state')}, {len(lines)} console lines, the last {last!r}"
+                    )
                     break
 
     async def unended(self, count: int) -> list[str]:

@@ -63,6 +63,7 @@ class VmContext:
         self._functions: list[tuple[str, Callable[..., Any]]] = []
         self._chunks: dict[str, Any] = {}
         self._privileged.set_dispatch(self._dispatch)
+        self._step_aside = vm.engine.loop_first.step_aside
         #: True while the modules install: their values are the modules' own (no script data
         #: yet) and the VM is empty, so ``to_lua`` does not measure them first.
         self.installing = False
@@ -75,6 +76,7 @@ class VmContext:
     def _dispatch(self, index: int, *args: Any) -> Any:
         """Every synchronous binding of the VM, by the index :meth:`function` gave it: one
         Python callable per VM instead of one per binding (see loader.lua's make_indexed)."""
+        self._step_aside()
         name, fn = self._functions[index - 1]
         try:
             for arg in args:

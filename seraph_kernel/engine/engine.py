@@ -23,6 +23,7 @@ import lupa.lua54 as lupa
 from seraph_kernel.engine.console_buffer import ConsoleBuffer
 from seraph_kernel.engine.context import binding_error
 from seraph_kernel.engine.contract import LuaArgumentError, ScriptServices
+from seraph_kernel.engine.loop_first import LoopFirst
 from seraph_kernel.engine.lua_memory import NO_ROOM_MESSAGE, SLACK, args_size
 from seraph_kernel.engine.records import Limits, RunRecord, epoch_ms
 from seraph_kernel.engine.run import (
@@ -71,6 +72,8 @@ class LuaEngine:
         self.limits = limits or Limits()
         self.loop = loop
         self.scheduler = Scheduler(self._handle, on_tick=self._tick)
+        #: Workers let the event loop run first when it is starved of the GIL.
+        self.loop_first = LoopFirst()
         #: Called on every watchdog tick (every 10 ms, on the watchdog thread): the fleet hands
         #: the console lines its scripts printed since the last tick to the event loop there.
         self.tick_hooks: list[Callable[[], None]] = []
@@ -91,6 +94,7 @@ class LuaEngine:
         if self.loop is None:
             self.loop = asyncio.get_running_loop()
         self.scheduler.start()
+        self.loop_first.start(self.loop)
         self._started = True
 
     async def close(self) -> None:
@@ -104,6 +108,7 @@ class LuaEngine:
                 timeout=self.limits.cleanup_deadline_ms / 1000 + 1,
             )
         self.closing = True
+        self.loop_first.stop()
         self.scheduler.close()
 
     def new_vm(
@@ -154,6 +159,7 @@ class LuaEngine:
 
     # -- worker side ---------------------------------------------------------------------
     def _handle(self, vm: LuaVM, item: tuple[Any, ...]) -> None:
+        self.loop_first.step_aside()
         kind, run = item[0], item[1]
         if kind == "release":
             try:

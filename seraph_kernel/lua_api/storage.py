@@ -19,7 +19,8 @@ from seraph_kernel.errors import InvalidArgument
 from seraph_kernel.lua_api.client.conventions import game_call, lua_arity, require_str
 
 STORAGE_LUA = """
-local label, get, set, delete, keys, clear = ...
+local label, get, set, delete, keys, clear, pass = ...
+pass = pass or function() end
 local Store = {__name = label}
 Store.__index = Store
 local store = setmetatable({}, Store)
@@ -28,11 +29,11 @@ local function check(name, self)
     error(label .. ":" .. name .. ": call it with ':' (" .. label .. ":" .. name .. "(...))", 3)
   end
 end
-function Store:get(k) check("get", self) return get(k) end
-function Store:set(k, v) check("set", self) return set(k, v) end
-function Store:delete(k) check("delete", self) return delete(k) end
-function Store:keys() check("keys", self) return keys() end
-function Store:clear() check("clear", self) return clear() end
+function Store:get(k) check("get", self) pass() return get(k) end
+function Store:set(k, v) check("set", self) pass() return set(k, v) end
+function Store:delete(k) check("delete", self) pass() return delete(k) end
+function Store:keys() check("keys", self) pass() return keys() end
+function Store:clear() check("clear", self) pass() return clear() end
 Store.__newindex = function() error(label .. ": use " .. label .. ":set(key, value)", 2) end
 return store
 """
@@ -149,4 +150,6 @@ def install(ctx: ModuleContext) -> None:
             bind(f"{label}:{call}", lua_arity(getattr(store, call)))
             for call in ("get", "set", "delete", "keys", "clear")
         ]
-        ctx.env[label] = ctx.lua(STORAGE_LUA, label, *calls)
+        # a direct call yields its turn first, as the asynchronous one yields for its answer
+        turn = ctx.vm.privileged.pass_turn if direct is not None else None
+        ctx.env[label] = ctx.lua(STORAGE_LUA, label, *calls, turn)

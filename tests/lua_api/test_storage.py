@@ -124,3 +124,23 @@ async def test_a_workspace_script_s_direct_storage_stays_in_its_workspace(fleet,
     assert await fleet.storage_get("global", "w") is None
     assert await view.storage_get("global", "w") == 1
     assert await fleet.storage_get("bot:nb-0a1b2c3d~bot-1", "s") == 2
+
+
+async def test_a_storage_loop_yields_its_turn_like_any_other_binding(make_fleet):
+    """Direct storage calls hand the worker back between calls: a script looping over storage
+    for longer than the no-yield budget is not ended for not yielding, and a sleeping script
+    beside it keeps waking."""
+    fleet = await make_fleet(script_budget_ms=200)
+    await fleet.create_bot("bot-1")
+    await fleet.execute("bot-1", "ticker", "for i = 1, 1000 do sleep(10) print(i) end")
+    source = """
+local started = now()
+local n = 0
+while now() - started < 800 do n = n + 1 storage:set("n", n) end
+return storage:get("n") == n
+"""
+    outcome = await run_lua(fleet, source)
+    assert (outcome.state, outcome.ok) == ("COMPLETE", [True])
+    ticks = [line["text"] for line in (await fleet.console("bot-1", "ticker"))["lines"]]
+    assert len(ticks) >= 10
+    await fleet.stop("bot-1", "ticker")

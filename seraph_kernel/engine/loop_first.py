@@ -1,0 +1,68 @@
+"""LoopFirst: worker threads step aside while the event loop is starved of the GIL.
+
+Lua runs without the GIL, but each binding, console line and scheduler step of a script is
+Python, and CPython hands the GIL to whichever waiting thread wins the race: with 25 workers
+busy in bindings the event loop (REST, SSE, the bots' network) got about one turn in 26, and
+``GET /api/status`` waited seconds in the soak. So the loop stamps a heartbeat every
+``BEAT_S``; before a worker runs a script's Python (a scheduler step, a binding) it reads the
+stamp, and while it is older than ``LAG_S`` the worker sleeps (the GIL released) a millisecond
+at a time, for at most ``MAX_WAIT_S``, so the loop runs first.
+
+A stamp older than ``GIVE_UP_S`` means the loop is not starved but blocked on purpose (closing,
+or a caller waiting on the loop's thread): workers then go on at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+BEAT_S = 0.005
+LAG_S = 0.015
+MAX_WAIT_S = 0.05
+GIVE_UP_S = 0.25
+PAUSE_S = 0.001
+
+
+class LoopFirst:
+    """The loop's heartbeat, and :meth:`step_aside` for the workers."""
+
+    def __init__(self) -> None:
+        self._beat = time.monotonic()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._handle: asyncio.TimerHandle | None = None
+        #: How many times a worker stepped aside, and the seconds it waited in all.
+        self.waits = 0
+        self.waited_s = 0.0
+
+    def start(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Beat on ``loop`` (call on the loop's thread)."""
+        self._loop = loop
+        self._tick()
+
+    def stop(self) -> None:
+        self._loop = None
+        if self._handle is not None:
+            self._handle.cancel()
+            self._handle = None
+
+    def _tick(self) -> None:
+        self._beat = time.monotonic()
+        if self._loop is not None:
+            self._handle = self._loop.call_later(BEAT_S, self._tick)
+
+    def step_aside(self) -> None:
+        """On a worker, before a script's Python: wait while the loop is starved."""
+        if self._loop is None:
+            return
+        now = time.monotonic()
+        lag = now - self._beat
+        if lag < LAG_S or lag > GIVE_UP_S:
+            return
+        began, beat = now, self._beat
+        deadline = now + MAX_WAIT_S
+        while self._beat == beat and now < deadline:
+            time.sleep(PAUSE_S)
+            now = time.monotonic()
+        self.waits += 1
+        self.waited_s += now - began

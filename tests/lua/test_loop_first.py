@@ -1,0 +1,78 @@
+"""LoopFirst: a worker about to run a script's Python waits while the event loop is starved,
+and only then (a loop blocked on purpose, or no loop at all, never holds workers up)."""
+
+import asyncio
+import threading
+import time
+
+from seraph_kernel.engine import loop_first
+from seraph_kernel.engine.loop_first import LoopFirst
+
+
+def _step_aside_on_a_worker(gate: LoopFirst, blocked: threading.Event) -> list[float]:
+    returned: list[float] = []
+
+    def worker() -> None:
+        blocked.wait()
+        time.sleep(loop_first.LAG_S * 1.5)  # the loop has missed its beat by now
+        gate.step_aside()
+        returned.append(time.monotonic())
+
+    threading.Thread(target=worker, daemon=True).start()
+    return returned
+
+
+async def test_a_worker_waits_for_a_starved_loop_to_beat_again(monkeypatch):
+    monkeypatch.setattr(loop_first, "MAX_WAIT_S", 1.0)
+    gate = LoopFirst()
+    gate.start(asyncio.get_running_loop())
+    await asyncio.sleep(loop_first.BEAT_S * 2)
+    blocked = threading.Event()
+    returned = _step_aside_on_a_worker(gate, blocked)
+    blocked.set()
+    time.sleep(loop_first.GIVE_UP_S * 0.8)  # the loop's thread is held (as by the GIL) past the lag
+    unblocked = time.monotonic()
+    for _ in range(100):
+        await asyncio.sleep(0.01)
+        if returned:
+            break
+    gate.stop()
+    assert returned and returned[0] >= unblocked
+    assert gate.waits == 1
+
+
+async def test_a_worker_waits_no_longer_than_its_cap():
+    gate = LoopFirst()
+    gate.start(asyncio.get_running_loop())
+    await asyncio.sleep(loop_first.BEAT_S * 2)
+    blocked = threading.Event()
+    returned = _step_aside_on_a_worker(gate, blocked)
+    blocked.set()
+    time.sleep(loop_first.GIVE_UP_S * 0.8)
+    unblocked = time.monotonic()
+    await asyncio.sleep(0)
+    gate.stop()
+    assert returned and returned[0] < unblocked
+    assert gate.waits == 1
+
+
+async def test_a_loop_blocked_on_purpose_does_not_hold_workers():
+    gate = LoopFirst()
+    gate.start(asyncio.get_running_loop())
+    await asyncio.sleep(loop_first.BEAT_S * 2)
+    blocked = threading.Event()
+    returned = _step_aside_on_a_worker(gate, blocked)
+    time.sleep(loop_first.GIVE_UP_S * 1.2)
+    blocked.set()
+    time.sleep(loop_first.LAG_S * 4)
+    unblocked = time.monotonic()
+    await asyncio.sleep(0)
+    gate.stop()
+    assert returned and returned[0] < unblocked
+    assert gate.waits == 0
+
+
+def test_without_a_loop_nothing_waits():
+    gate = LoopFirst()
+    gate.step_aside()
+    assert gate.waits == 0
