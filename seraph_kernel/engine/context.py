@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from concurrent.futures import Executor
 from typing import TYPE_CHECKING, Any
 
 import lupa.lua54 as lupa
 
 from seraph_kernel.engine.console_buffer import ConsoleBuffer
-from seraph_kernel.engine.contract import LuaArgumentError, ScriptServices
+from seraph_kernel.engine.contract import LuaArgumentError, OnExecutor, ScriptServices
 from seraph_kernel.engine.lua_memory import NO_ROOM, NotEnoughLuaMemory, string_size
 from seraph_kernel.engine.sandbox import bytecode
 from seraph_kernel.engine.values import VALUE_TYPES, Vec2, Vec2i
@@ -101,6 +102,10 @@ class VmContext:
 
     def async_function(self, name: str, fn: Callable[..., Awaitable[Any]]) -> Any:
         binding_id = self.vm.add_binding(name, fn)
+        return self._privileged.make_async(binding_id)
+
+    def threaded_function(self, name: str, fn: Callable[..., Any], executor: Executor) -> Any:
+        binding_id = self.vm.add_binding(name, OnExecutor(fn, executor))
         return self._privileged.make_async(binding_id)
 
     def spawn(self, lua_fn: Any, *args: Any) -> bool:

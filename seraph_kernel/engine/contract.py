@@ -18,6 +18,7 @@ Rules a module keeps (see DESIGN.md, "Sandbox"):
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from concurrent.futures import Executor
 from typing import Any, Protocol, runtime_checkable
 
 
@@ -60,6 +61,11 @@ class ModuleContext(Protocol):
         the host's event loop, then resumes it with the converted result. Stopping the script
         cancels the awaiting task (the coroutine sees nothing more: it is being killed)."""
 
+    def threaded_function(self, name: str, fn: Callable[..., Any], executor: Executor) -> Any:
+        """Like :meth:`async_function` for a blocking ``fn`` (a SQLite transaction): the calling
+        task yields, ``fn`` runs on ``executor`` and its result resumes the task, without the
+        event loop (one hop less each way) and without holding a worker while it blocks."""
+
     def lua(self, source: str, *args: Any) -> Any:
         """Run trusted Lua in the privileged loader scope (full standard library, not the
         sandbox env) with ``...`` bound to ``args``; return its results. For writing classes
@@ -76,3 +82,13 @@ class ModuleContext(Protocol):
 
     def on_close(self, fn: Callable[[], Any]) -> None:
         """Run ``fn`` when the VM is dropped (unsubscribe from fleet events, cancel tasks)."""
+
+
+class OnExecutor:
+    """A binding of :meth:`ModuleContext.threaded_function`: ``fn`` and where it runs."""
+
+    __slots__ = ("executor", "fn")
+
+    def __init__(self, fn: Callable[..., Any], executor: Executor) -> None:
+        self.fn = fn
+        self.executor = executor

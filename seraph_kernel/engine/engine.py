@@ -16,13 +16,14 @@ import math
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterable
+from concurrent.futures import Future
 from typing import Any
 
 import lupa.lua54 as lupa
 
 from seraph_kernel.engine.console_buffer import ConsoleBuffer
 from seraph_kernel.engine.context import binding_error
-from seraph_kernel.engine.contract import LuaArgumentError, ScriptServices
+from seraph_kernel.engine.contract import LuaArgumentError, OnExecutor, ScriptServices
 from seraph_kernel.engine.loop_first import LoopFirst
 from seraph_kernel.engine.lua_memory import NO_ROOM_MESSAGE, SLACK, args_size
 from seraph_kernel.engine.records import Limits, RunRecord, epoch_ms
@@ -335,6 +336,15 @@ class LuaEngine:
             return
         call = Call(run, task_id, name)
         run.calls[id(call)] = call
+        if isinstance(fn, OnExecutor):
+            try:
+                future = fn.executor.submit(fn.fn, *args)
+            except RuntimeError as exc:  # the executor is shut down: the fleet is closing
+                run.calls.pop(id(call), None)
+                self.scheduler.post(vm, ("drive", run, task_id, vm.context.failure(binding_error(name, exc))))
+                return
+            future.add_done_callback(lambda done, c=call: self._executed(c, done))
+            return
         with self._submit_lock:
             self._submissions.append((call, fn, args))
             first = len(self._submissions) == 1
@@ -546,6 +556,15 @@ class LuaEngine:
             self._post_result(call, (False, binding_error(call.name, exc)))
         else:
             self._post_result(call, (True, task.result()))
+
+    def _executed(self, call: Call, future: Future[Any]) -> None:
+        """A threaded binding is done (on its executor's thread): resume the task straight
+        from here, not through the loop."""
+        if call.cancelled:
+            return
+        exc = future.exception()
+        outcome = (False, binding_error(call.name, exc)) if exc is not None else (True, future.result())
+        self.scheduler.post(call.run.vm, ("result", call.run, call, outcome))
 
     def _post_result(self, call: Call, outcome: tuple[Any, ...]) -> None:
         first = not self._results

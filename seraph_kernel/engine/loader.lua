@@ -577,13 +577,6 @@ function P.make_async(binding_id)
   end
 end
 
--- After a synchronous binding that may take long (a storage transaction), hand the worker back
--- as an asynchronous binding would: other scripts get their turn, and a script looping over it
--- still yields (the no-yield budget). Where Lua cannot yield (a C call's callback) it goes on.
-function P.pass_turn()
-  if isyieldable() then yield(TAG, TICK) end
-end
-
 function P.sleep_ms(ms)
   room_check()
   return yield(TAG, SLEEP, ms)

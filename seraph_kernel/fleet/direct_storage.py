@@ -1,16 +1,18 @@
-"""DirectStorage: the fleet's key-value store, called synchronously on a script's worker thread.
+"""DirectStorage: the fleet's key-value store, for Lua's storage bindings to call off the loop.
 
-A Lua ``storage:set`` through the fleet's dispatcher costs two thread hops and an event-loop
-turn (the worker yields, the loop runs the command, the store thread writes, the loop hands the
-result back, a worker resumes): about 1.8 ms on a quiet server, ten times that under load. A
-fleet that keeps its store in this process hands Lua's storage bindings this object instead,
-and each call is one SQLite transaction on the script's own thread (``Database`` serializes
-them with its lock). The checks and quotas are the store's own, so both paths answer alike.
+A Lua ``storage:set`` through the fleet's dispatcher went worker → event loop (the command) →
+store thread → event loop → worker: about 1.8 ms on a quiet server, ten times that when the
+loop is busy. A fleet that keeps its store in this process hands Lua's storage bindings this
+object instead: the script's task yields, the call runs on the fleet's one store thread and
+its result goes straight back to the scheduler. One thread still does every write (worker
+threads writing SQLite themselves queued on its lock, each holding a worker while it waited),
+and the checks and quotas are the store's own, so both paths answer alike.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import Executor
 from typing import Any
 
 from seraph_kernel.commands.storage import storage_key, storage_scope
@@ -19,12 +21,13 @@ JSON = Any
 
 
 class DirectStorage:
-    """``get``/``set``/``delete``/``keys``/``clear`` on a thread-safe store (a
-    ``KeyValueStore``, or a farm's store proxy), with scopes as the fleet's caller names them
-    (``scope_of`` maps a workspace's ``global`` to its own scope)."""
+    """``get``/``set``/``delete``/``keys``/``clear`` on a store (a ``KeyValueStore``, or a
+    farm's store proxy), to be called on ``executor``, with scopes as the fleet's caller names
+    them (``scope_of`` maps a workspace's ``global`` to its own scope)."""
 
-    def __init__(self, kv: Any, scope_of: Callable[[str], str] | None = None) -> None:
+    def __init__(self, kv: Any, executor: Executor, scope_of: Callable[[str], str] | None = None) -> None:
         self._kv = kv
+        self.executor = executor
         self._scope_of = scope_of
 
     def _scope(self, scope: str) -> str:
@@ -33,7 +36,8 @@ class DirectStorage:
     def within(self, scope_of: Callable[[str], str]) -> DirectStorage:
         """The same store seen through a further scope mapping (a workspace's view)."""
         inner = self._scope_of
-        return DirectStorage(self._kv, scope_of if inner is None else lambda scope: inner(scope_of(scope)))
+        outer = scope_of if inner is None else lambda scope: inner(scope_of(scope))
+        return DirectStorage(self._kv, self.executor, outer)
 
     def get(self, scope: str, key: str) -> JSON:
         return self._kv.get(self._scope(scope), storage_key(key))

@@ -286,7 +286,7 @@ class LocalFleet(ChildScriptCommands, Fleet):
 
     # -- storage -------------------------------------------------------------------------------
     def direct_storage(self) -> DirectStorage:
-        return DirectStorage(self._kv)
+        return DirectStorage(self._kv, self._store_io)
 
     async def _storage(self, call: Callable[..., _T], *args: Any) -> _T:
         return await asyncio.get_running_loop().run_in_executor(self._store_io, call, *args)

@@ -11,6 +11,7 @@ stores nothing.
 from __future__ import annotations
 
 import json
+from functools import partial
 from typing import Any
 
 from seraph_kernel.commands.storage import NO_PARENT_SCOPE
@@ -19,8 +20,7 @@ from seraph_kernel.errors import InvalidArgument
 from seraph_kernel.lua_api.client.conventions import game_call, lua_arity, require_str
 
 STORAGE_LUA = """
-local label, get, set, delete, keys, clear, pass = ...
-pass = pass or function() end
+local label, get, set, delete, keys, clear = ...
 local Store = {__name = label}
 Store.__index = Store
 local store = setmetatable({}, Store)
@@ -29,11 +29,11 @@ local function check(name, self)
     error(label .. ":" .. name .. ": call it with ':' (" .. label .. ":" .. name .. "(...))", 3)
   end
 end
-function Store:get(k) check("get", self) pass() return get(k) end
-function Store:set(k, v) check("set", self) pass() return set(k, v) end
-function Store:delete(k) check("delete", self) pass() return delete(k) end
-function Store:keys() check("keys", self) pass() return keys() end
-function Store:clear() check("clear", self) pass() return clear() end
+function Store:get(k) check("get", self) return get(k) end
+function Store:set(k, v) check("set", self) return set(k, v) end
+function Store:delete(k) check("delete", self) return delete(k) end
+function Store:keys() check("keys", self) return keys() end
+function Store:clear() check("clear", self) return clear() end
 Store.__newindex = function() error(label .. ": use " .. label .. ":set(key, value)", 2) end
 return store
 """
@@ -94,8 +94,8 @@ class ScopedStore:
 
 
 class DirectScopedStore(ScopedStore):
-    """The same store called synchronously, on the script's worker thread, when the fleet
-    keeps it in this process (``Fleet.direct_storage``): no event-loop turn per call."""
+    """The same store called on the fleet's store thread, when the fleet keeps it in this
+    process (``Fleet.direct_storage``): no event-loop turn per call, and one thread writes."""
 
     def __init__(self, services: Any, label: str, direct: Any) -> None:
         super().__init__(services, label)
@@ -142,7 +142,7 @@ def install(ctx: ModuleContext) -> None:
     for label in ("storage", "globalStorage"):
         if direct is not None:
             store: ScopedStore = DirectScopedStore(ctx.services, label, direct)
-            bind = ctx.function
+            bind = partial(ctx.threaded_function, executor=direct.executor)
         else:
             store = ScopedStore(ctx.services, label)
             bind = ctx.async_function
@@ -150,6 +150,4 @@ def install(ctx: ModuleContext) -> None:
             bind(f"{label}:{call}", lua_arity(getattr(store, call)))
             for call in ("get", "set", "delete", "keys", "clear")
         ]
-        # a direct call yields its turn first, as the asynchronous one yields for its answer
-        turn = ctx.vm.privileged.pass_turn if direct is not None else None
-        ctx.env[label] = ctx.lua(STORAGE_LUA, label, *calls, turn)
+        ctx.env[label] = ctx.lua(STORAGE_LUA, label, *calls)
