@@ -160,7 +160,6 @@ class LuaEngine:
 
     # -- worker side ---------------------------------------------------------------------
     def _handle(self, vm: LuaVM, item: tuple[Any, ...]) -> None:
-        self.loop_first.step_aside()
         kind, run = item[0], item[1]
         if kind == "release":
             try:
@@ -338,7 +337,7 @@ class LuaEngine:
         run.calls[id(call)] = call
         if isinstance(fn, OnExecutor):
             try:
-                future = fn.executor.submit(fn.fn, *args)
+                future = fn.executor.submit(self.loop_first.serving, fn.fn, *args)
             except RuntimeError as exc:  # the executor is shut down: the fleet is closing
                 run.calls.pop(id(call), None)
                 self.scheduler.post(vm, ("drive", run, task_id, vm.context.failure(binding_error(name, exc))))

@@ -10,16 +10,25 @@ at a time, for at most ``MAX_WAIT_S``, so the loop runs first.
 
 A stamp older than ``GIVE_UP_S`` means the loop is not starved but blocked on purpose (closing,
 or a caller waiting on the loop's thread): workers then go on at once.
+
+Threads that serve many scripts one call at a time (the fleet's store thread) get the same
+priority while they work on a call: :meth:`serving` stamps when the call began, and a call
+older than ``LAG_S`` makes workers step aside as a late beat does.
 """
 
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+_T = TypeVar("_T")
 
 BEAT_S = 0.005
 LAG_S = 0.015
-MAX_WAIT_S = 0.05
+MAX_WAIT_S = 0.01
 GIVE_UP_S = 0.25
 PAUSE_S = 0.001
 
@@ -31,6 +40,8 @@ class LoopFirst:
         self._beat = time.monotonic()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._handle: asyncio.TimerHandle | None = None
+        #: When the call each serving thread works on began (:meth:`serving`).
+        self._serving: dict[int, float] = {}
         #: How many times a worker stepped aside, and the seconds it waited in all.
         self.waits = 0
         self.waited_s = 0.0
@@ -51,17 +62,32 @@ class LoopFirst:
         if self._loop is not None:
             self._handle = self._loop.call_later(BEAT_S, self._tick)
 
+    def serving(self, fn: Callable[..., _T], *args: Any) -> _T:
+        """Call ``fn(*args)`` with this thread's priority over the workers while it runs."""
+        me = threading.get_ident()
+        self._serving[me] = time.monotonic()
+        try:
+            return fn(*args)
+        finally:
+            self._serving.pop(me, None)
+
+    def _starved(self, now: float) -> bool:
+        lag = now - self._beat
+        if LAG_S <= lag <= GIVE_UP_S:
+            return True
+        return any(LAG_S <= now - began <= GIVE_UP_S for began in list(self._serving.values()))
+
     def step_aside(self) -> None:
-        """On a worker, before a script's Python: wait while the loop is starved."""
+        """On a worker, before a script's Python: wait while the loop (or a serving thread) is
+        starved."""
         if self._loop is None:
             return
         now = time.monotonic()
-        lag = now - self._beat
-        if lag < LAG_S or lag > GIVE_UP_S:
+        if not self._starved(now):
             return
-        began, beat = now, self._beat
+        began = now
         deadline = now + MAX_WAIT_S
-        while self._beat == beat and now < deadline:
+        while self._starved(now) and now < deadline:
             time.sleep(PAUSE_S)
             now = time.monotonic()
         self.waits += 1
