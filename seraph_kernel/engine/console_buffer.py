@@ -18,7 +18,7 @@ import threading
 import time
 import weakref
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 MAX_LINE_BYTES = 16 * 1024
@@ -133,6 +133,8 @@ class ConsoleBuffer:
         self._seq = 0
         self._held = _Held()
         self.listener = listener
+        #: Called with every batch of new lines (the list) instead of ``listener``, when set.
+        self.batch_listener: Callable[[list[dict[str, Any]]], None] | None = None
         self.budget._register(self, self._held)
 
     @property
@@ -141,33 +143,49 @@ class ConsoleBuffer:
         return self._held.bytes
 
     def append(self, level: str, text: str) -> dict[str, Any]:
-        """Add a line; ``listener`` (if any) is called with it on this thread."""
-        if level not in LEVELS:
-            level = "info"
-        text = clip_line(text if type(text) is str else str(text))
+        """Add a line; the listeners (if any) are called with it on this thread."""
+        return self.append_many(((level, text),))[0]
+
+    def append_many(self, lines: Iterable[tuple[str, str]]) -> list[dict[str, Any]]:
+        """Add ``(level, text)`` lines in order, as one change: one lock, one timestamp, one
+        change of the budget (a script's prints arrive in batches, see loader.lua). Hands
+        ``batch_listener`` the list (else ``listener`` each line) on this thread."""
         ts_ms = int(time.time() * 1000)
+        clipped = [
+            (level if level in LEVELS else "info", clip_line(text if type(text) is str else str(text)))
+            for level, text in lines
+        ]
         budget = self.budget
+        added: list[dict[str, Any]] = []
         with self._lock:
-            self._seq += 1
-            line = {"ts_ms": ts_ms, "level": level, "text": text, "seq": self._seq}
-            lines = self._lines
-            lines.append(line)
-            # the line and the lines it pushes out are one change of the budget (one lock)
-            delta = line_cost(text)
+            kept = self._lines
+            seq = self._seq
+            delta = 0
+            for level, text in clipped:
+                seq += 1
+                line = {"ts_ms": ts_ms, "level": level, "text": text, "seq": seq}
+                kept.append(line)
+                added.append(line)
+                delta += line_cost(text)
+            self._seq = seq
+            # the lines and the lines they push out are one change of the budget (one lock)
             held = self._held.bytes + delta
-            while len(lines) > 1 and (len(lines) > self.max_lines or held > self.max_bytes):
-                dropped = line_cost(lines.popleft()["text"])
+            while len(kept) > 1 and (len(kept) > self.max_lines or held > self.max_bytes):
+                dropped = line_cost(kept.popleft()["text"])
                 held -= dropped
                 delta -= dropped
             budget._change(self._held, delta)
             if budget.over and self._held.bytes >= budget._fair_share():
-                while len(self._lines) > 1 and budget.over:
+                while len(kept) > 1 and budget.over:
                     self._drop_oldest()
         if budget.over:
             self._reclaim()
-        if self.listener is not None:
-            self.listener(line)
-        return line
+        if self.batch_listener is not None:
+            self.batch_listener(added)
+        elif self.listener is not None:
+            for line in added:
+                self.listener(line)
+        return added
 
     def _drop_oldest(self) -> None:
         """Forget the oldest line; the caller holds ``self._lock``."""

@@ -74,6 +74,61 @@ local function needs_sanitize(...)
 end
 
 ---------------------------------------------------------------------------------------------
+-- Console lines. `print`/`warn` append (level, text) to a VM-level buffer instead of calling
+-- Python once a line: the lines ride on the task's next scheduler request (a sleep, the end
+-- of a task), or go through one `lines_out(level, text, level, text, ...)` call before a
+-- synchronous binding or an async call, when the buffer is full (PENDING_LINES lines or
+-- PENDING_BYTES bytes) and when its oldest line is PENDING_AGE s old (os.clock at print time,
+-- and in the hook, which the watchdog arms for a run that does not yield). Python takes what
+-- is left (P.take_lines) wherever a task ends without yielding. The buffer lives in the VM's
+-- memory, under its cap.
+---------------------------------------------------------------------------------------------
+local PENDING_LINES, PENDING_BYTES, PENDING_AGE = 64, 64 * 1024, 0.05
+local pending, npending, pending_bytes, pending_since = {}, 0, 0, 0
+local lines_out = nil
+local clock = os.clock
+
+function P.set_lines_out(py) lines_out = py end
+
+-- The pending values (level, text, ...), and an empty buffer.
+local function take_lines()
+  local n = npending
+  if n == 0 then return end
+  local t = pending
+  pending, npending, pending_bytes = {}, 0, 0
+  return unpack(t, 1, n)
+end
+P.take_lines = take_lines
+
+local function flush_lines()
+  if npending > 0 then lines_out(take_lines()) end
+end
+
+-- The pending values for a scheduler request to carry: lupa moves a yield's values onto the
+-- main Lua stack without making room (that stack always has 40 slots), so a request carries
+-- at most YIELD_VALUES of them; more go through one call first (a call's values are safe).
+local YIELD_VALUES = 16
+local function yield_lines()
+  if npending > YIELD_VALUES then flush_lines() end
+  return take_lines()
+end
+
+-- One line of `print`/`warn` (its text already formatted and clipped).
+function P.add_line(level, text)
+  room_check()
+  if not utf8len(text) then text = sanitize(text) end
+  local n = npending
+  if n == 0 then pending_since = clock() end
+  pending[n + 1], pending[n + 2] = level, text
+  npending = n + 2
+  pending_bytes = pending_bytes + #text
+  if npending >= 2 * PENDING_LINES or pending_bytes >= PENDING_BYTES
+    or clock() - pending_since >= PENDING_AGE then
+    flush_lines()
+  end
+end
+
+---------------------------------------------------------------------------------------------
 -- Hooks: every coroutine of a run carries its group's hook. On a kill the hook re-arms itself
 -- to fire on every instruction, so pcall/xpcall cannot swallow the error.
 ---------------------------------------------------------------------------------------------
@@ -94,6 +149,7 @@ function P.make_hook(check)
       sethook(hook, "", 1)
       error(message, 0)
     end
+    if npending > 0 and clock() - pending_since >= PENDING_AGE then flush_lines() end
     if ASYNC_ARM then sethook(hook, "", 0) end -- armed for nothing: back to full speed
   end
   return hook
@@ -227,6 +283,15 @@ local function wrap_result(ok, ...)
   error(e, 0)
 end
 
+-- A yield of a task coroutine itself reaches Python (lupa), which moves the yielded values onto
+-- the main Lua stack without making room for them: hundreds of values overflow it and corrupt
+-- the host's memory. The scheduler ignores what a task yields itself (it is a tick), so none
+-- are passed; a yield inside a user coroutine goes to its resumer, in Lua, as it is.
+local function user_yield(...)
+  if is_task[running()] then return yield() end
+  return yield(...)
+end
+
 local function user_wrap(f)
   local co = hooked_create(f)
   return function(...) return wrap_result(forward(co, resume(co, ...))) end
@@ -236,7 +301,7 @@ local user_coroutine = {
   create = hooked_create,
   resume = user_resume,
   wrap = user_wrap,
-  yield = yield,
+  yield = user_yield,
   status = costatus,
   running = running,
   isyieldable = isyieldable,
@@ -429,10 +494,11 @@ local function task_body(id, fn, args)
     tasks[id] = nil
     if r[1] then
       if id == main_id then main_results = pack(unpack(r, 2, r.n)) end
-      yield(TAG, DONE)
+      yield(TAG, DONE, yield_lines())
       return
     end
-    yield(TAG, FAILED, error_text(r[2]))
+    local message = error_text(r[2]) -- may run a __tostring that prints: its lines go first
+    yield(TAG, FAILED, message, yield_lines())
   end
 end
 
@@ -551,6 +617,7 @@ end
 function P.make_function(py)
   return function(...)
     room_check()
+    if npending > 0 then flush_lines() end
     if needs_sanitize(...) then return checked(py(sanitize_args(...))) end
     return checked(py(...))
   end
@@ -564,14 +631,22 @@ function P.set_dispatch(py) dispatch = py end
 function P.make_indexed(index)
   return function(...)
     room_check()
+    if npending > 0 then flush_lines() end
     if needs_sanitize(...) then return checked(dispatch(index, sanitize_args(...))) end
     return checked(dispatch(index, ...))
   end
 end
 
+-- An async call's arguments ride on a yield too (see YIELD_VALUES).
+local MAX_ASYNC_ARGS = 16
+
 function P.make_async(binding_id)
   return function(...)
     room_check()
+    if select("#", ...) > MAX_ASYNC_ARGS then
+      error(sformat("too many arguments (over %d)", MAX_ASYNC_ARGS), 2)
+    end
+    if npending > 0 then flush_lines() end
     if needs_sanitize(...) then return checked(yield(TAG, CALL, binding_id, sanitize_args(...))) end
     return checked(yield(TAG, CALL, binding_id, ...))
   end
@@ -579,7 +654,7 @@ end
 
 function P.sleep_ms(ms)
   room_check()
-  return yield(TAG, SLEEP, ms)
+  return yield(TAG, SLEEP, ms, yield_lines())
 end
 
 -- The `sleep` global, yielding directly: the hottest path of a sleeping script.
@@ -588,7 +663,7 @@ function P.sleep(ms)
     error("sleep: expected a number of milliseconds, got " .. type(ms), 2)
   end
   room_check()
-  yield(TAG, SLEEP, ms)
+  yield(TAG, SLEEP, ms, yield_lines())
 end
 
 
