@@ -296,7 +296,6 @@ class LuaEngine:
             message = str(exc).split("\n", 1)[0]
             if not message and isinstance(exc, lupa.LuaMemoryError):
                 message = NO_ROOM_MESSAGE
-            run.vm.flush_lines()  # what it printed, then its error
             self._task_failed(run, task_id, message)
             return
         except UnicodeDecodeError:
