@@ -19,6 +19,7 @@ import time
 import weakref
 from collections import deque
 from collections.abc import Callable, Iterable
+from sys import getsizeof
 from typing import Any
 
 MAX_LINE_BYTES = 16 * 1024
@@ -28,6 +29,10 @@ DEFAULT_TOTAL_BYTES = 64 << 20
 #: What a kept line costs besides its text: the line's dict and its numbers.
 LINE_OVERHEAD = 240
 LEVELS = ("info", "warn", "error")
+
+
+#: Texts up to this many characters are never over ``MAX_LINE_BYTES`` (4 bytes a character).
+_CLIP_CHARS = MAX_LINE_BYTES // 4
 
 
 def clip_line(text: str, limit: int = MAX_LINE_BYTES) -> str:
@@ -151,22 +156,24 @@ class ConsoleBuffer:
         change of the budget (a script's prints arrive in batches, see loader.lua). Hands
         ``batch_listener`` the list (else ``listener`` each line) on this thread."""
         ts_ms = int(time.time() * 1000)
-        clipped = [
-            (level if level in LEVELS else "info", clip_line(text if type(text) is str else str(text)))
-            for level, text in lines
-        ]
         budget = self.budget
         added: list[dict[str, Any]] = []
         with self._lock:
             kept = self._lines
             seq = self._seq
             delta = 0
-            for level, text in clipped:
+            for level, text in lines:
+                if type(text) is not str:
+                    text = str(text)
+                if len(text) > _CLIP_CHARS:
+                    text = clip_line(text)
+                if level not in LEVELS:
+                    level = "info"
                 seq += 1
                 line = {"ts_ms": ts_ms, "level": level, "text": text, "seq": seq}
                 kept.append(line)
                 added.append(line)
-                delta += line_cost(text)
+                delta += getsizeof(text) + LINE_OVERHEAD  # line_cost, inlined: the hot path
             self._seq = seq
             # the lines and the lines they push out are one change of the budget (one lock)
             held = self._held.bytes + delta
@@ -175,7 +182,7 @@ class ConsoleBuffer:
                 held -= dropped
                 delta -= dropped
             budget._change(self._held, delta)
-            if budget.over and self._held.bytes >= budget._fair_share():
+            if budget._used > budget.limit_bytes and self._held.bytes >= budget._fair_share():
                 while len(kept) > 1 and budget.over:
                     self._drop_oldest()
         if budget.over:

@@ -46,13 +46,6 @@ def binding_error(name: str, exc: BaseException) -> str:
     return f"{name}: {message}"
 
 
-def _text(value: Any) -> str:
-    """A line's text as Python received it from Lua (bytes if lupa did not decode it)."""
-    if isinstance(value, bytes):
-        return value.decode("utf-8", "replace")
-    return str(value)
-
-
 class VmContext:
     """Everything a module's ``install(ctx)`` may use; see ``contract.ModuleContext``."""
 
@@ -125,10 +118,7 @@ class VmContext:
         ``level, text, level, text, ...``. One batch for the console and the services (their
         ``emit_many`` when they have one, else ``emit`` per line). Never raises: Lua calls it."""
         try:
-            lines = [
-                (level, text if type(text) is str else _text(text))
-                for level, text in zip(values[0::2], values[1::2], strict=False)
-            ]
+            lines = list(zip(values[0::2], values[1::2], strict=True))
             if self._own_console:
                 self.console.append_many(lines)
             if self._emit_many is not None:

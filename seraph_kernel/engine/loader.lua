@@ -77,14 +77,17 @@ end
 -- Console lines. `print`/`warn` append (level, text) to a VM-level buffer instead of calling
 -- Python once a line: the lines ride on the task's next scheduler request (a sleep, the end
 -- of a task), or go through one `lines_out(level, text, level, text, ...)` call before a
--- synchronous binding or an async call, when the buffer is full (PENDING_LINES lines or
--- PENDING_BYTES bytes) and when its oldest line is PENDING_AGE s old (os.clock at print time,
--- and in the hook, which the watchdog arms for a run that does not yield). Python takes what
--- is left (P.take_lines) wherever a task ends without yielding. The buffer lives in the VM's
--- memory, under its cap.
+-- synchronous binding or an async call, and when the buffer is full (PENDING_LINES lines or
+-- PENDING_BYTES bytes). A run that computes without yielding has its hook armed by the
+-- watchdog once its slice is PENDING_AGE s old (engine.LINES_AGE_S), and the hook hands its
+-- lines over (without ASYNC_ARM the hook runs anyway: it checks their age with os.clock).
+-- Python takes what is left (P.take_lines) wherever a task ends without yielding. The buffer
+-- lives in the VM's memory, under its cap.
 ---------------------------------------------------------------------------------------------
 local PENDING_LINES, PENDING_BYTES, PENDING_AGE = 64, 64 * 1024, 0.05
-local pending, npending, pending_bytes, pending_since = {}, 0, 0, 0
+-- pending[1..npending]: the lines; up to pending[stale]: values handed over already, cleared
+-- when the next batch starts (one table for every batch: a new one would cost more than a line)
+local pending, npending, stale, pending_bytes, pending_since = {}, 0, 0, 0, 0
 local lines_out = nil
 local clock = os.clock
 
@@ -94,11 +97,16 @@ function P.set_lines_out(py) lines_out = py end
 local function take_lines()
   local n = npending
   if n == 0 then return end
-  local t = pending
-  pending, npending, pending_bytes = {}, 0, 0
-  return unpack(t, 1, n)
+  npending, pending_bytes = 0, 0
+  if n > stale then stale = n end
+  return unpack(pending, 1, n)
 end
 P.take_lines = take_lines
+
+local function drop_stale()
+  for i = npending + 1, stale do pending[i] = nil end
+  stale = npending
+end
 
 local function flush_lines()
   if npending > 0 then lines_out(take_lines()) end
@@ -118,14 +126,14 @@ function P.add_line(level, text)
   room_check()
   if not utf8len(text) then text = sanitize(text) end
   local n = npending
-  if n == 0 then pending_since = clock() end
+  if n == 0 then
+    if stale > 2 then drop_stale() end
+    if not ASYNC_ARM then pending_since = clock() end
+  end
   pending[n + 1], pending[n + 2] = level, text
   npending = n + 2
   pending_bytes = pending_bytes + #text
-  if npending >= 2 * PENDING_LINES or pending_bytes >= PENDING_BYTES
-    or clock() - pending_since >= PENDING_AGE then
-    flush_lines()
-  end
+  if npending >= 2 * PENDING_LINES or pending_bytes >= PENDING_BYTES then flush_lines() end
 end
 
 ---------------------------------------------------------------------------------------------
@@ -149,7 +157,7 @@ function P.make_hook(check)
       sethook(hook, "", 1)
       error(message, 0)
     end
-    if npending > 0 and clock() - pending_since >= PENDING_AGE then flush_lines() end
+    if npending > 0 and (ASYNC_ARM or clock() - pending_since >= PENDING_AGE) then flush_lines() end
     if ASYNC_ARM then sethook(hook, "", 0) end -- armed for nothing: back to full speed
   end
   return hook
@@ -543,6 +551,7 @@ end
 -- go of the dead ones so their stacks can be collected. A coroutine killed by its hook is
 -- never closed: Lua would run its __close handlers with hooks disabled.
 function P.reset_tasks()
+  drop_stale()
   for _, co in pairs(tasks) do
     if costatus(co) == "suspended" then pcall(coclose, co) end
   end
