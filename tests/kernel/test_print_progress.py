@@ -39,3 +39,11 @@ def test_a_cell_printing_in_a_loop_without_yielding_streams_its_lines(kernel):
     seen, ename = stream_text_while_running(kernel, code, "tick\t3\n")
     assert seen.startswith("tick\t1\ntick\t2\ntick\t3\n")
     assert ename == "KeyboardInterrupt"
+
+
+def test_a_cells_lines_arrive_in_order_in_few_stream_messages(kernel):
+    result = kernel.ok("for i = 1, 200 do print(i) if i % 50 == 0 then warn('half', i) end end")
+    streams = [content for kind, content in result.outputs if kind == "stream"]
+    assert result.stdout == "".join(f"{i}\n" for i in range(1, 201))
+    assert result.stderr == "".join(f"half\t{i}\n" for i in (50, 100, 150, 200))
+    assert len(streams) <= 20, "one stream message a line"

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import time
 
+from attack_sources import FILL
 from waiting import wait_for
 
 from seraph_kernel.engine.console_buffer import ConsoleBuffer
@@ -110,6 +111,28 @@ async def test_a_flood_of_prints_keeps_the_newest_lines_and_loses_none_below_the
         vm.close()
     finally:
         await engine.close()
+
+
+async def test_printing_in_a_full_vm_is_the_scripts_error_and_keeps_the_lines(run_lua):
+    source = f"""
+local line = string.rep("p", 200)
+local function shout() print(line) end
+print("before")
+{FILL}
+local failures = 0
+for i = 1, 2000 do
+  if not pcall(shout) then failures = failures + 1 end
+end
+hog = nil
+collectgarbage()
+print("after", failures)
+return failures
+"""
+    outcome = await run_lua(source)
+    assert outcome.record.state == "COMPLETE", outcome.record.error
+    texts = outcome.texts
+    assert texts[0] == "before" and texts[-1] == f"after\t{outcome.record.results[0]}"
+    assert texts.count("p" * 200) == 2000 - outcome.record.results[0]
 
 
 async def test_a_task_yielding_many_values_does_not_crash_the_host(run_lua):
