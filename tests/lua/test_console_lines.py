@@ -170,3 +170,17 @@ def test_append_many_is_one_change():
     assert [line["text"] for line in console.lines()] == ["b", "c", "d"]
     console.append("info", "e")
     assert [line["seq"] for line in seen[-1]] == [5]
+
+
+def test_lines_after_a_seq_once_old_lines_are_trimmed():
+    console = ConsoleBuffer(max_lines=5)
+    console.append_many([("info", str(i)) for i in range(1, 13)])
+    assert [line["seq"] for line in console.lines()] == [8, 9, 10, 11, 12]
+    assert [line["text"] for line in console.lines(after=10)] == ["11", "12"]
+    assert [line["seq"] for line in console.lines(after=3)] == [8, 9, 10, 11, 12]
+    assert console.lines(after=12) == [] and console.lines(after=99) == []
+    console.clear()
+    console.append("warn", "again")
+    assert console.lines(after=12) == [
+        {"ts_ms": console.lines()[0]["ts_ms"], "level": "warn", "text": "again", "seq": 13}
+    ]
