@@ -88,6 +88,11 @@ local PENDING_LINES, PENDING_BYTES, PENDING_AGE = 64, 64 * 1024, 0.05
 -- pending[1..npending]: the lines; up to pending[stale]: values handed over already, cleared
 -- when the next batch starts (one table for every batch: a new one would cost more than a line)
 local pending, npending, stale, pending_bytes, pending_since = {}, 0, 0, 0, 0
+-- True while add_line or take_lines changes the buffer: the hook (which may fire at any
+-- instruction of the coroutine, these functions' too) does not hand lines over then, or a line
+-- would go twice. A memory error in add_line may leave it set: the hook then waits for the
+-- next print, the yields still carry the lines, and P.reset_tasks clears it.
+local in_lines = false
 local lines_out = nil
 local clock = os.clock
 
@@ -95,10 +100,12 @@ function P.set_lines_out(py) lines_out = py end
 
 -- The pending values (level, text, ...), and an empty buffer.
 local function take_lines()
+  in_lines = true
   local n = npending
-  if n == 0 then return end
   npending, pending_bytes = 0, 0
   if n > stale then stale = n end
+  in_lines = false
+  if n == 0 then return end
   return unpack(pending, 1, n)
 end
 P.take_lines = take_lines
@@ -125,6 +132,7 @@ end
 function P.add_line(level, text)
   room_check()
   if not utf8len(text) then text = sanitize(text) end
+  in_lines = true
   local n = npending
   if n == 0 then
     if stale > 2 then drop_stale() end
@@ -133,6 +141,7 @@ function P.add_line(level, text)
   pending[n + 1], pending[n + 2] = level, text
   npending = n + 2
   pending_bytes = pending_bytes + #text
+  in_lines = false
   if npending >= 2 * PENDING_LINES or pending_bytes >= PENDING_BYTES then flush_lines() end
 end
 
@@ -157,7 +166,9 @@ function P.make_hook(check)
       sethook(hook, "", 1)
       error(message, 0)
     end
-    if npending > 0 and (ASYNC_ARM or clock() - pending_since >= PENDING_AGE) then flush_lines() end
+    if npending > 0 and not in_lines and (ASYNC_ARM or clock() - pending_since >= PENDING_AGE) then
+      flush_lines()
+    end
     if ASYNC_ARM then sethook(hook, "", 0) end -- armed for nothing: back to full speed
   end
   return hook
@@ -551,6 +562,7 @@ end
 -- go of the dead ones so their stacks can be collected. A coroutine killed by its hook is
 -- never closed: Lua would run its __close handlers with hooks disabled.
 function P.reset_tasks()
+  in_lines = false
   drop_stale()
   for _, co in pairs(tasks) do
     if costatus(co) == "suspended" then pcall(coclose, co) end
