@@ -14,7 +14,7 @@ from seraph_kernel.engine.console_buffer import ConsoleBuffer
 from seraph_kernel.engine.engine import LuaEngine
 from seraph_kernel.engine.registry import DetachedServices
 
-from .conftest import finish, make_limits
+from .conftest import finish, make_limits, new_vm
 
 SPIN = "while true do end"
 
@@ -184,3 +184,25 @@ def test_lines_after_a_seq_once_old_lines_are_trimmed():
     assert console.lines(after=12) == [
         {"ts_ms": console.lines()[0]["ts_ms"], "level": "warn", "text": "again", "seq": 13}
     ]
+
+
+async def test_an_async_call_takes_at_most_16_arguments_and_comes_after_the_lines_before_it(engine, run_lua):
+    vm = new_vm(engine)
+    seen: list[int] = []
+
+    async def count(*args):
+        seen.append(len(vm.console.lines()))  # the lines printed before the call are there
+        return len(args)
+
+    vm.context.env.count = vm.context.async_function("count", count)
+    source = """
+print('a') print('b')
+local n = count(table.unpack({}, 1, 16))
+local ok, err = pcall(count, table.unpack({}, 1, 300))
+return n, ok, err
+"""
+    outcome = await run_lua(source, vm=vm)
+    assert outcome.record.state == "COMPLETE", outcome.record.error
+    n, ok, err = outcome.record.results
+    assert (n, ok) == (16, False) and "too many arguments (over 16)" in err
+    assert seen == [2]
