@@ -18,7 +18,9 @@ import threading
 import time
 import weakref
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from itertools import islice
+from sys import getsizeof
 from typing import Any
 
 MAX_LINE_BYTES = 16 * 1024
@@ -28,6 +30,10 @@ DEFAULT_TOTAL_BYTES = 64 << 20
 #: What a kept line costs besides its text: the line's dict and its numbers.
 LINE_OVERHEAD = 240
 LEVELS = ("info", "warn", "error")
+
+
+#: Texts up to this many characters are never over ``MAX_LINE_BYTES`` (4 bytes a character).
+_CLIP_CHARS = MAX_LINE_BYTES // 4
 
 
 def clip_line(text: str, limit: int = MAX_LINE_BYTES) -> str:
@@ -128,11 +134,19 @@ class ConsoleBuffer:
         self.max_lines = max_lines
         self.max_bytes = max_bytes
         self.budget = budget if budget is not None else _PROCESS_BUDGET
-        self._lines: deque[dict[str, Any]] = deque()
+        # the kept lines, column by column (no container object per line: lines kept by the
+        # thousand would each count for the garbage collector, which then ran full collections
+        # over the whole process every few hundred lines); their seqs are consecutive, ending
+        # at ``_seq``
+        self._stamps: deque[int] = deque()
+        self._levels: deque[str] = deque()
+        self._texts: deque[str] = deque()
         self._lock = threading.Lock()
         self._seq = 0
         self._held = _Held()
         self.listener = listener
+        #: Called with every batch of new lines (the list) instead of ``listener``, when set.
+        self.batch_listener: Callable[[list[dict[str, Any]]], None] | None = None
         self.budget._register(self, self._held)
 
     @property
@@ -141,37 +155,60 @@ class ConsoleBuffer:
         return self._held.bytes
 
     def append(self, level: str, text: str) -> dict[str, Any]:
-        """Add a line; ``listener`` (if any) is called with it on this thread."""
-        if level not in LEVELS:
-            level = "info"
-        text = clip_line(text if type(text) is str else str(text))
+        """Add a line; the listeners (if any) are called with it on this thread."""
+        return self.append_many(((level, text),))[0]
+
+    def append_many(self, lines: Iterable[tuple[str, str]]) -> list[dict[str, Any]]:
+        """Add ``(level, text)`` lines in order, as one change: one lock, one timestamp, one
+        change of the budget (a script's prints arrive in batches, see loader.lua). Hands
+        ``batch_listener`` the list (else ``listener`` each line) on this thread."""
         ts_ms = int(time.time() * 1000)
         budget = self.budget
+        added: list[dict[str, Any]] = []
         with self._lock:
-            self._seq += 1
-            line = {"ts_ms": ts_ms, "level": level, "text": text, "seq": self._seq}
-            lines = self._lines
-            lines.append(line)
-            # the line and the lines it pushes out are one change of the budget (one lock)
-            delta = line_cost(text)
+            stamps, levels, texts = self._stamps, self._levels, self._texts
+            seq = self._seq
+            delta = 0
+            for level, text in lines:
+                if type(text) is not str:
+                    text = str(text)
+                if len(text) > _CLIP_CHARS:
+                    text = clip_line(text)
+                if level not in LEVELS:
+                    level = "info"
+                seq += 1
+                stamps.append(ts_ms)
+                levels.append(level)
+                texts.append(text)
+                added.append({"ts_ms": ts_ms, "level": level, "text": text, "seq": seq})
+                delta += getsizeof(text) + LINE_OVERHEAD  # line_cost, inlined: the hot path
+            self._seq = seq
+            # the lines and the lines they push out are one change of the budget (one lock)
             held = self._held.bytes + delta
-            while len(lines) > 1 and (len(lines) > self.max_lines or held > self.max_bytes):
-                dropped = line_cost(lines.popleft()["text"])
+            while len(texts) > 1 and (len(texts) > self.max_lines or held > self.max_bytes):
+                stamps.popleft()
+                levels.popleft()
+                dropped = line_cost(texts.popleft())
                 held -= dropped
                 delta -= dropped
             budget._change(self._held, delta)
-            if budget.over and self._held.bytes >= budget._fair_share():
-                while len(self._lines) > 1 and budget.over:
+            if budget._used > budget.limit_bytes and self._held.bytes >= budget._fair_share():
+                while len(texts) > 1 and budget.over:
                     self._drop_oldest()
         if budget.over:
             self._reclaim()
-        if self.listener is not None:
-            self.listener(line)
-        return line
+        if self.batch_listener is not None:
+            self.batch_listener(added)
+        elif self.listener is not None:
+            for line in added:
+                self.listener(line)
+        return added
 
     def _drop_oldest(self) -> None:
         """Forget the oldest line; the caller holds ``self._lock``."""
-        self.budget._change(self._held, -line_cost(self._lines.popleft()["text"]))
+        self._stamps.popleft()
+        self._levels.popleft()
+        self.budget._change(self._held, -line_cost(self._texts.popleft()))
 
     def _reclaim(self) -> None:
         """The total is over: the buffers holding the most bytes give up their oldest lines.
@@ -182,22 +219,34 @@ class ConsoleBuffer:
             if victim is None:
                 return
             with victim._lock:
-                if not victim._lines:
+                if not victim._texts:
                     continue
-                while victim._lines and budget.over:
+                while victim._texts and budget.over:
                     victim._drop_oldest()
 
     def lines(self, after: int | None = None) -> list[dict[str, Any]]:
         """Copies of the kept lines, only those with ``seq > after`` when given."""
         with self._lock:
-            if after is None:
-                return [dict(line) for line in self._lines]
-            return [dict(line) for line in self._lines if line["seq"] > after]
+            n = len(self._texts)
+            first = self._seq - n + 1  # the seq of the oldest kept line
+            skip = 0 if after is None else min(n, max(0, after - first + 1))
+            return [
+                {"ts_ms": ts_ms, "level": level, "text": text, "seq": seq}
+                for seq, ts_ms, level, text in zip(
+                    range(first + skip, self._seq + 1),
+                    islice(self._stamps, skip, None),
+                    islice(self._levels, skip, None),
+                    islice(self._texts, skip, None),
+                    strict=True,
+                )
+            ]
 
     def clear(self) -> None:
         """Forget every line (their bytes go back to the budget); ``seq`` keeps growing."""
         with self._lock:
-            self._lines.clear()
+            self._stamps.clear()
+            self._levels.clear()
+            self._texts.clear()
             self.budget._change(self._held, None)
 
     @property
@@ -205,4 +254,4 @@ class ConsoleBuffer:
         return self._seq
 
     def __len__(self) -> int:
-        return len(self._lines)
+        return len(self._texts)

@@ -65,6 +65,8 @@ class VmContext:
         self._chunks: dict[str, Any] = {}
         self._privileged.set_dispatch(self._dispatch)
         self._step_aside = vm.engine.loop_first.step_aside
+        self._privileged.set_lines_out(self.emit_lines)
+        self._emit_many: Callable[[list[tuple[str, str]]], None] | None = getattr(services, "emit_many", None)
         #: True while the modules install: their values are the modules' own (no script data
         #: yet) and the VM is empty, so ``to_lua`` does not measure them first.
         self.installing = False
@@ -117,6 +119,25 @@ class VmContext:
         if self._own_console:
             self.console.append(level, text)
         self.services.emit(level, text)
+
+    def emit_lines(self, *values: Any) -> None:
+        """Lines the script printed, as loader.lua hands them over in one call or yield:
+        ``level, text, level, text, ...``. One batch for the console and the services (their
+        ``emit_many`` when they have one, else ``emit`` per line). Never raises: Lua calls it."""
+        if len(values) >= 32:  # a flood's full batch (not a sleeper's line or two) waits its turn
+            self._step_aside()
+        try:
+            lines = list(zip(values[0::2], values[1::2], strict=True))
+            if self._own_console:
+                self.console.append_many(lines)
+            if self._emit_many is not None:
+                self._emit_many(lines)
+            else:
+                emit = self.services.emit
+                for level, text in lines:
+                    emit(level, text)
+        except Exception:
+            log.exception("console lines of a script were not delivered")
 
     def lua(self, source: str, *args: Any) -> Any:
         for arg in args:

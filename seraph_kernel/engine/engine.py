@@ -52,6 +52,8 @@ log = logging.getLogger(__name__)
 
 # scheduler requests a task yields (loader.lua): (tag, kind, ...)
 SLEEP, CALL, TICK, TASK_DONE, TASK_FAILED = 1, 2, 3, 4, 5
+#: loader.lua's PENDING_AGE: how old a printed line may get in a VM before it is handed over.
+LINES_AGE_S = 0.05
 
 
 def finite(value: Any) -> Any:
@@ -146,17 +148,24 @@ class LuaEngine:
 
     def _check_driving(self) -> None:
         """Watchdog tick: arm the hooks of a run past its no-yield budget, its timeout or the
-        deadline of its end phase (the hooks are off while a script behaves)."""
+        deadline of its end phase (the hooks are off while a script behaves). A run that has
+        not yielded for ``LINES_AGE_S`` gets its hooks armed too: the hook hands over the
+        lines it printed that are that old (a long computation's progress shows while it runs)."""
         now = time.monotonic()
         budget = self.limits.budget_ms
         for run, since in list(self._driving.items()):
             if run.phase != "main":
                 if run.end_phase_over() is not None:
                     run.vm.arm_hooks()
+                    continue
             elif budget is not None and now - since > budget / 1000:
                 run.request_kill("error", budget_message(budget), SCRIPT_ERROR)
+                continue
             elif run.deadline is not None and now > run.deadline:
                 run.request_kill("error", run.timeout_message, DEADLINE_EXCEEDED)
+                continue
+            if now - since > LINES_AGE_S:
+                run.vm.arm_hooks()
 
     # -- worker side ---------------------------------------------------------------------
     def _handle(self, vm: LuaVM, item: tuple[Any, ...]) -> None:
@@ -200,7 +209,7 @@ class LuaEngine:
     def _on_spawn(self, run: Run, lua_fn: Any, args: tuple[Any, ...]) -> None:
         if run.phase == "main" and run.kill_message is None:
             if not run.vm.memory.fits(args_size(args)):
-                run.vm.context.emit("error", "event handler not started: not enough memory")
+                self._error_line(run, "event handler not started: not enough memory")
                 return
             with run.vm.memory.lifted(SLACK):
                 task_id, thread = run.vm.privileged.new_task(lua_fn, run.main_group.hook, False, *args)
@@ -214,7 +223,7 @@ class LuaEngine:
                 text = f"the script's end exceeded its deadline of {limits.end_phase_deadline_ms} ms"
             else:
                 text = f"exceeded its deadline of {limits.cleanup_deadline_ms} ms"
-            run.vm.context.emit("error", f"cleanup: {text}")
+            self._error_line(run, f"cleanup: {text}")
             self._next_cleanup(run)
 
     def _on_end_if_idle(self, run: Run) -> None:
@@ -301,10 +310,14 @@ class LuaEngine:
             request = (run.tag, TASK_DONE)
         self._driving.pop(run, None)
         if type(request) is not tuple or request[0] != run.tag:
+            run.vm.flush_lines()  # a user yield carries no lines: they must not wait for long
             self.scheduler.post(run.vm, ("drive", run, task_id, None))
             return
         kind = request[1]
+        # the lines the task printed ride on its request, after its values (loader.lua)
         if kind == SLEEP:
+            if len(request) > 3:
+                run.vm.context.emit_lines(*request[3:])
             ms = request[2]
             now = time.monotonic()
             if isinstance(ms, (int, float)) and ms > 0 and ms == ms:
@@ -314,9 +327,13 @@ class LuaEngine:
         elif kind == CALL:
             self._call(run, task_id, request[2], request[3:])
         elif kind == TASK_DONE:
+            if len(request) > 2:
+                run.vm.context.emit_lines(*request[2:])
             run.threads.pop(task_id, None)
             self._task_ended(run, task_id)
         elif kind == TASK_FAILED:
+            if len(request) > 3:
+                run.vm.context.emit_lines(*request[3:])
             run.threads.pop(task_id, None)
             self._task_failed(run, task_id, request[2])
         else:
@@ -364,6 +381,12 @@ class LuaEngine:
             args = context.failure(value)
         self._drive(run, call.task_id, args)
 
+    def _error_line(self, run: Run, text: str) -> None:
+        """An error line of the runtime, after every line the script printed before it."""
+        vm = run.vm
+        vm.flush_lines()
+        vm.context.emit("error", text)
+
     def _task_ended(self, run: Run, task_id: int) -> None:
         group = run.groups.pop(task_id, None)
         run.live.discard(task_id)
@@ -377,7 +400,7 @@ class LuaEngine:
     def _task_failed(self, run: Run, task_id: int, message: str) -> None:
         group = run.groups.get(task_id)
         if group is not None and group.cleanup:
-            run.vm.context.emit("error", f"cleanup: {message}")
+            self._error_line(run, f"cleanup: {message}")
             self._task_ended(run, task_id)
             return
         run.groups.pop(task_id, None)
@@ -420,7 +443,7 @@ class LuaEngine:
             return
         error = run.enter_cleanup()
         if error is not None:
-            run.vm.context.emit("error", error)
+            self._error_line(run, error)
         self._cancel_calls(run)
         run.live.clear()
         run.groups.clear()
@@ -471,7 +494,7 @@ class LuaEngine:
                 skipped += 1
             limit = self.limits.end_phase_deadline_ms
             text = f"cleanup: {skipped} not run: the script's end exceeded its deadline of {limit} ms"
-            vm.context.emit("error", text)
+            self._error_line(run, text)
             return False
         group = TaskGroup(run, cleanup=True)
         task_id, thread = vm.privileged.new_task(fn, group.hook, False)
@@ -487,6 +510,7 @@ class LuaEngine:
         run.phase = "done"
         try:
             self._close_coroutines(run)
+            vm.flush_lines()  # what `__close` handlers printed
             with vm.memory_headroom():
                 if run.kill_reason is None:
                     returned = vm.privileged.results()
@@ -524,7 +548,7 @@ class LuaEngine:
             message = f"results are {size} bytes as JSON, over the limit of {limit} bytes"
             record.error = {"code": OUTPUT_SIZE_LIMIT_EXCEEDED, "message": message}
             record.state = FAILED
-            run.vm.context.emit("error", message)
+            self._error_line(run, message)
             return
         record.results = results
         record.state = COMPLETE

@@ -74,6 +74,78 @@ local function needs_sanitize(...)
 end
 
 ---------------------------------------------------------------------------------------------
+-- Console lines. `print`/`warn` append (level, text) to a VM-level buffer instead of calling
+-- Python once a line: the lines ride on the task's next scheduler request (a sleep, the end
+-- of a task), or go through one `lines_out(level, text, level, text, ...)` call before a
+-- synchronous binding or an async call, and when the buffer is full (PENDING_LINES lines or
+-- PENDING_BYTES bytes). A run that computes without yielding has its hook armed by the
+-- watchdog once its slice is PENDING_AGE s old (engine.LINES_AGE_S), and the hook hands its
+-- lines over (without ASYNC_ARM the hook runs anyway: it checks their age with os.clock).
+-- Python takes what is left (P.take_lines) wherever a task ends without yielding. The buffer
+-- lives in the VM's memory, under its cap.
+---------------------------------------------------------------------------------------------
+local PENDING_LINES, PENDING_BYTES, PENDING_AGE = 64, 64 * 1024, 0.05
+-- pending[1..npending]: the lines; up to pending[stale]: values handed over already, cleared
+-- when the next batch starts (one table for every batch: a new one would cost more than a line)
+local pending, npending, stale, pending_bytes, pending_since = {}, 0, 0, 0, 0
+-- True while add_line or take_lines changes the buffer: the hook (which may fire at any
+-- instruction of the coroutine, these functions' too) does not hand lines over then, or a line
+-- would go twice. A memory error in add_line may leave it set: the hook then waits for the
+-- next print, the yields still carry the lines, and P.reset_tasks clears it.
+local in_lines = false
+local lines_out = nil
+local clock = os.clock
+
+function P.set_lines_out(py) lines_out = py end
+
+-- The pending values (level, text, ...), and an empty buffer.
+local function take_lines()
+  in_lines = true
+  local n = npending
+  npending, pending_bytes = 0, 0
+  if n > stale then stale = n end
+  in_lines = false
+  if n == 0 then return end
+  return unpack(pending, 1, n)
+end
+P.take_lines = take_lines
+
+local function drop_stale()
+  for i = npending + 1, stale do pending[i] = nil end
+  stale = npending
+end
+
+local function flush_lines()
+  if npending > 0 then lines_out(take_lines()) end
+end
+
+-- The pending values for a scheduler request to carry: lupa moves a yield's values onto the
+-- main Lua stack without making room (that stack always has 40 slots), so a request carries
+-- at most YIELD_VALUES of them; more go through one call first (a call's values are safe).
+local YIELD_VALUES = 16
+local function yield_lines()
+  if npending > YIELD_VALUES then flush_lines() end
+  return take_lines()
+end
+
+-- One line of `print`/`warn` (its text already formatted and clipped).
+function P.add_line(level, text)
+  room_check()
+  if not utf8len(text) then text = sanitize(text) end
+  in_lines = true
+  local n = npending
+  if n == 0 then
+    if stale > 2 then drop_stale() end
+    if not ASYNC_ARM then pending_since = clock() end
+  end
+  pending[n + 1], pending[n + 2] = level, text
+  npending = n + 2
+  pending_bytes = pending_bytes + #text
+  in_lines = false
+  if npending >= 2 * PENDING_LINES or pending_bytes >= PENDING_BYTES then flush_lines() end
+end
+
+---------------------------------------------------------------------------------------------
 -- Hooks: every coroutine of a run carries its group's hook. On a kill the hook re-arms itself
 -- to fire on every instruction, so pcall/xpcall cannot swallow the error.
 ---------------------------------------------------------------------------------------------
@@ -93,6 +165,9 @@ function P.make_hook(check)
       dying[hook] = true
       sethook(hook, "", 1)
       error(message, 0)
+    end
+    if npending > 0 and not in_lines and (ASYNC_ARM or clock() - pending_since >= PENDING_AGE) then
+      flush_lines()
     end
     if ASYNC_ARM then sethook(hook, "", 0) end -- armed for nothing: back to full speed
   end
@@ -227,6 +302,15 @@ local function wrap_result(ok, ...)
   error(e, 0)
 end
 
+-- A yield of a task coroutine itself reaches Python (lupa), which moves the yielded values onto
+-- the main Lua stack without making room for them: hundreds of values overflow it and corrupt
+-- the host's memory. The scheduler ignores what a task yields itself (it is a tick), so none
+-- are passed; a yield inside a user coroutine goes to its resumer, in Lua, as it is.
+local function user_yield(...)
+  if is_task[running()] then return yield() end
+  return yield(...)
+end
+
 local function user_wrap(f)
   local co = hooked_create(f)
   return function(...) return wrap_result(forward(co, resume(co, ...))) end
@@ -236,7 +320,7 @@ local user_coroutine = {
   create = hooked_create,
   resume = user_resume,
   wrap = user_wrap,
-  yield = yield,
+  yield = user_yield,
   status = costatus,
   running = running,
   isyieldable = isyieldable,
@@ -429,10 +513,11 @@ local function task_body(id, fn, args)
     tasks[id] = nil
     if r[1] then
       if id == main_id then main_results = pack(unpack(r, 2, r.n)) end
-      yield(TAG, DONE)
+      yield(TAG, DONE, yield_lines())
       return
     end
-    yield(TAG, FAILED, error_text(r[2]))
+    local message = error_text(r[2]) -- may run a __tostring that prints: its lines go first
+    yield(TAG, FAILED, message, yield_lines())
   end
 end
 
@@ -477,6 +562,8 @@ end
 -- go of the dead ones so their stacks can be collected. A coroutine killed by its hook is
 -- never closed: Lua would run its __close handlers with hooks disabled.
 function P.reset_tasks()
+  in_lines = false
+  drop_stale()
   for _, co in pairs(tasks) do
     if costatus(co) == "suspended" then pcall(coclose, co) end
   end
@@ -551,6 +638,7 @@ end
 function P.make_function(py)
   return function(...)
     room_check()
+    if npending > 0 then flush_lines() end
     if needs_sanitize(...) then return checked(py(sanitize_args(...))) end
     return checked(py(...))
   end
@@ -564,14 +652,22 @@ function P.set_dispatch(py) dispatch = py end
 function P.make_indexed(index)
   return function(...)
     room_check()
+    if npending > 0 then flush_lines() end
     if needs_sanitize(...) then return checked(dispatch(index, sanitize_args(...))) end
     return checked(dispatch(index, ...))
   end
 end
 
+-- An async call's arguments ride on a yield too (see YIELD_VALUES).
+local MAX_ASYNC_ARGS = 16
+
 function P.make_async(binding_id)
   return function(...)
     room_check()
+    if select("#", ...) > MAX_ASYNC_ARGS then
+      error(sformat("too many arguments (over %d)", MAX_ASYNC_ARGS), 2)
+    end
+    if npending > 0 then flush_lines() end
     if needs_sanitize(...) then return checked(yield(TAG, CALL, binding_id, sanitize_args(...))) end
     return checked(yield(TAG, CALL, binding_id, ...))
   end
@@ -579,7 +675,7 @@ end
 
 function P.sleep_ms(ms)
   room_check()
-  return yield(TAG, SLEEP, ms)
+  return yield(TAG, SLEEP, ms, yield_lines())
 end
 
 -- The `sleep` global, yielding directly: the hottest path of a sleeping script.
@@ -588,7 +684,7 @@ function P.sleep(ms)
     error("sleep: expected a number of milliseconds, got " .. type(ms), 2)
   end
   room_check()
-  yield(TAG, SLEEP, ms)
+  yield(TAG, SLEEP, ms, yield_lines())
 end
 
 

@@ -21,8 +21,10 @@ from seraph_kernel.engine.run import Run
 from seraph_kernel.errors import LuaCompileError, ScriptAlreadyRunning, UnknownBot, UnknownScript
 
 Emit = Callable[[str, str], None]
-ServicesFactory = Callable[[str, str, Emit], ScriptServices]
+ServicesFactory = Callable[[str, str, "Emit | ConsoleBuffer"], ScriptServices]
 LineListener = Callable[[str, str, dict[str, Any]], None]
+#: Told of a batch of a script's new console lines: ``(client_id, script_id, lines)``.
+LinesListener = Callable[[str, str, list[dict[str, Any]]], None]
 #: Told of a run's start and of its end (on the event loop): ``(client_id, script_id, record)``.
 RunListener = Callable[[str, str, RunRecord], None]
 
@@ -49,20 +51,35 @@ async def translate_off_loop(source: str) -> Translation | LuaCompileError | Non
 
 class DetachedServices:
     """The default :class:`ScriptServices` of a detached script: no fleet, lines to the console.
-    ``script_id``: the run's key with ``client_id`` (a child script started by it names it as
-    its parent)."""
+    ``emit``: the run's :class:`ConsoleBuffer` (a batch of printed lines is one append there),
+    or a callable taking one line. ``script_id``: the run's key with ``client_id`` (a child
+    script started by it names it as its parent)."""
 
-    def __init__(self, client_id: str, emit: Emit, fleet: Any = None, script_id: str | None = None):
+    def __init__(
+        self, client_id: str, emit: Emit | ConsoleBuffer, fleet: Any = None, script_id: str | None = None
+    ):
         self.fleet = fleet
         self.script_id = script_id
         self._client_id = client_id
-        self._emit = emit
+        if isinstance(emit, ConsoleBuffer):
+            self._emit: Emit = emit.append
+            self._emit_many: Callable[[list[tuple[str, str]]], Any] | None = emit.append_many
+        else:
+            self._emit, self._emit_many = emit, None
 
     def client_id(self) -> str | None:
         return self._client_id
 
     def emit(self, level: str, text: str) -> None:
         self._emit(level, text)
+
+    def emit_many(self, lines: list[tuple[str, str]]) -> None:
+        """Lines the script printed, in order (``ScriptServices.emit`` of each, in one go)."""
+        if self._emit_many is not None:
+            self._emit_many(lines)
+            return
+        for level, text in lines:
+            self._emit(level, text)
 
     def display(self, value: Any) -> None:
         self._emit("info", value if isinstance(value, str) else json.dumps(value, default=str))
@@ -88,11 +105,13 @@ class RunRegistry:
         on_line: LineListener | None = None,
         on_start: RunListener | None = None,
         on_end: RunListener | None = None,
+        on_lines: LinesListener | None = None,
     ):
         self.engine = engine
         self._bot_exists = bot_exists
         self._services_factory = services_factory or (lambda c, _s, emit: DetachedServices(c, emit))
         self._on_line = on_line
+        self._on_lines = on_lines
         self._on_start = on_start
         self._on_end = on_end
         self._entries: dict[tuple[str, str], ScriptEntry] = {}
@@ -109,7 +128,7 @@ class RunRegistry:
             raise translation
         entry = self._entries.get(key)
         console = entry.console if entry is not None else self._new_console(client_id, script_id)
-        services = self._services_factory(client_id, script_id, console.append)
+        services = self._services_factory(client_id, script_id, console)
         self._starting.add(key)
         try:
             vm, compiled = await asyncio.to_thread(self._prepare, services, console, source, translation)
@@ -159,7 +178,10 @@ class RunRegistry:
     def _new_console(self, client_id: str, script_id: str) -> ConsoleBuffer:
         limits = self.engine.limits
         console = ConsoleBuffer(limits.console_lines, max_bytes=limits.console_bytes)
-        if self._on_line is not None:
+        if self._on_lines is not None:
+            on_lines = self._on_lines
+            console.batch_listener = lambda lines: on_lines(client_id, script_id, lines)
+        elif self._on_line is not None:
             on_line = self._on_line
             console.listener = lambda line: on_line(client_id, script_id, line)
         return console

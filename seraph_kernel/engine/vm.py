@@ -179,6 +179,20 @@ class LuaVM:
             self._states.clear()
         self.privileged.release_coroutines()
 
+    def flush_lines(self) -> None:
+        """Worker side, no coroutine of the VM running: hand the console the lines the script
+        printed that no yield carried yet (a task that died, ``__close`` handlers), before the
+        runtime adds its own line (the error) after them."""
+        try:
+            with self.memory.lifted(SLACK):
+                values = self.privileged.take_lines()
+        except lupa.LuaError:
+            log.exception("could not take the pending console lines of a script")
+            return
+        if values is None:
+            return
+        self.context.emit_lines(*(values if type(values) is tuple else (values,)))
+
     def memory_headroom(self) -> AbstractContextManager[None]:
         """Lift the memory cap a little while the runtime tears a run down: a script that died
         of "not enough memory" leaves the VM full, and closing its coroutines needs a little."""

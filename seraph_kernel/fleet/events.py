@@ -224,13 +224,17 @@ class EventBus:
     def publish(self, event: FleetEvent, deferred: bool = False) -> None:
         """Deliver ``event`` to every matching subscriber; safe from any thread. ``deferred``
         (off the loop): queue it until the next :meth:`flush` (or ``FLUSH_EVENTS`` queued)."""
-        if not self._subscribers:
+        self.publish_many([event], deferred)
+
+    def publish_many(self, events: list[FleetEvent], deferred: bool = False) -> None:
+        """:meth:`publish` for a batch (a script's console lines): one lock, one extend."""
+        if not self._subscribers or not events:
             return
         if self._on_loop_thread():
-            self._fan_out([event])
+            self._fan_out(events)
         elif self._loop is not None and not self._loop.is_closed():
             with self._pending_lock:
-                self._pending.append(event)
+                self._pending.extend(events)
                 if self._drain_scheduled or (deferred and len(self._pending) < FLUSH_EVENTS):
                     return  # a drain scheduled already takes it, or flush() will
                 self._drain_scheduled = True

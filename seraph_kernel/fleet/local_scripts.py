@@ -10,7 +10,7 @@ import logging
 from collections.abc import Callable
 
 from seraph_kernel.config import FleetConfig
-from seraph_kernel.engine.console_buffer import process_budget
+from seraph_kernel.engine.console_buffer import ConsoleBuffer, process_budget
 from seraph_kernel.engine.contract import ScriptServices
 from seraph_kernel.engine.records import RunRecord
 from seraph_kernel.errors import UnknownScript
@@ -53,12 +53,12 @@ class ScriptHost:
         )
         process_budget().limit_bytes = config.console_total_bytes
         self._engine = LuaEngine(limits=limits)
-        self._engine.tick_hooks.append(bus.flush)  # console lines go out in batches (_on_line)
+        self._engine.tick_hooks.append(bus.flush)  # console lines go out in batches (_on_lines)
         self._registry = RunRegistry(
             self._engine,
             has_bot,
             services_factory=self._services,
-            on_line=self._on_line,
+            on_lines=self._on_lines,
             on_start=self._run_started,
             on_end=self._run_ended,
         )
@@ -181,28 +181,31 @@ class ScriptHost:
         except StoreError:
             logger.exception("could not record the end of %s/%s", client_id, script_id)
 
-    def _services(self, client_id: str, script_id: str, emit: Callable[[str, str], None]) -> ScriptServices:
+    def _services(
+        self, client_id: str, script_id: str, emit: Callable[[str, str], None] | ConsoleBuffer
+    ) -> ScriptServices:
         """A run's VM sees this fleet as the run's bot's workspace sees it, and ``getClient()``
-        is the run's bot; ``script_id`` tells the child-script engine which run starts a child."""
+        is the run's bot; ``script_id`` tells the child-script engine which run starts a child.
+        ``emit``: the run's console (its lines go in batches) or a line callable."""
         from seraph_kernel.engine.registry import DetachedServices
 
         fleet, bot_id = self._view_of(client_id) if self._view_of else (self._fleet, client_id)
         return DetachedServices(bot_id, emit, fleet=fleet, script_id=script_id)
 
-    def _on_line(self, client_id: str, script_id: str, line: dict[str, JSON]) -> None:
-        """A console line as a ``log`` event; from a worker it waits for the engine's next tick,
-        so the loop takes the lines of every script in one batch."""
-        self._bus.publish(
-            FleetEvent(
-                "log",
-                client_id,
-                log_data(
-                    line.get("level", "info"),
-                    f"script:{script_id}",
+    def _on_lines(self, client_id: str, script_id: str, lines: list[dict[str, JSON]]) -> None:
+        """A batch of console lines as ``log`` events; from a worker they wait for the engine's
+        next tick, so the loop takes the lines of every script in one batch."""
+        source = f"script:{script_id}"
+        self._bus.publish_many(
+            [
+                FleetEvent(
+                    "log",
                     client_id,
-                    line.get("text", ""),
-                    line.get("ts_ms"),
-                ),
-            ),
+                    log_data(
+                        line.get("level", "info"), source, client_id, line.get("text", ""), line.get("ts_ms")
+                    ),
+                )
+                for line in lines
+            ],
             deferred=True,
         )

@@ -67,6 +67,16 @@ class CellServices:
     def emit(self, level: str, text: str) -> None:
         self._session.sink.emit(level, text)
 
+    def emit_many(self, lines: list[tuple[str, str]]) -> None:
+        """A batch of the cell's printed lines: to the sink in one go when it takes batches."""
+        sink = self._session.sink
+        emit_many = getattr(sink, "emit_many", None)
+        if emit_many is not None:
+            emit_many(lines)
+            return
+        for level, text in lines:
+            sink.emit(level, text)
+
     def display(self, value: Any) -> None:
         self._session.sink.display(value)
 

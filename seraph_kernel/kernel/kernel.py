@@ -386,6 +386,23 @@ class _KernelSink:
             return
         self._kernel.write_stream("stderr" if level == "warn" else "stdout", text + "\n")
 
+    def emit_many(self, lines: list[tuple[str, str]]) -> None:
+        """A batch of printed lines: one stream message per run of lines of one stream (an
+        IOPub message a line cost more than the line)."""
+        name, texts = None, []
+        for level, text in lines:
+            if level == "error":
+                self.emit(level, text)
+                continue
+            stream = "stderr" if level == "warn" else "stdout"
+            if stream != name and texts:
+                self._kernel.write_stream(name, "".join(texts))
+                texts = []
+            name = stream
+            texts.append(text + "\n")
+        if texts:
+            self._kernel.write_stream(name, "".join(texts))
+
     def display(self, value: Any) -> None:
         self._kernel.display_value(value)
 

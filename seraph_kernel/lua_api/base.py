@@ -1,7 +1,8 @@
 """Base globals: ``print``, ``warn``, ``sleep``, ``cleanup``, ``now``, ``display``.
 
 ``print``/``warn`` format in trusted Lua (``tostring`` of every argument, or ``{}``
-placeholders when the first argument has them) and hand Python one string per line.
+placeholders when the first argument has them) and add the line to the VM's pending lines
+(loader.lua's ``P.add_line``): Python gets them in batches, mostly on the task's next yield.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from typing import Any
 from seraph_kernel.engine.console_buffer import MAX_LINE_BYTES
 
 LUA = r"""
-local env, emit, display, now, P, LIMIT = ...
+local env, display, now, P, LIMIT = ...
+local add_line = P.add_line
 local select, type, tostring, error = select, type, tostring, error
 local find, gsub, sub, concat = string.find, string.gsub, string.sub, table.concat
 
@@ -45,7 +47,7 @@ local function line(level, ...)
   if #text > LIMIT then
     text = sub(text, 1, LIMIT) .. "… [truncated " .. (#text - LIMIT) .. " bytes]"
   end
-  emit(level, text)
+  add_line(level, text)
 end
 
 env.print = function(...) line("info", ...) end
@@ -84,7 +86,6 @@ def install(ctx: Any) -> None:
     ctx.lua(
         LUA,
         ctx.env,
-        ctx.function("print", ctx.emit),
         ctx.function("display", display),
         ctx.function("now", lambda: int(time.time() * 1000)),
         ctx.vm.privileged.table,

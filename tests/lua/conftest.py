@@ -50,7 +50,7 @@ async def engine():
 
 def new_vm(engine: LuaEngine, modules: tuple[str, ...] = CORE_MODULES) -> LuaVM:
     console = ConsoleBuffer(engine.limits.console_lines)
-    return engine.new_vm(DetachedServices("bot-1", console.append), console=console, modules=modules)
+    return engine.new_vm(DetachedServices("bot-1", console), console=console, modules=modules)
 
 
 async def finish(run: Run, timeout: float = WAIT_S) -> RunRecord:
