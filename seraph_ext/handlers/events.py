@@ -23,7 +23,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+from typing import Any
 
+import orjson
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 from tornado.iostream import StreamClosedError
@@ -38,9 +40,18 @@ from seraph_kernel.fleet.workspaces import workspace_of
 CONTENT_TYPE = "text/event-stream"
 #: Most bytes of frames written before one flush.
 BATCH_BYTES = 256 << 10
-#: One compact encoder for every frame: ``json.dumps`` with ``separators`` builds a new encoder
-#: per call, which cost more than the rest of a ten-thousand-lines-a-second stream.
-_ENCODE = json.JSONEncoder(separators=(",", ":")).encode
+#: The fallback for data orjson refuses (keys that are not strings): ``json.dumps`` with
+#: ``separators`` builds a new encoder per call.
+_JSON_ENCODE = json.JSONEncoder(separators=(",", ":")).encode
+
+
+def _encode(data: dict[str, Any]) -> str:
+    """Compact JSON of a frame's data: orjson (a tenth of the ``json`` encoder's cost, which was
+    the largest single cost of a ten-thousand-lines-a-second stream), ``json`` when it refuses."""
+    try:
+        return orjson.dumps(data).decode()
+    except TypeError:
+        return _JSON_ENCODE(data)
 
 
 def sse_frame(event: FleetEvent, workspace: str | None = None) -> str:
@@ -51,7 +62,7 @@ def sse_frame(event: FleetEvent, workspace: str | None = None) -> str:
         "workspace": workspace or workspace_of(event.client_id),
         **event.data,
     }
-    return f"event: {event.kind}\ndata: {_ENCODE(data)}\n\n"
+    return f"event: {event.kind}\ndata: {_encode(data)}\n\n"
 
 
 def dropped_frame(count: int) -> str:
