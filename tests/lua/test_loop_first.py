@@ -22,53 +22,56 @@ def _step_aside_on_a_worker(gate: LoopFirst, blocked: threading.Event) -> list[f
     return returned
 
 
-async def test_a_worker_waits_for_a_starved_loop_to_beat_again(monkeypatch):
-    monkeypatch.setattr(loop_first, "MAX_WAIT_S", 1.0)
+async def _started() -> LoopFirst:
     gate = LoopFirst()
     gate.start(asyncio.get_running_loop())
     await asyncio.sleep(loop_first.BEAT_S * 2)
+    return gate
+
+
+async def _returned_at(gate: LoopFirst, returned: list[float]) -> float:
+    """When the worker's ``step_aside`` returned (waiting for it without blocking the loop)."""
+    for _ in range(1000):
+        if returned:
+            break
+        await asyncio.sleep(0.01)
+    gate.stop()
+    assert returned, "the worker never returned"
+    return returned[0]
+
+
+async def test_a_worker_waits_for_a_starved_loop_to_beat_again(monkeypatch):
+    monkeypatch.setattr(loop_first, "MAX_WAIT_S", 1.0)
+    gate = await _started()
     blocked = threading.Event()
     returned = _step_aside_on_a_worker(gate, blocked)
     blocked.set()
     time.sleep(loop_first.GIVE_UP_S * 0.8)  # the loop's thread is held (as by the GIL) past the lag
     unblocked = time.monotonic()
-    for _ in range(100):
-        await asyncio.sleep(0.01)
-        if returned:
-            break
-    gate.stop()
-    assert returned and returned[0] >= unblocked
+    assert await _returned_at(gate, returned) >= unblocked
     assert gate.waits == 1
 
 
 async def test_a_worker_waits_no_longer_than_its_cap():
-    gate = LoopFirst()
-    gate.start(asyncio.get_running_loop())
-    await asyncio.sleep(loop_first.BEAT_S * 2)
+    gate = await _started()
     blocked = threading.Event()
     returned = _step_aside_on_a_worker(gate, blocked)
     blocked.set()
     time.sleep(loop_first.GIVE_UP_S * 0.8)
     unblocked = time.monotonic()
-    await asyncio.sleep(0)
-    gate.stop()
-    assert returned and returned[0] < unblocked
+    assert await _returned_at(gate, returned) < unblocked
     assert gate.waits == 1
 
 
 async def test_a_loop_blocked_on_purpose_does_not_hold_workers():
-    gate = LoopFirst()
-    gate.start(asyncio.get_running_loop())
-    await asyncio.sleep(loop_first.BEAT_S * 2)
+    gate = await _started()
     blocked = threading.Event()
     returned = _step_aside_on_a_worker(gate, blocked)
     time.sleep(loop_first.GIVE_UP_S * 1.2)
     blocked.set()
     time.sleep(loop_first.LAG_S * 4)
     unblocked = time.monotonic()
-    await asyncio.sleep(0)
-    gate.stop()
-    assert returned and returned[0] < unblocked
+    assert await _returned_at(gate, returned) < unblocked
     assert gate.waits == 0
 
 
