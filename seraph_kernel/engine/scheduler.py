@@ -75,6 +75,8 @@ class Scheduler:
         self._signal.acquire()
         self._signaled = False
         self._promote = threading.Condition(self._lock)
+        #: Workers counted but not started yet (started outside the lock).
+        self._spawned: list[threading.Thread] = []
         self._ready: deque[Any] = deque()
         self._timers: list[tuple[float, int, Any, Any]] = []
         self._seq = itertools.count()
@@ -93,6 +95,7 @@ class Scheduler:
     def start(self) -> None:
         with self._lock:
             self._spawn_worker_locked()
+        self._start_spawned()
         self._watchdog = threading.Thread(target=self._watch, name="lua-watchdog", daemon=True)
         self._watchdog.start()
 
@@ -151,8 +154,20 @@ class Scheduler:
             self._signal.release()
 
     def _spawn_worker_locked(self) -> None:
+        """Count a new worker; :meth:`_start_spawned` starts it once the lock is released
+        (``Thread.start`` waits until the thread runs, which under load took long enough that
+        the event loop, posting work, waited on the lock for it)."""
         self._workers += 1
-        threading.Thread(target=self._work, name=f"lua-worker-{self._workers}", daemon=True).start()
+        name = f"lua-worker-{self._workers}"
+        self._spawned.append(threading.Thread(target=self._work, name=name, daemon=True))
+
+    def _start_spawned(self) -> None:
+        while self._spawned:
+            try:
+                thread = self._spawned.pop()
+            except IndexError:
+                return
+            thread.start()
 
     def _next_slot_locked(self) -> Any:
         """As leader: wait for a due timer or a ready slot; ``None`` when closed."""
@@ -234,6 +249,7 @@ class Scheduler:
                 slot = items = None
         finally:
             lock.release()
+            self._start_spawned()
 
     def _run_items(self, slot: Any, items: list[Any]) -> None:
         for item in items:
@@ -262,6 +278,7 @@ class Scheduler:
                 self._leader = None
                 self._leader_busy_since = None
                 self._replace_leader_locked()
+            self._start_spawned()
 
     def _replace_leader_locked(self) -> None:
         """No thread leads: wake an idle one, or start one while below ``max_workers``."""

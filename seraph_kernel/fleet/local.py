@@ -97,7 +97,13 @@ class LocalFleet(ChildScriptCommands, Fleet):
                 self._sim_address = self._server.address
             self._backend("sim")
             self._scripts = ScriptHost(
-                self, self.has_bot, self.config, self._history, self._bus, view_of=self._script_view
+                self,
+                self.has_bot,
+                self.config,
+                self._history,
+                self._bus,
+                view_of=self._script_view,
+                store_io=self._store_io,
             )
             await self._scripts.start()
             self._library = Library(self._db, self._scripts, self._bus, self)
@@ -262,7 +268,7 @@ class LocalFleet(ChildScriptCommands, Fleet):
             await bot.close()
             self._bot_store.delete(id)
             self._kv.clear(f"bot:{id}")
-            scripts.forget_client(id)
+            await asyncio.wrap_future(scripts.forget_client(id))
         finally:
             self._deleting.discard(id)
         snapshot = {**bot.snapshot(), "workspace": split_id(id)[0]}
@@ -607,7 +613,7 @@ class LocalFleet(ChildScriptCommands, Fleet):
         is forgotten with its storage and runs at start-up."""
         self._bot_store.delete(bot_id)
         self._kv.clear(f"bot:{bot_id}")
-        self._require_scripts().forget_client(bot_id)
+        self._require_scripts().forget_client(bot_id).result()
 
     def _next_bot_id(self, workspace: str = SHARED) -> str:
         ids = [split_id(b)[1] for b in (*self._bots, *self._unloaded) if split_id(b)[0] == workspace]

@@ -8,6 +8,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from concurrent.futures import Executor, Future
+from typing import Any
 
 from seraph_kernel.config import FleetConfig
 from seraph_kernel.engine.console_buffer import ConsoleBuffer, process_budget
@@ -34,7 +36,10 @@ class ScriptHost:
         history: RunHistory,
         bus: EventBus,
         view_of: Callable[[str], tuple[Fleet, str]] | None = None,
+        store_io: Executor | None = None,
     ) -> None:
+        """``store_io``: the fleet's one storage thread; run history is written there, in order,
+        so the event loop never waits on the database while scripts write storage."""
         from seraph_kernel.engine.engine import Limits, LuaEngine
         from seraph_kernel.engine.registry import RunRegistry
 
@@ -42,6 +47,7 @@ class ScriptHost:
         self._view_of = view_of
         self._has_bot = has_bot
         self._history = history
+        self._store_io = store_io
         self._bus = bus
         limits = Limits(
             memory_bytes=config.script_memory_bytes,
@@ -62,8 +68,9 @@ class ScriptHost:
             on_start=self._run_started,
             on_end=self._run_ended,
         )
-        self._rows: dict[int, tuple[RunRecord, int]] = {}  # id(record) -> (record, its history row)
-        self._started_rows: dict[tuple[str, str], int] = {}
+        #: id(record) -> (record, its history row); touched only where history is written.
+        self._rows: dict[int, tuple[RunRecord, int]] = {}
+        self._started_rows: dict[tuple[str, str], Future[int | None]] = {}
         #: Told ``(client_id, script_id, record)`` when any run ends (the library closes its
         #: session there).
         self.end_listeners: list[Callable[[str, str, RunRecord], None]] = []
@@ -81,7 +88,8 @@ class ScriptHost:
     ) -> int | None:
         """Start a run; the id of its history row (``None`` if it could not be stored)."""
         await self._registry.execute(client_id, script_id, source, timeout_ms=timeout_ms)
-        return self._started_rows.pop((client_id, script_id), None)
+        row = self._started_rows.pop((client_id, script_id), None)
+        return None if row is None else await asyncio.wrap_future(row)
 
     def compile_check(self, source: str) -> None:
         """Compile ``source`` as a run would (same engine, same sandbox), run nothing;
@@ -145,12 +153,13 @@ class ScriptHost:
         """Stop a bot's scripts and record how they ended (the bot is being deleted)."""
         await self._registry.stop_client(client_id)
 
-    def forget_client(self, client_id: str) -> None:
+    def forget_client(self, client_id: str) -> Future[None]:
         """Forget every run of a deleted bot: its registry entries (status, console) and its
-        history, so a new bot with the same id starts with none."""
+        history, so a new bot with the same id starts with none. The history goes after every
+        write queued before it; await the future before reading history again."""
         self._registry.forget_client(client_id)
-        self._history.forget_client(client_id)
         self.children.forget_client(client_id)
+        return self._write(self._history.forget_client, client_id)
 
     async def close(self) -> None:
         """Stop every script (cleanups run and every run's end is recorded), stop the engine."""
@@ -158,14 +167,31 @@ class ScriptHost:
         await asyncio.sleep(0)  # the end callbacks the stops scheduled on this loop
         await self._engine.close()
 
-    def _run_started(self, client_id: str, script_id: str, record: RunRecord) -> None:
+    def _write(self, fn: Callable[..., Any], *args: Any) -> Future[Any]:
+        """``fn(*args)`` on the storage thread (or here, without one), in submission order."""
+        if self._store_io is not None:
+            future = self._store_io.submit(fn, *args)
+            future.add_done_callback(_log_failure)
+            return future
+        done: Future[Any] = Future()
         try:
-            row = self._history.started({**record.to_dict(), "client_id": client_id, "script_id": script_id})
+            done.set_result(fn(*args))
+        except BaseException as exc:
+            done.set_exception(exc)
+        return done
+
+    def _run_started(self, client_id: str, script_id: str, record: RunRecord) -> None:
+        run = {**record.to_dict(), "client_id": client_id, "script_id": script_id}
+        self._started_rows[(client_id, script_id)] = self._write(self._record_start, record, run)
+
+    def _record_start(self, record: RunRecord, run: dict[str, JSON]) -> int | None:
+        try:
+            row = self._history.started(run)
         except StoreError:
-            logger.exception("could not record the start of %s/%s", client_id, script_id)
-            return
+            logger.exception("could not record the start of %s/%s", run["client_id"], run["script_id"])
+            return None
         self._rows[id(record)] = (record, row)
-        self._started_rows[(client_id, script_id)] = row
+        return row
 
     def _run_ended(self, client_id: str, script_id: str, record: RunRecord) -> None:
         for listener in self.end_listeners:
@@ -173,11 +199,14 @@ class ScriptHost:
                 listener(client_id, script_id, record)
             except Exception:
                 logger.exception("a run-end listener failed for %s/%s", client_id, script_id)
+        self._write(self._record_end, client_id, script_id, record, record.to_dict())
+
+    def _record_end(self, client_id: str, script_id: str, record: RunRecord, run: dict[str, JSON]) -> None:
         started = self._rows.pop(id(record), None)
         if started is None:
             return
         try:
-            self._history.ended(started[1], record.to_dict())
+            self._history.ended(started[1], run)
         except StoreError:
             logger.exception("could not record the end of %s/%s", client_id, script_id)
 
@@ -209,3 +238,8 @@ class ScriptHost:
             ],
             deferred=True,
         )
+
+
+def _log_failure(future: Future[Any]) -> None:
+    if not future.cancelled() and future.exception() is not None:
+        logger.error("writing run history failed", exc_info=future.exception())

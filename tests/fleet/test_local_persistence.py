@@ -2,6 +2,7 @@
 worlds, storage, run history."""
 
 import asyncio
+import threading
 
 from waiting import wait_ended
 
@@ -149,3 +150,33 @@ async def test_a_run_is_recorded_when_it_starts_and_closed_as_failed_after_a_cra
     assert status["error"] == {"code": "INTERNAL_ERROR", "message": "server stopped"}
     assert status["ended_at"] is not None
     assert [j["state"] for j in await again.jobs("bot-1")] == ["FAILED"]
+
+
+async def test_run_history_is_written_off_the_event_loop(make_fleet):
+    """While the storage thread holds the database (a long storage write), starting a run does
+    not stop the event loop: its history row is written on that thread, and the start answers
+    once it is."""
+    fleet = await make_fleet()
+    await fleet.create_bot()
+    held, release = asyncio.Event(), threading.Event()
+    loop = asyncio.get_running_loop()
+
+    def hold_database() -> None:
+        with fleet._db.transaction():
+            loop.call_soon_threadsafe(held.set)
+            release.wait(10)
+
+    holding = loop.run_in_executor(None, hold_database)
+    await held.wait()
+    starting = asyncio.ensure_future(fleet.execute("bot-1", "nap", "sleep(60000) return 1"))
+    for _ in range(20):  # the loop keeps turning while the database is held
+        await asyncio.sleep(0.01)
+    assert not holding.done() and not starting.done()  # a blocked loop only got here after 10 s
+    release.set()
+    await holding
+    await starting
+    assert (await fleet.status("bot-1", "nap"))["running"]
+    await fleet.stop("bot-1", "nap")
+    await fleet.close()
+    again = await make_fleet()
+    assert (await again.status("bot-1", "nap"))["state"] == "CANCELLED"

@@ -136,3 +136,28 @@ def test_a_stuck_thread_is_lowered_and_the_leader_keeps_the_loop_priority():
         scheduler.close()
     assert seen == {"spin start": base, "tick": base, "spin end": max(WORKER_NICE, base)}
     assert workers == 1  # the lowered thread left the pool
+
+
+def test_posting_does_not_wait_for_a_new_worker_to_start(collected, monkeypatch):
+    """A worker thread is started after the scheduler's lock is released: under load a thread
+    took long to start, and the event loop, posting work, waited on the lock meanwhile."""
+    scheduler, wait_for, release = collected
+    started = threading.Thread.start
+
+    def slow_start(thread: threading.Thread) -> None:
+        if thread.name.startswith("lua-worker"):
+            time.sleep(1.0)
+        started(thread)
+
+    monkeypatch.setattr(threading.Thread, "start", slow_start)
+    stuck, other = Slot("stuck"), Slot("other")
+    scheduler.post(stuck, "block")  # the watchdog replaces this leader: a new worker starts
+    deadline = time.monotonic() + 5
+    while scheduler.workers < 2 and time.monotonic() < deadline:
+        time.sleep(0.005)
+    began = time.monotonic()
+    scheduler.post(other, "queued")
+    assert time.monotonic() - began < 0.5
+    release.set()
+    done = wait_for(2)
+    assert {name for name, *_ in done} == {"stuck", "other"}
