@@ -102,8 +102,8 @@ class LocalFleet(ChildScriptCommands, Fleet):
                 self.config,
                 self._history,
                 self._bus,
+                self._store_io,
                 view_of=self._script_view,
-                store_io=self._store_io,
             )
             await self._scripts.start()
             self._library = Library(self._db, self._scripts, self._bus, self)

@@ -35,8 +35,8 @@ class ScriptHost:
         config: FleetConfig,
         history: RunHistory,
         bus: EventBus,
+        store_io: Executor,
         view_of: Callable[[str], tuple[Fleet, str]] | None = None,
-        store_io: Executor | None = None,
     ) -> None:
         """``store_io``: the fleet's one storage thread; run history is written there, in order,
         so the event loop never waits on the database while scripts write storage."""
@@ -168,17 +168,10 @@ class ScriptHost:
         await self._engine.close()
 
     def _write(self, fn: Callable[..., Any], *args: Any) -> Future[Any]:
-        """``fn(*args)`` on the storage thread (or here, without one), in submission order."""
-        if self._store_io is not None:
-            future = self._store_io.submit(fn, *args)
-            future.add_done_callback(_log_failure)
-            return future
-        done: Future[Any] = Future()
-        try:
-            done.set_result(fn(*args))
-        except BaseException as exc:
-            done.set_exception(exc)
-        return done
+        """``fn(*args)`` on the storage thread, in submission order."""
+        future = self._store_io.submit(fn, *args)
+        future.add_done_callback(_log_failure)
+        return future
 
     def _run_started(self, client_id: str, script_id: str, record: RunRecord) -> None:
         run = {**record.to_dict(), "client_id": client_id, "script_id": script_id}
