@@ -248,6 +248,8 @@ class Soak:
         self.states: collections.Counter[str] = collections.Counter()
         self.overdue: list[str] = []
         self.errors: collections.Counter[str] = collections.Counter()
+        #: seconds each ``POST /api/scripts/stop`` took to answer (it waits for the run's end)
+        self.stops: list[float] = []
 
     async def slot(self, index: int, until: float) -> None:
         script_id = f"slot-{index}"
@@ -272,8 +274,13 @@ class Soak:
             while True:
                 await asyncio.sleep(1)
                 if stop_after is not None and time.monotonic() > stop_after:
-                    await self.client.post("api/scripts/stop", json=key)
                     stop_after = None
+                    asked = time.monotonic()
+                    try:
+                        await self.client.post("api/scripts/stop", json=key)
+                    except httpx.HTTPError as exc:
+                        self.errors[f"stop: {type(exc).__name__}"] += 1
+                    self.stops.append(time.monotonic() - asked)
                 try:
                     status = (await self.client.get("api/scripts/status", params=key)).json()
                 except (httpx.HTTPError, ValueError) as exc:
@@ -362,6 +369,11 @@ async def main(args: argparse.Namespace) -> None:
     print(f"runs that failed to end: {len(unended) + len(soak.overdue)}  (target 0)")
     for line in soak.overdue[:20] + unended[:20]:
         print(f"  {line}")
+    if soak.stops:
+        print(
+            f"stops: {len(soak.stops)}, answered in median {statistics.median(soak.stops):.2f} s,"
+            f" max {max(soak.stops):.1f} s"
+        )
     if soak.errors:
         print(f"request errors: {dict(soak.errors)}")
 

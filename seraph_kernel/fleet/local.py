@@ -13,7 +13,6 @@ import inspect
 import logging
 import re
 from collections.abc import Awaitable, Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from seraph_kernel.backends.base import Backend, BotSession, load_backend
@@ -48,6 +47,7 @@ from seraph_kernel.store import (
     StoreError,
     encode_value,
 )
+from seraph_kernel.store.storage_thread import StorageThread
 
 _T = TypeVar("_T")
 
@@ -73,8 +73,9 @@ class LocalFleet(ChildScriptCommands, Fleet):
         self._sim_address = self.config.sim_address
         self._db: Database | None = None
         #: Storage reads and writes run here, one at a time and in order, so that encoding a
-        #: 1 MiB value and its SQLite transaction never hold the event loop (REST, SSE, bots).
-        self._store_io = ThreadPoolExecutor(1, thread_name_prefix="seraph-storage")
+        #: 1 MiB value and its SQLite transaction never hold the event loop (REST, SSE, bots);
+        #: run history and library sessions are written here too.
+        self._store_io = StorageThread()
         self._scripts: ScriptHost | None = None
         self._library: Library | None = None
         self._create_lock = asyncio.Lock()
@@ -106,7 +107,7 @@ class LocalFleet(ChildScriptCommands, Fleet):
                 view_of=self._script_view,
             )
             await self._scripts.start()
-            self._library = Library(self._db, self._scripts, self._bus, self)
+            self._library = Library(self._db, self._scripts, self._bus, self, self._store_io)
             self._library.start()
             await self._restore_bots()
         except BaseException:
@@ -145,7 +146,7 @@ class LocalFleet(ChildScriptCommands, Fleet):
             except Exception:
                 logger.exception("LocalFleet.close: could not %s", what)
         self._bus.close()
-        self._store_io.shutdown(wait=True)
+        self._store_io.shutdown()
         if self._db is not None:
             self._db.close()
 
@@ -292,10 +293,10 @@ class LocalFleet(ChildScriptCommands, Fleet):
 
     # -- storage -------------------------------------------------------------------------------
     def direct_storage(self) -> DirectStorage:
-        return DirectStorage(self._kv, self._store_io)
+        return DirectStorage(self._kv, self._store_io.executor)
 
     async def _storage(self, call: Callable[..., _T], *args: Any) -> _T:
-        return await asyncio.get_running_loop().run_in_executor(self._store_io, call, *args)
+        return await self._store_io.call(call, *args)
 
     async def do_storage_get(self, scope: str, key: str) -> JSON:
         return await self._storage(self._kv.get, scope, key)
@@ -378,19 +379,19 @@ class LocalFleet(ChildScriptCommands, Fleet):
     def do_library_edit(self, script_id: str, **changes: JSON) -> None:
         self.library.edit(script_id, changes)
 
-    def do_library_remove(self, script_id: str) -> None:
-        self.library.remove(script_id)
+    async def do_library_remove(self, script_id: str) -> None:
+        await self.library.remove(script_id)
 
-    def do_library_update(self, script_id: str, script: str) -> dict[str, JSON]:
-        return {"version": self.library.update(script_id, script)}
+    async def do_library_update(self, script_id: str, script: str) -> dict[str, JSON]:
+        return {"version": await self.library.update(script_id, script)}
 
     def do_library_toggle(self, script_id: str, state: bool) -> None:
         self.library.toggle(script_id, state)
 
-    def do_library_sessions(self, script_id: str, limit: int, **page: int) -> list[dict[str, JSON]]:
-        return self.library.store.sessions(script_id, page["from"], limit)
+    async def do_library_sessions(self, script_id: str, limit: int, **page: int) -> list[dict[str, JSON]]:
+        return await self.library.sessions(script_id, page["from"], limit)
 
-    def do_library_sessions_filter(
+    async def do_library_sessions_filter(
         self,
         script_id: str,
         limit: int,
@@ -401,7 +402,7 @@ class LocalFleet(ChildScriptCommands, Fleet):
         **page: int,
     ) -> list[dict[str, JSON]]:
         filters = {"key": key, "roblox_id": roblox_id, "place_id": place_id, "job_id": job_id}
-        return self.library.filter_sessions(script_id, page["from"], limit, filters)
+        return await self.library.filter_sessions(script_id, page["from"], limit, filters)
 
     async def do_library_execute(
         self, script_id: str, client_id: str, key: str | None, user: str | None

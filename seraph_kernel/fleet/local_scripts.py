@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from concurrent.futures import Executor, Future
+from concurrent.futures import Future
 from typing import Any
 
 from seraph_kernel.config import FleetConfig
@@ -20,6 +20,7 @@ from seraph_kernel.fleet.base import JSON, Fleet, FleetEvent, log_data
 from seraph_kernel.fleet.child_scripts import ChildScripts
 from seraph_kernel.fleet.events import EventBus
 from seraph_kernel.store import RunHistory, StoreError
+from seraph_kernel.store.storage_thread import StorageThread
 
 logger = logging.getLogger(__name__)
 JOB_FIELDS = ("client_id", "script_id", "running", "state", "last_error", "started_at", "ended_at")
@@ -35,7 +36,7 @@ class ScriptHost:
         config: FleetConfig,
         history: RunHistory,
         bus: EventBus,
-        store_io: Executor,
+        store_io: StorageThread,
         view_of: Callable[[str], tuple[Fleet, str]] | None = None,
     ) -> None:
         """``store_io``: the fleet's one storage thread; run history is written there, in order,
@@ -169,9 +170,7 @@ class ScriptHost:
 
     def _write(self, fn: Callable[..., Any], *args: Any) -> Future[Any]:
         """``fn(*args)`` on the storage thread, in submission order."""
-        future = self._store_io.submit(fn, *args)
-        future.add_done_callback(_log_failure)
-        return future
+        return self._store_io.write_behind(fn, *args)
 
     def _run_started(self, client_id: str, script_id: str, record: RunRecord) -> None:
         run = {**record.to_dict(), "client_id": client_id, "script_id": script_id}
@@ -231,8 +230,3 @@ class ScriptHost:
             ],
             deferred=True,
         )
-
-
-def _log_failure(future: Future[Any]) -> None:
-    if not future.cancelled() and future.exception() is not None:
-        logger.error("writing run history failed", exc_info=future.exception())

@@ -101,7 +101,7 @@ class WorkspaceHost:
         project = self.project(library, name, create=False)
         if project is not None:
             for script in library.store.scripts(project):
-                library.remove(script["id"])
+                await library.remove(script["id"])
         self._projects.pop(name, None)
         self._seeds.pop(name, None)
         world = self._worlds.pop(name, None)

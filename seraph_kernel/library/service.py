@@ -16,6 +16,7 @@ from seraph_kernel.fleet.local_scripts import ScriptHost
 from seraph_kernel.library.errors import LibraryError
 from seraph_kernel.library.store import FILTERS, LibraryStore, new_id, now_ms
 from seraph_kernel.store import Database
+from seraph_kernel.store.storage_thread import StorageThread
 from seraph_kernel.vocab import FAILED, QUEUED
 
 logger = logging.getLogger(__name__)
@@ -33,10 +34,17 @@ def script_invalid(err: LuaCompileError) -> LibraryError:
 
 
 class Library:
-    """The saved-script library of one fleet. ``start()`` after the fleet's script host."""
+    """The saved-script library of one fleet. ``start()`` after the fleet's script host.
 
-    def __init__(self, db: Database, scripts: ScriptHost, bus: EventBus, fleet: Any) -> None:
+    Sessions are written on the fleet's storage thread, in order: a run's end closes its
+    session there while the loop goes on, and every read of sessions is queued behind the
+    writes before it, so it never shows a session its run has already closed."""
+
+    def __init__(
+        self, db: Database, scripts: ScriptHost, bus: EventBus, fleet: Any, io: StorageThread
+    ) -> None:
         self.store = LibraryStore(db)
+        self._io = io
         self._scripts = scripts
         self._bus = bus
         self._fleet = fleet
@@ -78,7 +86,7 @@ class Library:
             raise LibraryError(1, "cannot edit nothing")
         self.store.edit(script_id, changes)
 
-    def update(self, script_id: str, source: str) -> int:
+    async def update(self, script_id: str, source: str) -> int:
         """Validate, then store a new version; with ``kick_outdated``, running instances of
         older versions are stopped (in the background: the answer does not wait for cleanups)."""
         self.store.script_row(script_id)
@@ -87,7 +95,7 @@ class Library:
         if self.store.script_row(script_id)["kick_outdated"]:
             outdated = [
                 s["client_id"]
-                for s in self.store.open_sessions()
+                for s in await self._io.call(self.store.open_sessions)
                 if s["script_id"] == script_id and s["version"] < version
             ]
             self._stop_runs([(client_id, script_id) for client_id in outdated])
@@ -98,9 +106,10 @@ class Library:
             raise LibraryError(1, "script update required")
         self.store.edit(script_id, {"enabled": state})
 
-    def remove(self, script_id: str) -> None:
+    async def remove(self, script_id: str) -> None:
         """Forget the script; its running instances are stopped."""
-        running = [s["client_id"] for s in self.store.open_sessions() if s["script_id"] == script_id]
+        sessions = await self._io.call(self.store.open_sessions)
+        running = [s["client_id"] for s in sessions if s["script_id"] == script_id]
         self.store.remove(script_id)
         self._stop_runs([(client_id, script_id) for client_id in running])
 
@@ -142,19 +151,20 @@ class Library:
             "job_id": None,
             "ended_at": None,
         }
-        # recorded first, so a run that ends at once finds its session to close
-        self.store.open_session(session)
+        # recorded first (behind the end of an earlier run on this key, which would close it
+        # too if it came after), so a run that ends at once finds its session to close
+        await self._io.call(self.store.open_session, session)
         try:
             row = await self._fleet.do_seraph_execute(client_id, script_id, source, None)
         except BaseException:
-            self.store.drop_session(session)
+            self._io.write_behind(self.store.drop_session, session)
             raise
         session["job_id"] = None if row is None else str(row)
-        self.store.set_job(session["id"], session["job_id"])
+        self._io.write_behind(self.store.set_job, session["id"], session["job_id"])
         return session
 
     def _run_ended(self, client_id: str, script_id: str, record: RunRecord) -> None:
-        self.store.end_sessions(client_id, script_id, record.state, record.ended_at)
+        self._io.write_behind(self.store.end_sessions, client_id, script_id, record.state, record.ended_at)
 
     # -- stopping --------------------------------------------------------------------------------
     def _stop_runs(self, keys: list[tuple[str, str]]) -> None:
@@ -172,7 +182,7 @@ class Library:
         while True:
             await asyncio.sleep(HEARTBEAT_S)
             try:
-                self._stop_runs(self.heartbeat_victims())
+                self._stop_runs(await self._io.call(self.heartbeat_victims))
             except Exception:
                 logger.exception("library heartbeat failed")
 
@@ -189,16 +199,17 @@ class Library:
         return victims
 
     # -- reads -----------------------------------------------------------------------------------
-    def sessions(
-        self, script_id: str, start: int, limit: int, filters: dict[str, str | None]
+    async def sessions(
+        self, script_id: str, start: int, limit: int, filters: dict[str, str] | None = None
     ) -> list[dict[str, Any]]:
-        return self.store.sessions(script_id, start, limit, filters)
+        """A page of a script's sessions, read behind the session writes queued before it."""
+        return await self._io.call(self.store.sessions, script_id, start, limit, filters)
 
-    def filter_sessions(
+    async def filter_sessions(
         self, script_id: str, start: int, limit: int, filters: dict[str, str | None]
     ) -> list[dict[str, Any]]:
         given = {FILTERS[name]: value for name, value in filters.items() if value is not None}
         self.store.script_row(script_id)
         if not given:
             raise LibraryError(0, "must filter something")
-        return self.store.sessions(script_id, start, limit, given)
+        return await self.sessions(script_id, start, limit, given)

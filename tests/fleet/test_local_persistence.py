@@ -180,3 +180,35 @@ async def test_run_history_is_written_off_the_event_loop(make_fleet):
     await fleet.close()
     again = await make_fleet()
     assert (await again.status("bot-1", "nap"))["state"] == "CANCELLED"
+
+
+async def test_a_library_run_closes_its_session_off_the_event_loop(make_fleet):
+    """A library run that ends while the storage thread holds the database does not stop the
+    event loop (its session is closed on that thread), and a read of the sessions made just
+    after waits for that write: it shows the session closed, never still running."""
+    fleet = await make_fleet()
+    await fleet.create_bot()
+    created = await fleet.invoke(
+        "library_create", {"name": "nap", "script": "sleep(500) return 1", "free_for_all": True}
+    )
+    script_id = created["script"]["id"]
+    held, release = asyncio.Event(), threading.Event()
+    loop = asyncio.get_running_loop()
+
+    def hold_database() -> None:
+        with fleet._db.transaction():
+            loop.call_soon_threadsafe(held.set)
+            release.wait(10)
+
+    await fleet.invoke("library_execute", {"script_id": script_id, "client_id": "bot-1"})
+    holding = loop.run_in_executor(None, hold_database)
+    await held.wait()
+    await wait_ended(fleet, "bot-1", script_id)  # the run ends while the database is held
+    reading = asyncio.ensure_future(fleet.invoke("library_sessions", {"script_id": script_id}))
+    for _ in range(20):  # the loop keeps turning
+        await asyncio.sleep(0.01)
+    assert not holding.done() and not reading.done()  # a blocked loop only got here after 10 s
+    release.set()
+    await holding
+    sessions = (await reading)["sessions"]
+    assert [(s["state"], s["ended_at"] is not None) for s in sessions] == [("COMPLETE", True)]
