@@ -249,7 +249,7 @@ class Soak:
         self.overdue: list[str] = []
         self.errors: collections.Counter[str] = collections.Counter()
         #: seconds each ``POST /api/scripts/stop`` took to answer (it waits for the run's end)
-        self.stops: list[float] = []
+        self.stops: list[tuple[str, float]] = []
 
     async def slot(self, index: int, until: float) -> None:
         script_id = f"slot-{index}"
@@ -280,7 +280,7 @@ class Soak:
                         await self.client.post("api/scripts/stop", json=key)
                     except httpx.HTTPError as exc:
                         self.errors[f"stop: {type(exc).__name__}"] += 1
-                    self.stops.append(time.monotonic() - asked)
+                    self.stops.append((kind, time.monotonic() - asked))
                 try:
                     status = (await self.client.get("api/scripts/status", params=key)).json()
                 except (httpx.HTTPError, ValueError) as exc:
@@ -370,10 +370,12 @@ async def main(args: argparse.Namespace) -> None:
     for line in soak.overdue[:20] + unended[:20]:
         print(f"  {line}")
     if soak.stops:
-        print(
-            f"stops: {len(soak.stops)}, answered in median {statistics.median(soak.stops):.2f} s,"
-            f" max {max(soak.stops):.1f} s"
-        )
+        took = [seconds for _kind, seconds in soak.stops]
+        print(f"stops: {len(took)}, median {statistics.median(took):.2f} s, max {max(took):.1f} s")
+        by_kind: dict[str, list[float]] = collections.defaultdict(list)
+        for kind, seconds in soak.stops:
+            by_kind[kind].append(seconds)
+        print("  " + ", ".join(f"{k} {statistics.median(v):.1f} s" for k, v in sorted(by_kind.items())))
     if soak.errors:
         print(f"request errors: {dict(soak.errors)}")
 
