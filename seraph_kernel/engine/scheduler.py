@@ -32,15 +32,19 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
+from seraph_kernel.engine import collector
+
 log = logging.getLogger(__name__)
 
 MAX_WAIT_S = 3600.0
 #: Niceness of a worker thread stuck in a slot (a spinning script). Lua runs without the GIL,
 #: so 32 spinning scripts are 32 runnable threads: at the same priority the event loop (REST,
-#: SSE, bots' network I/O) would get one CPU share in 33. Nice 10 weighs a tenth of nice 0 in
-#: Linux's scheduler. The leader keeps the process's priority (a niced leader woke sleeping
-#: scripts up to hundreds of ms late on a machine whose cores other processes kept busy).
-WORKER_NICE = 10
+#: SSE, bots' network I/O) would get one CPU share in 33. Nice 19 weighs 15 against nice 0's
+#: 1,024 in Linux's scheduler: against thirty spinners on two cores a runnable loop thread
+#: keeps about 80% of a core (about 40% at nice 10). The leader keeps the process's priority
+#: (a niced leader woke sleeping scripts up to hundreds of ms late on a machine whose cores
+#: other processes kept busy).
+WORKER_NICE = 19
 
 
 def lower_priority(native_id: int) -> None:
@@ -90,9 +94,12 @@ class Scheduler:
         self._idle = 0
         self._closed = False
         self._watchdog: threading.Thread | None = None
+        self._collecting = False
 
     # -- public --------------------------------------------------------------------------
     def start(self) -> None:
+        collector.acquire()  # collections off the niced workers (see collector.py)
+        self._collecting = True
         with self._lock:
             self._spawn_worker_locked()
         self._start_spawned()
@@ -135,6 +142,9 @@ class Scheduler:
             self._promote.notify_all()
         if self._watchdog is not None:
             self._watchdog.join(join_s)
+        if self._collecting:
+            self._collecting = False
+            collector.release()
 
     @property
     def workers(self) -> int:

@@ -161,3 +161,45 @@ def test_posting_does_not_wait_for_a_new_worker_to_start(collected, monkeypatch)
     release.set()
     done = wait_for(2)
     assert {name for name, *_ in done} == {"stuck", "other"}
+
+
+def test_cycles_are_collected_on_the_collector_thread_not_on_workers():
+    """While a scheduler runs, no worker (which may be niced, holding the GIL at a sliver of a
+    core) starts a garbage collection: the collector thread does, soon after the threshold is
+    passed; closing the scheduler gives collection back to CPython."""
+    import gc
+    import weakref
+
+    threads: list[str] = []
+
+    def record(phase, info):
+        if phase == "start":
+            threads.append(threading.current_thread().name)
+
+    class Node:
+        pass
+
+    freed = threading.Event()
+
+    def allocate_cycles(slot, item):  # on a worker: past every generation's threshold
+        marker = Node()
+        marker.me = marker
+        weakref.finalize(marker, freed.set)
+        del marker
+        for _ in range(200_000):
+            node = Node()
+            node.me = node
+
+    was_enabled = gc.isenabled()
+    scheduler = Scheduler(allocate_cycles)
+    scheduler.start()
+    gc.callbacks.append(record)
+    try:
+        scheduler.post(Slot("a"), "go")
+        assert freed.wait(5)  # the cycles are collected although automatic collection is off
+        assert "seraph-gc" in threads
+        assert not [name for name in threads if name.startswith("lua-worker")]
+    finally:
+        gc.callbacks.remove(record)
+        scheduler.close()
+    assert gc.isenabled() == was_enabled

@@ -1,0 +1,98 @@
+"""Garbage collection on a thread of its own, never on a niced worker.
+
+CPython collects reference cycles on whichever thread allocates past the threshold, and holds
+the GIL for the whole collection. The scheduler lowers a worker stuck in a spinning script to
+``WORKER_NICE``; with thirty such runnable threads on two cores a niced thread gets a sliver of
+a core, so a collection it starts takes that much longer in wall time, and every other Python
+thread (the event loop first) waits for the GIL all that while. In the soak of issue 16 full
+collections started on workers held the GIL for 1.6 s and 2.7 s, and young ones up to 190 ms.
+
+While a scheduler runs, automatic collection is off and this thread, at the process's own
+priority, does what it would have done: every ``POLL_S`` it compares ``gc.get_count()`` with
+``gc.get_threshold()`` and collects the oldest generation past its threshold, as CPython does.
+CPython skips most full collections (only when the objects that survived since the last one
+are a quarter of the old ones); that count is not exposed, so a full collection waits at least
+``FULL_EVERY`` times as long as the previous one took (at most 1/``FULL_EVERY`` of the time in
+full collections) and at least ``FULL_MIN_GAP_S``.
+"""
+
+from __future__ import annotations
+
+import gc
+import threading
+import time
+
+POLL_S = 0.01
+FULL_EVERY = 50
+FULL_MIN_GAP_S = 1.0
+
+_lock = threading.Lock()
+_users = 0
+_collector: _Collector | None = None
+
+
+class _Collector:
+    def __init__(self) -> None:
+        self.was_enabled = gc.isenabled()
+        self._stop = threading.Event()
+        self._next_full = 0.0
+        self.thread = threading.Thread(target=self._run, name="seraph-gc", daemon=True)
+
+    def start(self) -> None:
+        gc.disable()
+        gc.collect()
+        gc.freeze()  # what lives now (the server, its modules) is not traversed again
+        self.thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.thread.join(5)
+        gc.unfreeze()
+        if self.was_enabled:
+            gc.enable()
+
+    def _run(self) -> None:
+        while not self._stop.wait(POLL_S):
+            self.step()
+
+    def step(self) -> None:
+        """One collection if a generation is past its threshold (the oldest such)."""
+        thresholds = gc.get_threshold()
+        if thresholds[0] == 0:  # collection switched off by the program
+            return
+        counts = gc.get_count()
+        for generation in (2, 1, 0):
+            if counts[generation] <= thresholds[generation]:
+                continue
+            if generation == 2:
+                now = time.monotonic()
+                if now < self._next_full:
+                    continue
+                gc.collect(2)
+                took = time.monotonic() - now
+                self._next_full = time.monotonic() + max(FULL_MIN_GAP_S, took * FULL_EVERY)
+            else:
+                gc.collect(generation)
+            return
+
+
+def acquire() -> None:
+    """A scheduler starts: collect on the collector thread (counted: the first starts it)."""
+    global _users, _collector
+    with _lock:
+        _users += 1
+        if _users == 1:
+            _collector = _Collector()
+            _collector.start()
+
+
+def release() -> None:
+    """A scheduler stopped: the last one gives collection back to CPython."""
+    global _users, _collector
+    with _lock:
+        if _users == 0:
+            return
+        _users -= 1
+        if _users == 0 and _collector is not None:
+            _collector.stop()
+            _collector = None
