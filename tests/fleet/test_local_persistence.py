@@ -152,22 +152,29 @@ async def test_a_run_is_recorded_when_it_starts_and_closed_as_failed_after_a_cra
     assert [j["state"] for j in await again.jobs("bot-1")] == ["FAILED"]
 
 
+async def hold_database(fleet) -> tuple[asyncio.Future, threading.Event]:
+    """Another thread holds the fleet's database (as a long storage write does) until the
+    returned event is set; the future is that thread's work."""
+    held, release = asyncio.Event(), threading.Event()
+    loop = asyncio.get_running_loop()
+
+    def hold() -> None:
+        with fleet._db.transaction():
+            loop.call_soon_threadsafe(held.set)
+            release.wait(10)
+
+    holding = loop.run_in_executor(None, hold)
+    await held.wait()
+    return holding, release
+
+
 async def test_run_history_is_written_off_the_event_loop(make_fleet):
     """While the storage thread holds the database (a long storage write), starting a run does
     not stop the event loop: its history row is written on that thread, and the start answers
     once it is."""
     fleet = await make_fleet()
     await fleet.create_bot()
-    held, release = asyncio.Event(), threading.Event()
-    loop = asyncio.get_running_loop()
-
-    def hold_database() -> None:
-        with fleet._db.transaction():
-            loop.call_soon_threadsafe(held.set)
-            release.wait(10)
-
-    holding = loop.run_in_executor(None, hold_database)
-    await held.wait()
+    holding, release = await hold_database(fleet)
     starting = asyncio.ensure_future(fleet.execute("bot-1", "nap", "sleep(60000) return 1"))
     for _ in range(20):  # the loop keeps turning while the database is held
         await asyncio.sleep(0.01)
@@ -192,17 +199,8 @@ async def test_a_library_run_closes_its_session_off_the_event_loop(make_fleet):
         "library_create", {"name": "nap", "script": "sleep(500) return 1", "free_for_all": True}
     )
     script_id = created["script"]["id"]
-    held, release = asyncio.Event(), threading.Event()
-    loop = asyncio.get_running_loop()
-
-    def hold_database() -> None:
-        with fleet._db.transaction():
-            loop.call_soon_threadsafe(held.set)
-            release.wait(10)
-
     await fleet.invoke("library_execute", {"script_id": script_id, "client_id": "bot-1"})
-    holding = loop.run_in_executor(None, hold_database)
-    await held.wait()
+    holding, release = await hold_database(fleet)
     await wait_ended(fleet, "bot-1", script_id)  # the run ends while the database is held
     reading = asyncio.ensure_future(fleet.invoke("library_sessions", {"script_id": script_id}))
     for _ in range(20):  # the loop keeps turning
