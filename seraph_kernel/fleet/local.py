@@ -13,7 +13,7 @@ import inspect
 import logging
 import re
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, TypeVar
+from typing import Any
 
 from seraph_kernel.backends.base import Backend, BotSession, load_backend
 from seraph_kernel.commands import BOT, Command, checked
@@ -48,8 +48,6 @@ from seraph_kernel.store import (
     encode_value,
 )
 from seraph_kernel.store.storage_thread import StorageThread
-
-_T = TypeVar("_T")
 
 logger = logging.getLogger(__name__)
 AUTO_ID_PATTERN = re.compile(r"bot-(\d+)")
@@ -295,23 +293,20 @@ class LocalFleet(ChildScriptCommands, Fleet):
     def direct_storage(self) -> DirectStorage:
         return DirectStorage(self._kv, self._store_io.executor)
 
-    async def _storage(self, call: Callable[..., _T], *args: Any) -> _T:
-        return await self._store_io.call(call, *args)
-
     async def do_storage_get(self, scope: str, key: str) -> JSON:
-        return await self._storage(self._kv.get, scope, key)
+        return await self._store_io.call(self._kv.get, scope, key)
 
     async def do_storage_set(self, scope: str, key: str, value: JSON) -> None:
-        await self._storage(self._kv.set, scope, key, value)
+        await self._store_io.call(self._kv.set, scope, key, value)
 
     async def do_storage_delete(self, scope: str, key: str) -> bool:
-        return await self._storage(self._kv.delete, scope, key)
+        return await self._store_io.call(self._kv.delete, scope, key)
 
     async def do_storage_keys(self, scope: str) -> list[str]:
-        return await self._storage(self._kv.keys, scope)
+        return await self._store_io.call(self._kv.keys, scope)
 
     async def do_storage_clear(self, scope: str) -> None:
-        await self._storage(self._kv.clear, scope)
+        await self._store_io.call(self._kv.clear, scope)
 
     # -- scripts -------------------------------------------------------------------------------
     async def do_seraph_execute(

@@ -9,7 +9,6 @@ import asyncio
 import logging
 from collections.abc import Callable
 from concurrent.futures import Future
-from typing import Any
 
 from seraph_kernel.config import FleetConfig
 from seraph_kernel.engine.console_buffer import ConsoleBuffer, process_budget
@@ -160,7 +159,7 @@ class ScriptHost:
         write queued before it; await the future before reading history again."""
         self._registry.forget_client(client_id)
         self.children.forget_client(client_id)
-        return self._write(self._history.forget_client, client_id)
+        return self._store_io.write_behind(self._history.forget_client, client_id)
 
     async def close(self) -> None:
         """Stop every script (cleanups run and every run's end is recorded), stop the engine."""
@@ -168,13 +167,11 @@ class ScriptHost:
         await asyncio.sleep(0)  # the end callbacks the stops scheduled on this loop
         await self._engine.close()
 
-    def _write(self, fn: Callable[..., Any], *args: Any) -> Future[Any]:
-        """``fn(*args)`` on the storage thread, in submission order."""
-        return self._store_io.write_behind(fn, *args)
-
     def _run_started(self, client_id: str, script_id: str, record: RunRecord) -> None:
         run = {**record.to_dict(), "client_id": client_id, "script_id": script_id}
-        self._started_rows[(client_id, script_id)] = self._write(self._record_start, record, run)
+        self._started_rows[(client_id, script_id)] = self._store_io.write_behind(
+            self._record_start, record, run
+        )
 
     def _record_start(self, record: RunRecord, run: dict[str, JSON]) -> int | None:
         try:
@@ -191,7 +188,7 @@ class ScriptHost:
                 listener(client_id, script_id, record)
             except Exception:
                 logger.exception("a run-end listener failed for %s/%s", client_id, script_id)
-        self._write(self._record_end, client_id, script_id, record, record.to_dict())
+        self._store_io.write_behind(self._record_end, client_id, script_id, record, record.to_dict())
 
     def _record_end(self, client_id: str, script_id: str, record: RunRecord, run: dict[str, JSON]) -> None:
         started = self._rows.pop(id(record), None)
