@@ -4,6 +4,7 @@ honest about unreachable targets and lost connections."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import time
 
 import pytest
@@ -96,6 +97,32 @@ async def test_cancelling_the_caller_stops_the_walk_and_raises(make_server, bot_
     await asyncio.sleep(0.3)  # three move intervals: a walk still running would have stepped
     assert len(events.bot("position")) == steps
     assert bot.position == server_pos(server, bot) and bot.position[1] < 50
+
+
+async def test_a_link_lost_under_a_cancelled_step_logs_no_unretrieved_error(server, bot_in):
+    """A walk cancelled while its move is in flight, on a link that then closes, ends quietly:
+    the server log of a live extension must not fill with "exception was never retrieved"."""
+    bot, _ = await bot_in(server, HUB)
+    loop = asyncio.get_running_loop()
+    reported: list[dict] = []
+    loop.set_exception_handler(lambda _loop, context: reported.append(context))
+    link, send = bot._link, bot._link.send
+
+    def send_then_lose(t, **fields):
+        send(t, **fields)
+        if t == "move":  # the step is in flight: its caller is cancelled, then the link goes
+            walk.cancel()
+            link.abort()
+
+    link.send = send_then_lose
+    walk = asyncio.ensure_future(bot.walk_to(50, 40))
+    with pytest.raises(asyncio.CancelledError):
+        await walk
+    await asyncio.sleep(0.05)
+    gc.collect()
+    await asyncio.sleep(0)
+    loop.set_exception_handler(None)
+    assert [c.get("message") for c in reported] == []
 
 
 async def test_a_new_walk_replaces_the_running_one(make_server, bot_in):

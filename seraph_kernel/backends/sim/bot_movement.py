@@ -16,6 +16,12 @@ from seraph_kernel.backends.sim.link import LinkClosed, SimLink
 from seraph_kernel.errors import InvalidArgument
 
 
+def _retrieved(task: asyncio.Future) -> None:
+    """Mark a task's outcome as seen, so asyncio does not log it as never retrieved."""
+    if not task.cancelled():
+        task.exception()
+
+
 class SimBotMovement(SimBotCore):
     """Paced steps, A* planning, walks (the newest wins, the older gets ``CANCELLED``), single moves."""
 
@@ -35,6 +41,7 @@ class SimBotMovement(SimBotCore):
             await asyncio.sleep(wait)
         sent = time.perf_counter()
         request = asyncio.ensure_future(link.request("move", self._timeout, x=x, y=y))
+        request.add_done_callback(_retrieved)  # a link lost under a cancelled step is no error
         try:
             reply = await asyncio.shield(request)
         except asyncio.CancelledError:
