@@ -347,11 +347,18 @@ local env = {}
 local lazy_of = setmetatable({}, { __mode = "k" }) -- target table -> its unsettled libraries
 local lazy_mts = setmetatable({}, { __mode = "k" }) -- the metatables put on targets
 
+-- Marks the library as building only once inside the protected call: entering pcall can fail
+-- in a full VM (no room for its call frame), and a mark set before it would stay, hiding the
+-- library's names for good.
+local function build_marked(lib)
+  lib.building = true -- a name of the library read while it builds is just missing
+  return lib.build()
+end
+
 local function settle(lib)
   if lib.done then return lib.extra end
   if lib.staged == nil then
-    lib.building = true -- a name of the library read while it builds is just missing
-    local ok, staged, extra = pcall(lib.build)
+    local ok, staged, extra = pcall(build_marked, lib)
     lib.building = false
     if not ok then error(staged, 0) end
     lib.staged, lib.extra = staged, extra
@@ -413,7 +420,7 @@ end
 -- function that settles the library (for a host that needs it at once). A table may be the
 -- target of several libraries: each builds when one of its own names is read.
 function P.lazy(build, targets)
-  local lib = { build = build, targets = {}, names = {} }
+  local lib = { build = build, targets = {}, names = {}, building = false }
   local taken = false -- a target with a metatable of its own: no laziness, settle now
   for i, entry in ipairs(targets) do
     local t, names = entry[1], entry[2]
