@@ -35,7 +35,6 @@ from seraph_kernel.engine.run import (
     budget_message,
 )
 from seraph_kernel.engine.scheduler import Scheduler
-from seraph_kernel.engine.slice_cpu import SliceCpu
 from seraph_kernel.engine.vm import LuaVM
 from seraph_kernel.vocab import (
     COMPLETE,
@@ -81,9 +80,7 @@ class LuaEngine:
         #: Called on every watchdog tick (every 10 ms, on the watchdog thread): the fleet hands
         #: the console lines its scripts printed since the last tick to the event loop there.
         self.tick_hooks: list[Callable[[], None]] = []
-        #: run -> (monotonic start of the slice in progress, the worker thread running it)
-        self._driving: dict[Run, tuple[float, int]] = {}
-        self._slice_cpu = SliceCpu()
+        self._driving: dict[Run, float] = {}
         self.closing = False
         self.runs: set[Run] = set()
         self._submit_lock = threading.Lock()
@@ -156,14 +153,12 @@ class LuaEngine:
         lines it printed that are that old (a long computation's progress shows while it runs)."""
         now = time.monotonic()
         budget = self.limits.budget_ms
-        driving = dict(self._driving)
-        self._slice_cpu.keep(driving)
-        for run, (since, ident) in driving.items():
+        for run, since in list(self._driving.items()):
             if run.phase != "main":
                 if run.end_phase_over() is not None:
                     run.vm.arm_hooks()
                     continue
-            elif budget is not None and self._slice_cpu.over(run, since, ident, now, budget / 1000):
+            elif budget is not None and now - since > budget / 1000:
                 run.request_kill("error", budget_message(budget), SCRIPT_ERROR)
                 continue
             elif run.deadline is not None and now > run.deadline:
@@ -296,9 +291,9 @@ class LuaEngine:
             self._end_main(run)
             return
         group = run.groups[task_id]
-        now = time.monotonic()
+        group.slice_started = now = time.monotonic()
         run.current_group = group
-        self._driving[run] = (now, threading.get_ident())
+        self._driving[run] = now
         try:
             request = thread.send(args)
         except lupa.LuaError as exc:
@@ -463,7 +458,7 @@ class LuaEngine:
         run.begin_step()
         if run.end_phase_over() is not None:
             vm.arm_hooks()
-        self._driving[run] = (time.monotonic(), threading.get_ident())
+        self._driving[run] = time.monotonic()
         try:
             with vm.memory_headroom():
                 vm.privileged.reset_tasks()

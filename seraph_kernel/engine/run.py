@@ -36,11 +36,14 @@ def budget_message(budget_ms: int) -> str:
 class TaskGroup:
     """The coroutines sharing one hook: the run's user tasks, or one cleanup."""
 
-    __slots__ = ("cleanup", "hook", "run")
+    __slots__ = ("budget_s", "cleanup", "hook", "run", "slice_started")
 
     def __init__(self, run: Run, cleanup: bool = False):
         self.run = run
         self.cleanup = cleanup
+        budget = run.engine.limits.budget_ms
+        self.budget_s = None if budget is None else budget / 1000
+        self.slice_started = time.monotonic()
         self.hook = run.vm.privileged.make_hook(self._message_for_lua)
 
     def _message_for_lua(self) -> str | int | None:
@@ -52,15 +55,17 @@ class TaskGroup:
         return message
 
     def check(self) -> str | None:
-        """Called by the instruction hook: the message to kill the running coroutine with.
-        The no-yield budget is the watchdog's alone (``slice_cpu``: it counts CPU time)."""
+        """Called by the instruction hook: the message to kill the running coroutine with."""
         run = self.run
         if self.cleanup or run.phase != "main":
             return run.end_phase_over()
         message = run.kill_message
         if message is not None:
             return message
-        if run.deadline is not None and time.monotonic() > run.deadline:
+        now = time.monotonic()
+        if self.budget_s is not None and now - self.slice_started > self.budget_s:
+            return run.request_kill("error", budget_message(run.engine.limits.budget_ms), SCRIPT_ERROR)
+        if run.deadline is not None and now > run.deadline:
             return run.request_kill("error", run.timeout_message, DEADLINE_EXCEEDED)
         return None
 

@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
-import sys
-import time
 
 import pytest
 
@@ -108,34 +104,6 @@ async def test_budget_ends_a_script_that_never_yields(run_lua):
         "code": "SCRIPT_ERROR",
         "message": "script ran for more than 2000 ms without yielding",
     }
-
-
-async def test_budget_counts_cpu_time_so_a_starved_script_is_not_ended_for_the_load():
-    """A script stuck in one slot runs niced; when other processes fill every core it gets a
-    sliver of one, and its wall time passes the budget although it computed far less."""
-    engine = LuaEngine(Limits(budget_ms=300, cleanup_deadline_ms=1000, memory_bytes=16 << 20))
-    await engine.start()
-    spinners = [
-        subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(os.cpu_count() or 2)
-    ]
-    try:
-        vm = new_vm(engine)
-        started = time.monotonic()
-        record = await finish(
-            engine.run(
-                vm, vm.compile("local t = os.clock() while os.clock() - t < 0.06 do end return 'done'")
-            ),
-            timeout=60,
-        )
-        took = time.monotonic() - started
-    finally:
-        for spinner in spinners:
-            spinner.kill()
-            spinner.wait()
-        await engine.close()
-    assert took > 0.3, "the load did not starve the script: this test shows nothing here"
-    assert record.state == "COMPLETE", record.error
-    assert record.results == ["done"]
 
 
 async def test_budget_counts_per_slice_so_yielding_scripts_run_on(run_lua):
