@@ -148,9 +148,10 @@ class LuaEngine:
 
     def _check_driving(self) -> None:
         """Watchdog tick: arm the hooks of a run past its no-yield budget, its timeout or the
-        deadline of its end phase (the hooks are off while a script behaves). A run that has
-        not yielded for ``LINES_AGE_S`` gets its hooks armed too: the hook hands over the
-        lines it printed that are that old (a long computation's progress shows while it runs)."""
+        deadline of its end phase (the hooks are off while a script behaves), and again on every
+        tick a killed run that still runs. A run that has not yielded for ``LINES_AGE_S`` gets
+        its hooks armed too: the hook hands over the lines it printed that are that old (a long
+        computation's progress shows while it runs)."""
         now = time.monotonic()
         budget = self.limits.budget_ms
         for run, since in list(self._driving.items()):
@@ -158,6 +159,11 @@ class LuaEngine:
                 if run.end_phase_over() is not None:
                     run.vm.arm_hooks()
                     continue
+            elif run.kill_message is not None:
+                # Killed but still running: arm again every tick. The hook disarms itself when
+                # it fires with nothing to do, and that can land right after the kill armed it.
+                run.vm.arm_hooks()
+                continue
             elif budget is not None and now - since > budget / 1000:
                 run.request_kill("error", budget_message(budget), SCRIPT_ERROR)
                 continue

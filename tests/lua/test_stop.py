@@ -83,3 +83,22 @@ async def test_stop_works_with_always_on_hooks(always_on_hooks, start_lua, name)
 async def test_budget_works_with_always_on_hooks(always_on_hooks, run_lua):
     out = await run_lua("while true do end")
     assert out.record.error["message"] == "script ran for more than 2000 ms without yielding"
+
+
+async def test_a_kill_whose_arming_was_lost_is_armed_again(start_lua):
+    """The race found by the soak: a hook armed for another reason sees no kill yet and
+    disarms itself just as the watchdog arms it for the kill. The watchdog arms a killed run
+    that still runs again on its next tick (before, it armed once and the run spun forever)."""
+    run, vm = start_lua("while true do end")
+    real_arm, lost = vm.arm_hooks, []
+
+    def arm_losing_the_kill() -> None:
+        if run.kill_message is not None and not lost:
+            lost.append(run.kill_message)  # as if the hook had disarmed itself right after
+            return
+        real_arm()
+
+    vm.arm_hooks = arm_losing_the_kill
+    record = await asyncio.wait_for(finish(run), 10)
+    assert lost == ["script ran for more than 2000 ms without yielding"]
+    assert record.error["message"] == lost[0]
