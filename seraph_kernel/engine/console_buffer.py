@@ -141,6 +141,10 @@ class ConsoleBuffer:
         self._stamps: deque[int] = deque()
         self._levels: deque[str] = deque()
         self._texts: deque[str] = deque()
+        # what each line counted for when it came: ``getsizeof`` of a text grows later if
+        # anything asks for its UTF-8 (pickling it to the server, encoding it), and giving back
+        # the larger size when the line goes made the buffer forget bytes it still held
+        self._costs: deque[int] = deque()
         self._lock = threading.Lock()
         self._seq = 0
         self._held = _Held()
@@ -166,7 +170,7 @@ class ConsoleBuffer:
         budget = self.budget
         added: list[dict[str, Any]] = []
         with self._lock:
-            stamps, levels, texts = self._stamps, self._levels, self._texts
+            stamps, levels, texts, costs = self._stamps, self._levels, self._texts, self._costs
             seq = self._seq
             delta = 0
             for level, text in lines:
@@ -181,14 +185,17 @@ class ConsoleBuffer:
                 levels.append(level)
                 texts.append(text)
                 added.append({"ts_ms": ts_ms, "level": level, "text": text, "seq": seq})
-                delta += getsizeof(text) + LINE_OVERHEAD  # line_cost, inlined: the hot path
+                cost = getsizeof(text) + LINE_OVERHEAD  # line_cost, inlined: the hot path
+                costs.append(cost)
+                delta += cost
             self._seq = seq
             # the lines and the lines they push out are one change of the budget (one lock)
             held = self._held.bytes + delta
             while len(texts) > 1 and (len(texts) > self.max_lines or held > self.max_bytes):
                 stamps.popleft()
                 levels.popleft()
-                dropped = line_cost(texts.popleft())
+                texts.popleft()
+                dropped = costs.popleft()
                 held -= dropped
                 delta -= dropped
             budget._change(self._held, delta)
@@ -208,7 +215,8 @@ class ConsoleBuffer:
         """Forget the oldest line; the caller holds ``self._lock``."""
         self._stamps.popleft()
         self._levels.popleft()
-        self.budget._change(self._held, -line_cost(self._texts.popleft()))
+        self._texts.popleft()
+        self.budget._change(self._held, -self._costs.popleft())
 
     def _reclaim(self) -> None:
         """The total is over: the buffers holding the most bytes give up their oldest lines.
@@ -247,6 +255,7 @@ class ConsoleBuffer:
             self._stamps.clear()
             self._levels.clear()
             self._texts.clear()
+            self._costs.clear()
             self.budget._change(self._held, None)
 
     @property

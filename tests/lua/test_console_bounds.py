@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import pickle
 import threading
 
 from seraph_kernel.engine.console_buffer import (
@@ -35,6 +36,20 @@ def test_a_buffer_keeps_its_newest_lines_within_its_bytes():
     assert [line["seq"] for line in lines] == list(range(482, 501))
     assert lines[-1]["text"].startswith("000499")
     assert console.bytes == sum(line_cost(line["text"]) for line in lines)
+
+
+def test_lines_whose_text_grows_in_memory_later_keep_the_buffer_bounded():
+    """``getsizeof`` of a non-ASCII text grows once its UTF-8 is asked for, and the fleet
+    process pickles every console line it sends the server. A line gives back what it counted
+    for when it came (before, the larger size: the buffer forgot bytes it held and kept
+    thousands of lines past its bound)."""
+    budget = ConsoleBudget()
+    line = "\u2026" + KB_LINE
+    console = ConsoleBuffer(max_lines=5000, max_bytes=20 * line_cost(line), budget=budget)
+    for i in range(500):
+        pickle.dumps(console.append("info", f"{i:06d}{line}"))  # caches the text's UTF-8
+    assert len(console) == 19
+    assert budget.used_bytes == console.bytes <= 20 * line_cost(line)
 
 
 def test_the_newest_line_is_kept_even_when_it_is_bigger_than_the_buffer():
