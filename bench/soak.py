@@ -15,7 +15,7 @@ end of warm-up to the end (and its peak), runs started/ended per kind, runs that
 
 Targets: p99 ≤ 100 ms, RSS growth ≤ 100 MB, zero unended runs.
 
-    python bench/soak.py [--minutes 10] [--scripts 200] [--bots 10] [--seed 1]
+    python bench/soak.py [--minutes 10] [--scripts 200] [--bots 10] [--seed 1] [--in-process | --ray]
 """
 
 from __future__ import annotations
@@ -160,18 +160,26 @@ KINDS: dict[str, tuple[str, bool, float]] = {
 
 
 def fleet_rss_mb(pid: int, ray: bool) -> float:
-    """The server's RSS, plus (on Ray) that of the actor processes that hold the fleet (the
-    shard and the store; Ray's own daemons are not counted)."""
+    """The server's RSS, plus that of the processes that hold the fleet: its fleet process
+    (``fleet/process_host.py``, the default), or on Ray the shard and store actors (Ray's own
+    daemons are not counted)."""
     total = rss_mb(pid)
-    if ray:
-        for proc in Path("/proc").iterdir():
-            if proc.name.isdigit():
-                try:
-                    if (proc / "cmdline").read_bytes().startswith((b"ray::ShardActor", b"ray::FarmStore")):
-                        total += rss_mb(int(proc.name))
-                except OSError:
-                    continue
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit() and int(proc.name) != pid:
+            try:
+                if holds_fleet(proc, pid, ray):
+                    total += rss_mb(int(proc.name))
+            except OSError:
+                continue
     return total
+
+
+def holds_fleet(proc: Path, server_pid: int, ray: bool) -> bool:
+    cmdline = (proc / "cmdline").read_bytes()
+    if ray:
+        return cmdline.startswith((b"ray::ShardActor", b"ray::FarmStore"))
+    parent = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
+    return parent == server_pid and b"seraph_kernel.fleet.process_host" in cmdline
 
 
 def rss_mb(pid: int) -> float:
@@ -328,6 +336,8 @@ class Soak:
 async def main(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         ray_env = {"SERAPH_RAY_ADDRESS": "local"} if args.ray else {}
+        if args.in_process:
+            ray_env["SERAPH_FLEET_PROCESS"] = "0"
         process, url, headers = start_server(Path(tmp), ray_env, timeout_s=180 if args.ray else 60)
         try:
             limits = httpx.Limits(
@@ -411,5 +421,11 @@ if __name__ == "__main__":
         "--ray",
         action="store_true",
         help="SERAPH_RAY_ADDRESS=local: the scripts run in a shard process, the server only routes",
+    )
+    parser.add_argument(
+        "--in-process",
+        action="store_true",
+        help="SERAPH_FLEET_PROCESS=0: the fleet in the server's own process (the layout before the "
+        "fleet process; the scripts' Python work then competes with the REST loop for the GIL)",
     )
     asyncio.run(main(parser.parse_args()))

@@ -1,4 +1,5 @@
-"""The Seraph server extension: owns the server's LocalFleet and mounts the REST API.
+"""The Seraph server extension: owns the server's fleet (a LocalFleet in a child process by
+default) and mounts the REST API.
 
 Startup order under jupyter_server: ``initialize_settings`` and ``initialize_handlers`` run
 while the server is built (no event loop yet); ``_start_jupyter_server_extension`` runs on the
@@ -25,6 +26,7 @@ from seraph_kernel.fleet.base import Fleet, Subscription
 ENV_SERVER_URL = "SERAPH_SERVER_URL"
 ENV_TOKEN = "SERAPH_TOKEN"
 ENV_RAY_ADDRESS = "SERAPH_RAY_ADDRESS"
+ENV_FLEET_PROCESS = "SERAPH_FLEET_PROCESS"
 _WILDCARD_HOSTS = {"", "0.0.0.0", "::", "localhost"}
 
 
@@ -96,6 +98,13 @@ class SeraphExtension(ExtensionApp):
         "runs here, 'local' starts a Ray of this server, anything else is a cluster address; unset, "
         "one process as always, and Ray is never imported (env SERAPH_RAY_ADDRESS).",
     ).tag(config=True)
+    fleet_process = Bool(
+        None,
+        allow_none=True,
+        help="Run the fleet (bots, scripts, the embedded sim) in a child process of the server, so "
+        "scripts never hold the server's GIL and a crash restarts the fleet, not the server "
+        "(docs/runtime.md). Default on; env SERAPH_FLEET_PROCESS=0 turns it off.",
+    ).tag(config=True)
     export_env = Bool(
         True, help="Export SERAPH_SERVER_URL and SERAPH_TOKEN to the kernels this server starts."
     ).tag(config=True)
@@ -115,6 +124,7 @@ class SeraphExtension(ExtensionApp):
 
     async def _start_jupyter_server_extension(self, serverapp: Any) -> None:
         from seraph_kernel.fleet.local import LocalFleet
+        from seraph_kernel.fleet.process_fleet import ProcessFleet
 
         if self.export_env:
             self._export_env(serverapp.identity_provider.token or "")
@@ -124,6 +134,8 @@ class SeraphExtension(ExtensionApp):
                 from seraph_kernel.shards.router import RayFleet
 
                 fleet: Fleet = RayFleet(self.fleet_config, ray_address)
+            elif self._fleet_in_a_process():
+                fleet = ProcessFleet(self.fleet_config)
             else:
                 fleet = LocalFleet(self.fleet_config)
             await fleet.start()
@@ -136,6 +148,11 @@ class SeraphExtension(ExtensionApp):
             self.log.info("Seraph REST API at %sapi/bots (%s)", self.server_url(), self.fleet_config)
         finally:
             self._ready.set()
+
+    def _fleet_in_a_process(self) -> bool:
+        if self.fleet_process is not None:
+            return self.fleet_process
+        return os.environ.get(ENV_FLEET_PROCESS, "1").strip().lower() not in ("0", "false", "no", "off")
 
     async def ready_fleet(self) -> Fleet:
         """The started fleet; waits for startup, 503 if it failed or the server is stopping."""

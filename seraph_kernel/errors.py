@@ -117,3 +117,10 @@ class ScriptLimitExceeded(SeraphError):
     """A run asked for more than a script may have (child scripts nested too deep)."""
 
     http_status = 429
+
+
+class FleetUnavailable(SeraphError):
+    """The fleet's process is gone (it exited, or the server is stopping); it is started
+    again and the call may be repeated."""
+
+    http_status = 503

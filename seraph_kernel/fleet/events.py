@@ -199,6 +199,9 @@ class EventBus:
         self._pending: list[FleetEvent] = []
         self._pending_lock = threading.Lock()
         self._drain_scheduled = False
+        #: Bots whose events live streams of *another* process's bus read (the server's, when
+        #: this bus is its fleet process's); ``None`` stands for a stream of every bot.
+        self.remote_listeners: frozenset[str | None] = frozenset()
 
     def bind(self, loop: asyncio.AbstractEventLoop | None = None) -> None:
         """Attach to ``loop`` (default: the running one); publishers on other threads hop onto it."""
@@ -262,10 +265,17 @@ class EventBus:
     def has_listener(self, client_id: str) -> bool:
         """Whether a caller's live stream (not an in-process reader) would receive events of
         bot ``client_id``."""
+        if None in self.remote_listeners or client_id in self.remote_listeners:
+            return True
         return any(
             sub.live_stream and not sub.closed and sub.client_id in (None, client_id)
             for sub in self._subscribers
         )
+
+    def live_listeners(self) -> frozenset[str | None]:
+        """The bots live streams of this bus read (``None``: every bot), for another process's
+        bus to answer :meth:`has_listener` with."""
+        return frozenset(sub.client_id for sub in self._subscribers if sub.live_stream and not sub.closed)
 
     def close(self) -> None:
         """End every subscription, and any made later."""

@@ -420,6 +420,11 @@ class LocalFleet(ChildScriptCommands, Fleet):
         self.library.revoke_key(script_id, key)
 
     # -- workspaces (docs/workspaces.md) ---------------------------------------------------------
+    def set_remote_listeners(self, client_ids: frozenset[str | None]) -> None:
+        """The live event streams of the server this fleet's process serves, so a script that
+        requires one (``require_sessions``) finds them (``None``: a stream of every bot)."""
+        self._bus.remote_listeners = client_ids
+
     def workspace(self, name: str) -> Fleet:
         """This fleet as workspace ``name`` sees it (``shared``: the plain ids, as before)."""
         return WorkspaceFleet(self, name)
@@ -447,11 +452,11 @@ class LocalFleet(ChildScriptCommands, Fleet):
         await self._workspaces.forget(self.library, name)
         return {"deleted_bots": len(bots)}
 
-    def workspace_seed(self, name: str) -> int:
+    async def workspace_seed(self, name: str) -> int:
         """The seed of workspace ``name``'s worlds and default usernames."""
         return self._workspaces.seed(name)
 
-    def workspace_project(self, name: str) -> str | None:
+    async def workspace_project(self, name: str) -> str | None:
         """The library project of workspace ``name``'s scripts (``None``: shared)."""
         return self._workspaces.project(self.library, name)
 

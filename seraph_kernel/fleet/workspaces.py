@@ -141,10 +141,10 @@ class WorkspaceFleet(Fleet):
         elif name == "seraph_stop_all":
             return {"stopped": await self.fleet.stop_workspace_scripts(self.name)}
         elif name in ("library_create", "library_list") and values.get("project_id") is None:
-            values["project_id"] = self.fleet.workspace_project(self.name)
+            values["project_id"] = await self.fleet.workspace_project(self.name)
         elif name == "seraph_info":
             info = await self.fleet.run_checked(command, values)
-            return {**info, "workspace": self.name, "seed": self.fleet.workspace_seed(self.name)}
+            return {**info, "workspace": self.name, "seed": await self.fleet.workspace_seed(self.name)}
         return await self.fleet.run_checked(command, values)
 
     async def _list_bots(self, command: Command, values: dict[str, JSON]) -> JSON:

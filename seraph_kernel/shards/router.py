@@ -28,12 +28,12 @@ from seraph_kernel.fleet.base import JSON, Fleet, FleetEvent, Subscription, Worl
 from seraph_kernel.fleet.bot_order import natural_key
 from seraph_kernel.fleet.events import EventBus
 from seraph_kernel.fleet.local import AUTO_ID_PATTERN
+from seraph_kernel.fleet.wire import result
 from seraph_kernel.fleet.workspaces import SHARED, WorkspaceFleet, global_id, split_id, workspace_name
 from seraph_kernel.shards.cluster import NAMESPACE, alive_nodes, connect, on_node
 from seraph_kernel.shards.routing import bot_of, merged_bots
 from seraph_kernel.shards.shard import ShardActor
 from seraph_kernel.shards.store import FarmStore
-from seraph_kernel.shards.wire import result
 
 logger = logging.getLogger(__name__)
 NODE_LOST = "node lost"
@@ -274,11 +274,11 @@ class RayFleet(Fleet):
     def workspace(self, name: str) -> Fleet:
         return WorkspaceFleet(self, name)  # type: ignore[arg-type]
 
-    def workspace_seed(self, name: str) -> int:
-        return ray.get(self._primary().actor.workspace_seed.remote(name))
+    async def workspace_seed(self, name: str) -> int:
+        return await self._primary().actor.workspace_seed.remote(name)
 
-    def workspace_project(self, name: str) -> str | None:
-        return ray.get(self._primary().actor.workspace_project.remote(name))
+    async def workspace_project(self, name: str) -> str | None:
+        return await self._primary().actor.workspace_project.remote(name)
 
     async def stop_workspace_scripts(self, name: str) -> int:
         return await self._primary().actor.stop_workspace_scripts.remote(name)

@@ -22,9 +22,9 @@ from seraph_kernel.config import FleetConfig
 from seraph_kernel.errors import SeraphError
 from seraph_kernel.fleet.base import JSON, WorldView, copied_world
 from seraph_kernel.fleet.local import LocalFleet
+from seraph_kernel.fleet.wire import pack_error, result
 from seraph_kernel.shards.routing import bot_of
 from seraph_kernel.shards.store import ShardBotStore, ShardRunHistory, StoreProxy
-from seraph_kernel.shards.wire import pack_error, result
 from seraph_kernel.store import Database
 
 logger = logging.getLogger(__name__)
@@ -121,11 +121,11 @@ class ShardActor:
     def bot_count(self) -> int:
         return self.fleet.bot_count()
 
-    def workspace_seed(self, name: str) -> int:
-        return self.fleet.workspace_seed(name)
+    async def workspace_seed(self, name: str) -> int:
+        return await self.fleet.workspace_seed(name)
 
-    def workspace_project(self, name: str) -> str | None:
-        return self.fleet.workspace_project(name)
+    async def workspace_project(self, name: str) -> str | None:
+        return await self.fleet.workspace_project(name)
 
     async def stop_workspace_scripts(self, name: str) -> int:
         return await self.fleet.stop_workspace_scripts(name)

@@ -16,7 +16,7 @@ from typing import Any
 import ray
 
 from seraph_kernel.config import FleetConfig
-from seraph_kernel.shards.wire import answer, result
+from seraph_kernel.fleet.wire import answer, result
 from seraph_kernel.store import BotRecord, BotStore, Database, KeyValueStore, RunHistory, StorageQuotas
 
 #: The store methods shards may call, by part (nothing else is reachable through ``call``).
@@ -40,7 +40,7 @@ class FarmStore:
         self._owners: dict[str, str] = {}
 
     def call(self, part: str, method: str, args: tuple[Any, ...]) -> tuple[bool, Any]:
-        """``method(*args)`` of one store part, as an :func:`~seraph_kernel.shards.wire.answer`."""
+        """``method(*args)`` of one store part, as an :func:`~seraph_kernel.fleet.wire.answer`."""
         if method not in PARTS.get(part, ()):
             raise ValueError(f"not a store method: {part}.{method}")
         return answer(lambda: getattr(self._parts[part], method)(*args))

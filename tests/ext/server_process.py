@@ -3,6 +3,7 @@ file, a non-trivial base_url, started and stopped the way a user or process mana
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -36,6 +37,10 @@ class ServerProcess:
     def headers(self) -> dict[str, str]:
         return {"Authorization": f"token {self.token}"}
 
+    def rss_bytes(self) -> int:
+        """Resident memory of the server and its child processes (the fleet's process)."""
+        return sum(rss_of(pid) for pid in process_tree(self.process.pid))
+
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
 
@@ -49,6 +54,27 @@ class ServerProcess:
                 self.process.kill()
                 self.process.wait()
         return self.process.returncode
+
+
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and every process below it."""
+    pids, i = [pid], 0
+    while i < len(pids):
+        for task in Path(f"/proc/{pids[i]}/task").glob("*/children"):
+            with contextlib.suppress(OSError):  # it ended meanwhile
+                pids.extend(int(child) for child in task.read_text().split())
+        i += 1
+    return pids
+
+
+def rss_of(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass  # it ended meanwhile
+    return 0
 
 
 def jupyter_env(root: Path, **extra: str) -> dict[str, str]:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from pathlib import Path
 
 import httpx
 import pytest
@@ -64,13 +63,6 @@ async def qapi(quota_server) -> httpx.AsyncClient:
         yield client
 
 
-def rss_bytes(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) * 1024
-    raise AssertionError("no VmRSS")
-
-
 async def new_bot(api: httpx.AsyncClient, bot_id: str) -> str:
     response = await api.post("api/bots", json={"id": bot_id})
     assert response.status_code == 201, response.text
@@ -106,7 +98,7 @@ async def test_flooding_many_consoles_keeps_memory_bounded_and_the_server_answer
     bot_id = await new_bot(qapi, "flooder")
     await run_script(qapi, bot_id, "warm-up", "print('the engine is loaded') return 1")
     keys = [f"flood-{n}" for n in range(8)]
-    before = rss_bytes(quota_server.process.pid)
+    before = quota_server.rss_bytes()
     for script_id in keys:
         response = await qapi.post(
             "api/scripts/execute", json={"client_id": bot_id, "script_id": script_id, "source": FLOOD}
@@ -151,7 +143,7 @@ async def test_flooding_many_consoles_keeps_memory_bounded_and_the_server_answer
     assert await console_lines(qapi, bot_id, keys[-1]), "the last writer kept its newest lines"
     # Unbounded, these consoles would hold 8 x 5000 lines of 16 KiB (640 MiB), and the bot list
     # cache's event subscription 2000 of them (about 100 MiB); bounded, the server grows ~50 MiB.
-    growth = rss_bytes(quota_server.process.pid) - before
+    growth = quota_server.rss_bytes() - before
     assert growth < 150 * MiB, f"the server grew by {growth / MiB:.0f} MiB"
     assert (await qapi.get("api/status")).status_code == 200
 

@@ -9,7 +9,7 @@ import pickle
 import pytest
 
 from seraph_kernel.errors import ActionError, InvalidArgument, SeraphError, StorageQuotaExceeded, UnknownBot
-from seraph_kernel.shards.wire import answer, pack_error, result, unpack_error
+from seraph_kernel.fleet.wire import answer, pack_error, result, unpack_error
 from seraph_kernel.store import StoreError
 
 
