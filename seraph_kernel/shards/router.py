@@ -197,7 +197,7 @@ class RayFleet(Fleet):
         """One command on one shard; if the shard is lost, its bots move and the command goes
         once more to where its bot went."""
         try:
-            return result(await shard.actor.invoke.remote(cmd, values))
+            return result(await shard.actor.invoke.remote(cmd, values, self._bus.live_listeners()))
         except RayActorError:
             await self._lose(shard.name)
         bot_id = values.get("id") or values.get("client_id")
@@ -205,7 +205,7 @@ class RayFleet(Fleet):
         if owner is None and not self._shards:
             raise ShardLost(f"{cmd}: no shard is left")
         target = self._shards.get(owner, self._primary()) if owner is not None else self._primary()
-        return result(await target.actor.invoke.remote(cmd, values))
+        return result(await target.actor.invoke.remote(cmd, values, self._bus.live_listeners()))
 
     async def _owner_shard(self, bot_id: str) -> Shard:
         """The shard that owns ``bot_id``; while its shard is being lost, the one it moves to."""

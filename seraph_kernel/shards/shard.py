@@ -56,7 +56,8 @@ class ShardFleet(LocalFleet):
             owner = await self._store.owner.remote(bot_id)
             if owner is not None and owner != self.name:
                 shard = ray.get_actor(owner, namespace=self._namespace)
-                return result(await shard.invoke.remote(command.name, values))
+                listeners = self._bus.remote_listeners
+                return result(await shard.invoke.remote(command.name, values, listeners))
         return await super().run_checked(command, values)
 
     async def world(self, bot_id: str) -> WorldView | None:
@@ -96,8 +97,12 @@ class ShardActor:
             "seraph_kernel": seraph_kernel.__file__,
         }
 
-    async def invoke(self, cmd: str, args: dict[str, JSON] | None) -> tuple[bool, Any]:
-        """The dispatcher, with Seraph's errors packed to cross back as themselves."""
+    async def invoke(
+        self, cmd: str, args: dict[str, JSON] | None, listeners: frozenset[str | None] = frozenset()
+    ) -> tuple[bool, Any]:
+        """The dispatcher, with Seraph's errors packed to cross back as themselves;
+        ``listeners``: the bots the front door's live event streams read (``require_sessions``)."""
+        self.fleet.set_remote_listeners(listeners)
         try:
             return True, await self.fleet.invoke(cmd, args)
         except SeraphError as err:

@@ -120,6 +120,23 @@ async def test_the_event_stream_carries_every_node(api, trio):
                 seen.add(data["session_id"])
 
 
+async def test_a_script_that_requires_a_live_stream_sees_the_front_doors(api, trio):
+    """The live streams are the front door's: they go with every call to a shard, so
+    ``require_sessions`` is refused without one and runs with one. (The library lives on the
+    primary shard, with the farm's first bot.)"""
+    bot_id = trio[0]
+    body = {"name": "needs-a-stream", "script": "return 1", "require_sessions": True}
+    script = (await api.post("api/library/scripts", json=body)).json()["script"]
+    refused = await api.post(f"api/library/scripts/{script['id']}/execute", json={"client_id": bot_id})
+    assert refused.status_code == 403, refused.text
+    assert refused.json()["message"] == "script requires a live event stream"
+    params = {"client_id": bot_id}
+    async with api.stream("GET", "api/seraph/events", params=params, timeout=30) as response:
+        await EventStream(response).wait_connected()
+        ran = await api.post(f"api/library/scripts/{script['id']}/execute", json={"client_id": bot_id})
+        assert ran.status_code == 200, ran.text
+
+
 async def test_a_kernels_workspace_works_on_the_farm(api, server):
     """Kernels work in workspaces of their own (docs/workspaces.md), through the same routes
     with the ``X-Seraph-Workspace`` header: short ids inside, the workspace's own world."""
