@@ -50,14 +50,17 @@ RESTART_DELAY_S = (0.5, 30.0)
 class FleetChild:
     """One child process and the calls waiting for its answers."""
 
-    def __init__(self, process: asyncio.subprocess.Process, writer: asyncio.StreamWriter, pid: int) -> None:
+    def __init__(self, process: asyncio.subprocess.Process, writer: asyncio.StreamWriter) -> None:
         self.process = process
         self.writer = writer
-        self.pid = pid
         self.pending: dict[int, asyncio.Future[Any]] = {}
         #: its stream ended: no answer will come
         self.gone = False
         self.reader_task: asyncio.Task[None] | None = None
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
 
     def fail_pending(self, why: str) -> None:
         self.gone = True
@@ -122,7 +125,7 @@ class ProcessFleet(Fleet):
                 raise unpack_error(detail)
             why = str(detail) or type(detail).__name__
             raise FleetUnavailable(f"the fleet process did not start: {why} (see the server's log)")
-        child = FleetChild(process, writer, started[2]["pid"])
+        child = FleetChild(process, writer)
         child.reader_task = asyncio.create_task(self._read(child, reader))
         return child
 
@@ -219,11 +222,8 @@ class ProcessFleet(Fleet):
     async def _live_child(self) -> FleetChild:
         if self._closing:
             raise FleetUnavailable("the server is stopping")
-        if self._child is None:
-            try:
-                await asyncio.wait_for(self._ready.wait(), RESTART_WAIT_S)
-            except TimeoutError:
-                raise FleetUnavailable("the fleet process is starting again; try again") from None
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._ready.wait(), RESTART_WAIT_S)
         if self._child is None:
             raise FleetUnavailable("the fleet process is starting again; try again")
         return self._child
@@ -255,5 +255,5 @@ async def _ended(process: asyncio.subprocess.Process, timeout: float = 10.0) -> 
     except TimeoutError:
         logger.error("the fleet process (pid %d) did not exit in %.0f s; killing it", process.pid, timeout)
         with contextlib.suppress(ProcessLookupError):
-            os.kill(process.pid, 9)
+            process.kill()
         return await process.wait()

@@ -9,7 +9,7 @@ brings this process down leaves the server answering (it starts a new one).
 
 Frames in (``fleet/wire.py``): ``("start", FleetConfig)`` first, then
 ``("call", id, method, args, live streams)`` (the bots the server's live event streams read,
-for ``require_sessions``) and ``("cancel", id)``. Frames out: ``("started", ok, info or packed error)``,
+for ``require_sessions``) and ``("cancel", id)``. Frames out: ``("started", ok, None or packed error)``,
 ``("reply", id, ok, value or packed error)``, ``("events", [FleetEvent, ...])``. The end of the
 stream (the server closed it, or died) closes the fleet as a server stop would, then exits.
 """
@@ -65,10 +65,9 @@ async def _answer(
 ) -> None:
     try:
         reply = (True, await methods[method](*args))
-    except SeraphError as err:
-        reply = (False, pack_error(err))
     except Exception as err:
-        logger.exception("fleet process: %s failed", method)
+        if not isinstance(err, SeraphError):  # Seraph's own errors are answers, not faults
+            logger.exception("fleet process: %s failed", method)
         reply = (False, pack_error(err))
     with contextlib.suppress(ConnectionError):
         # The events the call caused go first: in one process a request's change is seen by
@@ -115,7 +114,7 @@ async def serve(sock: socket.socket) -> None:
         write_frame(writer, ("started", False, pack_error(err)))
         await writer.drain()
         return
-    write_frame(writer, ("started", True, {"pid": os.getpid()}))
+    write_frame(writer, ("started", True, None))
     await writer.drain()
     events = fleet.subscribe()
     pump = asyncio.create_task(_pump(events, writer))
