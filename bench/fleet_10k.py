@@ -37,8 +37,7 @@ import time
 from collections import Counter
 
 import httpx
-import psutil
-from rest_load import fetch, run_on_server
+from rest_load import ServerTree, fetch, fleet_env, run_on_server
 
 #: The console flood during the bursts: lines of 10,000 characters (a printing farm's worth).
 FLOOD = (
@@ -55,7 +54,7 @@ def quantiles(samples: list[float]) -> tuple[float, float]:
     return statistics.median(ordered) * 1000, ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000
 
 
-def rss_mb(proc: psutil.Process) -> float:
+def rss_mb(proc: ServerTree) -> float:
     return proc.memory_info().rss / 2**20
 
 
@@ -82,9 +81,7 @@ async def create_bots(url: str, headers: dict[str, str], first: int, count: int)
     return time.perf_counter() - started
 
 
-async def timed_creation(
-    url: str, headers: dict[str, str], proc: psutil.Process, first: int, count: int
-) -> None:
+async def timed_creation(url: str, headers: dict[str, str], proc: ServerTree, first: int, count: int) -> None:
     cpu = sum(proc.cpu_times()[:2])
     took = await create_bots(url, headers, first, count)
     per_bot = (sum(proc.cpu_times()[:2]) - cpu) / count * 1000
@@ -102,7 +99,7 @@ async def timed_get(
 
 
 async def list_figures(
-    client: httpx.AsyncClient, proc: psutil.Process, size: int, rounds: int
+    client: httpx.AsyncClient, proc: ServerTree, size: int, rounds: int
 ) -> dict[str, tuple[float, float, float]]:
     """``GET /api/bots`` whole (back to back: the cached body while requests come within its
     0.25 s; spaced 0.3 s apart: rebuilt each time), with a matching ``If-None-Match`` (304),
@@ -210,7 +207,7 @@ async def bursts(url: str, headers: dict[str, str], ids: list[str], until: float
 
 
 async def run(url: str, headers: dict[str, str], pid: int, args: argparse.Namespace) -> None:
-    proc = psutil.Process(pid)
+    proc = ServerTree(pid)
     async with httpx.AsyncClient(base_url=url, headers=headers, timeout=120) as client:
         idle = rss_mb(proc)
         load = f"machine load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
@@ -274,8 +271,11 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--rounds", type=int, default=40)
     parser.add_argument("--flood-lines", type=int, default=4000, help="10 kB console lines during the bursts")
+    parser.add_argument(
+        "--in-process", action="store_true", help="the fleet in the server's process (SERAPH_FLEET_PROCESS=0)"
+    )
     args = parser.parse_args()
-    run_on_server(lambda url, headers, pid: run(url, headers, pid, args))
+    run_on_server(lambda url, headers, pid: run(url, headers, pid, args), fleet_env(args.in_process))
 
 
 if __name__ == "__main__":

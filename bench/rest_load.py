@@ -27,12 +27,65 @@ import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import NamedTuple
 
 import httpx
+import psutil
 
 from seraph_ext.testing import free_port
 
 BASE_URL = "/bench/"
+
+
+class TreeCpu(NamedTuple):
+    user: float
+    system: float
+
+
+class TreeMemory(NamedTuple):
+    rss: int
+
+
+class ServerTree:
+    """The server process and its descendants, read like one ``psutil.Process``.
+
+    The extension runs its fleet (bots, scripts, the sim) in a child process by default, so
+    the server's own figures alone would leave out the work being measured."""
+
+    def __init__(self, pid: int) -> None:
+        self.root = psutil.Process(pid)
+
+    def processes(self) -> list[psutil.Process]:
+        return [self.root, *self.root.children(recursive=True)]
+
+    def cpu_times(self) -> TreeCpu:
+        user = system = 0.0
+        for process in self.processes():
+            try:
+                times = process.cpu_times()
+            except psutil.NoSuchProcess:
+                continue
+            user, system = user + times.user, system + times.system
+        return TreeCpu(user, system)
+
+    def server_cpu(self) -> float:
+        """The server process's own CPU seconds (the front door, without its fleet process)."""
+        times = self.root.cpu_times()
+        return times.user + times.system
+
+    def memory_info(self) -> TreeMemory:
+        rss = 0
+        for process in self.processes():
+            try:
+                rss += process.memory_info().rss
+            except psutil.NoSuchProcess:
+                continue
+        return TreeMemory(rss)
+
+
+def fleet_env(in_process: bool) -> dict[str, str]:
+    """The server's environment for ``--in-process`` (the fleet in the server's own process)."""
+    return {"SERAPH_FLEET_PROCESS": "0"} if in_process else {}
 
 
 def start_server(
@@ -77,11 +130,13 @@ def start_server(
     raise SystemExit(f"server did not start; see {root / 'server.log'}")
 
 
-def run_on_server(run: Callable[[str, dict[str, str], int], Awaitable[None]]) -> None:
+def run_on_server(
+    run: Callable[[str, dict[str, str], int], Awaitable[None]], env_extra: dict[str, str] | None = None
+) -> None:
     """``asyncio.run(run(url, headers, pid))`` against a fresh server in a temporary directory
-    (``pid``: the server process, for psutil), then stop the server."""
+    (``pid``: the server process, for ``ServerTree``), then stop the server."""
     with tempfile.TemporaryDirectory() as tmp:
-        process, url, headers = start_server(Path(tmp))
+        process, url, headers = start_server(Path(tmp), env_extra)
         try:
             asyncio.run(run(url, headers, process.pid))
         finally:

@@ -37,8 +37,7 @@ import time
 from pathlib import Path
 
 import httpx
-import psutil
-from rest_load import start_server
+from rest_load import ServerTree, fleet_env, start_server
 
 SOURCE = """
 for i = 1, 1e9 do
@@ -111,7 +110,7 @@ def bare_baseline(scripts: int) -> dict[str, float]:
 
 
 async def start_scripts(
-    client: httpx.AsyncClient, proc: psutil.Process, args: argparse.Namespace, rss0: int
+    client: httpx.AsyncClient, proc: ServerTree, args: argparse.Namespace, rss0: int
 ) -> tuple[list[tuple[str, str]], float]:
     keys = [(f"load-{i % args.bots}", f"{SCRIPT_PREFIX}{i}") for i in range(args.scripts)]
     loud = SOURCE.format(body=PRINT)
@@ -174,7 +173,7 @@ async def read_consoles(
 
 
 async def run(url: str, headers: dict[str, str], pid: int, args: argparse.Namespace) -> dict[str, float]:
-    proc = psutil.Process(pid)
+    proc = ServerTree(pid)
     async with httpx.AsyncClient(base_url=url, headers=headers, timeout=300) as client:
         for i in range(args.bots):
             (await client.post("api/bots", json={"id": f"load-{i}"})).raise_for_status()
@@ -261,12 +260,15 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--idle", type=float, default=3.0)
     parser.add_argument("--quiet", action="store_true", help="only one script in ten prints")
+    parser.add_argument(
+        "--in-process", action="store_true", help="the fleet in the server's process (SERAPH_FLEET_PROCESS=0)"
+    )
     args = parser.parse_args()
     bare_count = min(args.scripts, BARE_SCRIPTS)
     print(f"baseline: {bare_count} bare lupa runtimes ...", flush=True)
     bare = bare_baseline(bare_count)
     with tempfile.TemporaryDirectory() as tmp:
-        process, url, headers = start_server(Path(tmp))
+        process, url, headers = start_server(Path(tmp), fleet_env(args.in_process))
         try:
             result = asyncio.run(run(url, headers, process.pid, args))
         finally:
