@@ -40,6 +40,7 @@ from seraph_kernel.errors import (
 )
 from seraph_kernel.fleet.base import JSON, Fleet, FleetEvent, Subscription, WorldView, copied_world
 from seraph_kernel.fleet.events import EventBus
+from seraph_kernel.fleet.snapshot_reads import SnapshotReads
 from seraph_kernel.library.errors import LibraryError
 from seraph_kernel.vocab import ERROR_CODES
 
@@ -87,6 +88,10 @@ class RemoteFleet(Fleet):
         self._stream_task: asyncio.Task[None] | None = None
         self._stream_up: asyncio.Future[None] | None = None
         self.stream_connects = 0
+        #: Snapshot reads answered again while nothing changed (only while the stream is up:
+        #: its events tell of changes; fleet/snapshot_reads.py).
+        self.snapshot_reads = SnapshotReads()
+        self._stream_live = False
 
     @classmethod
     def from_env(
@@ -169,7 +174,27 @@ class RemoteFleet(Fleet):
         command = COMMANDS.get(cmd)
         waits = command is None or command.waits
         body = {"cmd": cmd, "args": {k: v for k, v in (args or {}).items() if v is not None}}
-        return await self._request("POST", "invoke", json=body, timeout=None if waits else REQUEST_TIMEOUT_S)
+        bot_id = body["args"].get("id")
+        if cmd == "get_bot" and isinstance(bot_id, str) and self._stream_live:
+            return await self._read_snapshot(bot_id, body)
+        self.snapshot_reads.forget()  # anything else may change what a snapshot says
+        try:
+            return await self._request(
+                "POST", "invoke", json=body, timeout=None if waits else REQUEST_TIMEOUT_S
+            )
+        finally:
+            self.snapshot_reads.forget()
+
+    async def _read_snapshot(self, bot_id: str, body: JSON) -> JSON:
+        reads = self.snapshot_reads
+        kept = reads.get(bot_id)
+        if kept is not None:
+            return kept
+        generation = reads.generation
+        snapshot = await self._request("POST", "invoke", json=body)
+        if self._stream_live:
+            reads.keep(bot_id, generation, snapshot)
+        return snapshot
 
     async def world(self, bot_id: str) -> WorldView | None:
         """A copy of the bot's world from ``/minimap`` (name and spawn from the snapshot)."""
@@ -233,7 +258,10 @@ class RemoteFleet(Fleet):
                             return
                         raise error
                     async for kind, data in _sse_frames(r.aiter_lines()):
+                        if kind != "log":  # a change, or a connect: kept snapshots may be stale
+                            self.snapshot_reads.forget()
                         if kind is None:
+                            self._stream_live = True
                             self.stream_connects += 1
                             delay = RECONNECT_INITIAL_S
                             if self._stream_up is not None and not self._stream_up.done():
@@ -246,6 +274,9 @@ class RemoteFleet(Fleet):
                 raise
             except Exception as err:
                 log.debug("event stream from %s dropped (%r); reopening in %.1f s", self.url, err, delay)
+            finally:
+                self._stream_live = False  # changes go untold until it is back
+                self.snapshot_reads.forget()
             await asyncio.sleep(delay)
             delay = min(delay * 2, RECONNECT_MAX_S)
 

@@ -4,12 +4,16 @@ its event stream only."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
+import httpx
 import pytest
 from waiting import wait_ended
 
 from seraph_kernel.engine.engine import LuaEngine
+from seraph_kernel.fleet.remote import RemoteFleet
+from seraph_kernel.fleet.snapshot_reads import SnapshotReads
 
 from .conftest import KernelServices
 
@@ -172,3 +176,93 @@ while held:tile(stone).foreground == 3 and now() < deadline do sleep(10) end
 return held:tile(stone).foreground
 """
     assert await run_cell(source) == [0]
+
+
+async def test_a_loop_of_reads_is_answered_locally_and_sees_the_scripts_own_moves(remote, run_cell):
+    """Reads in a loop (a search calling ``client:point()`` per tile) need no round trip each;
+    the bot's own move in between is seen by the next read."""
+    await remote.create_bot("bot-1")
+    await remote.connect("bot-1", wait=True)
+    await remote.warp("bot-1", "LUAWALK", wait=True)
+    remote.snapshot_reads.ttl_s = 60.0  # only what changes may end a kept read, not the clock
+    hits = remote.snapshot_reads.hits
+    source = """
+local c = getClient()
+local before = c:point()
+for i = 1, 300 do
+  local p = c:point()
+  assert(p.x == before.x and p.y == before.y)
+end
+assert(c:setPoint(Vector2i.new(69, 35)) == nil)
+local after = c:point()
+return before.x, after.x, after.y
+"""
+    start_x, x, y = await run_cell(source)
+    assert start_x != 69
+    assert (x, y) == (69, 35)
+    assert remote.snapshot_reads.hits - hits >= 300
+
+
+async def test_a_change_by_another_client_reaches_a_kept_read_through_the_event_stream(remote):
+    await remote.create_bot("bot-1")
+    await remote.connect("bot-1", wait=True)
+    await remote.warp("bot-1", "LUAWALK", wait=True)
+    remote.snapshot_reads.ttl_s = 60.0
+    for _ in range(100):  # the warp's last events may still be on their way
+        kept = await remote.get_bot("bot-1")
+        if await remote.get_bot("bot-1") is kept:
+            break
+        await asyncio.sleep(0.05)
+    else:
+        raise AssertionError("a second read of an unchanged bot went to the server again")
+    headers = {"Authorization": f"token {remote.token}"}
+    async with httpx.AsyncClient(base_url=remote.url, headers=headers, timeout=60) as other:
+        walked = await other.post("api/bots/bot-1/walk_to", json={"x": 69, "y": 35})
+        assert walked.status_code == 200, walked.text
+    for _ in range(100):  # the walk's events reach this client's stream soon after
+        position = (await remote.get_bot("bot-1"))["player_position"]
+        if (position["map_x"], position["map_y"]) == (69, 35):
+            break
+        await asyncio.sleep(0.05)
+    else:
+        raise AssertionError(f"a move by another client never reached the kept read: {position}")
+
+
+async def test_without_an_event_stream_every_read_goes_to_the_server(remote):
+    await remote.create_bot("bot-1")
+    unstarted = RemoteFleet(remote.url, remote.token)  # no stream: changes would go untold
+    try:
+        first = await unstarted.get_bot("bot-1")
+        assert await unstarted.get_bot("bot-1") is not first
+        assert unstarted.snapshot_reads.hits == 0
+    finally:
+        await unstarted.close()
+
+
+def test_a_read_in_flight_when_something_changed_is_not_kept():
+    now = [0.0]
+    reads = SnapshotReads(ttl_s=1.0, clock=lambda: now[0])
+    started = reads.generation
+    reads.forget()  # an action was sent while the read was on its way
+    reads.keep("bot-1", started, {"status": "old"})
+    assert reads.get("bot-1") is None
+    reads.keep("bot-1", reads.generation, {"status": "new"})
+    assert reads.get("bot-1") == {"status": "new"}
+    now[0] = 1.5
+    assert reads.get("bot-1") is None
+
+
+async def test_a_read_after_the_clients_own_action_sees_what_it_changed(remote, run_cell):
+    """Equipping sends no event: the action itself ends the kept read."""
+    await remote.create_bot("bot-1")
+    await remote.connect("bot-1", wait=True)
+    await remote.warp("bot-1", "LUAWALK", wait=True)
+    remote.snapshot_reads.ttl_s = 60.0
+    source = """
+local c = getClient()
+local before = #c:snapshot().worn
+assert(#c:snapshot().worn == before)
+assert(c:equip(1041) == nil, c:lastError())
+return before, c:snapshot().worn[1].name
+"""
+    assert await run_cell(source) == [0, "WeaponPickaxeBasic"]
