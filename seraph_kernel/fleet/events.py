@@ -277,6 +277,13 @@ class EventBus:
         bus to answer :meth:`has_listener` with."""
         return frozenset(sub.client_id for sub in self._subscribers if sub.live_stream and not sub.closed)
 
+    def note_dropped(self, count: int) -> None:
+        """Events lost before they reached this bus (another process's, which the server read
+        too slowly): every reader lost them, and counts them in ``dropped``; a stream says so
+        with its next frame."""
+        for sub in self._subscribers:
+            sub.dropped += count
+
     def close(self) -> None:
         """End every subscription, and any made later."""
         self._closed = True

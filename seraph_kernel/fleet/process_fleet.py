@@ -134,6 +134,8 @@ class ProcessFleet(Fleet):
         while (frame := await read_frame(reader)) is not None:
             if frame[0] == "events":
                 self._bus.publish_many(frame[1])
+            elif frame[0] == "dropped":
+                self._bus.note_dropped(frame[1])
             else:
                 future = child.pending.pop(frame[1], None)
                 if future is not None and not future.done():

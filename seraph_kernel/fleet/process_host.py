@@ -10,7 +10,9 @@ brings this process down leaves the server answering (it starts a new one).
 Frames in (``fleet/wire.py``): ``("start", FleetConfig)`` first, then
 ``("call", id, method, args, live streams)`` (the bots the server's live event streams read,
 for ``require_sessions``) and ``("cancel", id)``. Frames out: ``("started", ok, None or packed error)``,
-``("reply", id, ok, value or packed error)``, ``("events", [FleetEvent, ...])``. The end of the
+``("reply", id, ok, value or packed error)``, ``("events", [FleetEvent, ...])`` and
+``("dropped", n)`` (events this process lost while the server read too slowly: every reader on
+the server lost them, and its streams say so). The end of the
 stream (the server closed it, or died) closes the fleet as a server stop would, then exits.
 """
 
@@ -55,14 +57,41 @@ def _methods(fleet: LocalFleet) -> Methods:
     }
 
 
-async def _answer(
-    methods: Methods,
-    events: Subscription,
-    writer: asyncio.StreamWriter,
-    call_id: int,
-    method: str,
-    args: tuple[Any, ...],
-) -> None:
+class Outbox:
+    """The fleet's events on their way to the server, in order with the call replies."""
+
+    def __init__(self, events: Subscription, writer: asyncio.StreamWriter) -> None:
+        self.events, self.writer = events, writer
+        #: Events ``events`` dropped that the server was told of.
+        self.reported = 0
+
+    def send_waiting(self, first: Any = None) -> None:
+        """Every event waiting, in frames of at most ``EVENTS_PER_FRAME``; first, how many were
+        dropped since the last frame (the server stopped reading for a while)."""
+        events, writer = self.events, self.writer
+        if events.dropped > self.reported:
+            write_frame(writer, ("dropped", events.dropped - self.reported))
+            self.reported = events.dropped
+        batch = [] if first is None else [first]
+        while (event := events.get_nowait()) is not None:
+            batch.append(event)
+            if len(batch) >= EVENTS_PER_FRAME:
+                write_frame(writer, ("events", batch))
+                batch = []
+        if batch:
+            write_frame(writer, ("events", batch))
+
+    async def pump(self) -> None:
+        """The fleet's events to the server as they come, as many as are waiting per frame."""
+        async for first in self.events:
+            try:
+                self.send_waiting(first)
+                await self.writer.drain()
+            except ConnectionError:
+                return
+
+
+async def _answer(methods: Methods, outbox: Outbox, call_id: int, method: str, args: tuple[Any, ...]) -> None:
     try:
         reply = (True, await methods[method](*args))
     except Exception as err:
@@ -72,31 +101,9 @@ async def _answer(
     with contextlib.suppress(ConnectionError):
         # The events the call caused go first: in one process a request's change is seen by
         # the next request (the bot-list cache relies on it), so across the process too.
-        _send_waiting(events, writer)
-        write_frame(writer, ("reply", call_id, *reply))
-        await writer.drain()
-
-
-def _send_waiting(events: Subscription, writer: asyncio.StreamWriter, first: Any = None) -> None:
-    """Every event waiting in ``events``, in frames of at most ``EVENTS_PER_FRAME``."""
-    batch = [] if first is None else [first]
-    while (event := events.get_nowait()) is not None:
-        batch.append(event)
-        if len(batch) >= EVENTS_PER_FRAME:
-            write_frame(writer, ("events", batch))
-            batch = []
-    if batch:
-        write_frame(writer, ("events", batch))
-
-
-async def _pump(events: Subscription, writer: asyncio.StreamWriter) -> None:
-    """The fleet's events to the server as they come, as many as are waiting per frame."""
-    async for first in events:
-        try:
-            _send_waiting(events, writer, first)
-            await writer.drain()
-        except ConnectionError:
-            return
+        outbox.send_waiting()
+        write_frame(outbox.writer, ("reply", call_id, *reply))
+        await outbox.writer.drain()
 
 
 async def serve(sock: socket.socket) -> None:
@@ -117,12 +124,13 @@ async def serve(sock: socket.socket) -> None:
     write_frame(writer, ("started", True, None))
     await writer.drain()
     events = fleet.subscribe()
-    pump = asyncio.create_task(_pump(events, writer))
+    outbox = Outbox(events, writer)
+    pump = asyncio.create_task(outbox.pump())
     methods = _methods(fleet)
     calls: dict[int, asyncio.Task[None]] = {}
     stopping = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stopping.set)
-    frames = asyncio.create_task(_calls(reader, writer, fleet, methods, events, calls))
+    frames = asyncio.create_task(_calls(reader, fleet, methods, outbox, calls))
     await asyncio.wait([frames, asyncio.create_task(stopping.wait())], return_when=asyncio.FIRST_COMPLETED)
     frames.cancel()
     for task in list(calls.values()):
@@ -136,10 +144,9 @@ async def serve(sock: socket.socket) -> None:
 
 async def _calls(
     reader: asyncio.StreamReader,
-    writer: asyncio.StreamWriter,
     fleet: LocalFleet,
     methods: Methods,
-    events: Subscription,
+    outbox: Outbox,
     calls: dict[int, asyncio.Task[None]],
 ) -> None:
     """Start a task per call; a ``("cancel", id)`` frame cancels one (its caller went away: a
@@ -152,7 +159,7 @@ async def _calls(
             continue
         _kind, call_id, method, args, listeners = frame
         fleet.set_remote_listeners(listeners)  # as they are when the call was made
-        task = asyncio.create_task(_answer(methods, events, writer, call_id, method, args))
+        task = asyncio.create_task(_answer(methods, outbox, call_id, method, args))
         calls[call_id] = task
         task.add_done_callback(lambda _, call_id=call_id: calls.pop(call_id, None))
 

@@ -5,8 +5,10 @@ bots, while the runs it had going are closed ``FAILED`` "server stopped"."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
+import time
 from pathlib import Path
 
 import pytest
@@ -119,3 +121,25 @@ async def _running(fleet: ProcessFleet, bot_id: str, script_id: str) -> bool:
 
 async def _restarted(fleet: ProcessFleet) -> bool:
     return fleet.restarts == 1 and fleet.child_pid is not None
+
+
+async def test_events_the_fleet_process_drops_while_the_server_stalls_are_counted_as_dropped(fleet):
+    """A server too busy to read its fleet process's frames (its loop blocked) makes the
+    child's queue of events overflow: the server's readers learn how many they lost, as the
+    event stream's ``dropped`` frames promise, instead of missing them silently."""
+    events = fleet.subscribe("bot-1")
+    await fleet.create_bot()
+    lines = 3000
+    source = f"local s = string.rep('x', 8000) for i = 1, {lines} do print(i, s) end return 1"
+    await fleet.execute("bot-1", "flood", source)
+    time.sleep(3)  # the server's loop stalls: nothing reads the fleet process's frames
+    status = await wait_ended(fleet, "bot-1", "flood")
+    assert status["state"] == "COMPLETE"
+    received = 0
+    with contextlib.suppress(TimeoutError):
+        while True:
+            event = await asyncio.wait_for(events.__anext__(), 2)
+            received += event.kind == "log" and event.data["scope"] == "script:flood"
+    events.close()
+    assert received < lines  # the stall did lose lines on the way
+    assert received + events.dropped >= lines
