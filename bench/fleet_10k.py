@@ -37,7 +37,7 @@ import time
 from collections import Counter
 
 import httpx
-from rest_load import ServerTree, fetch, fleet_env, run_on_server
+from rest_load import ServerTree, add_fleet_option, fetch, fleet_env, run_on_server
 
 #: The console flood during the bursts: lines of 10,000 characters (a printing farm's worth).
 FLOOD = (
@@ -271,9 +271,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--rounds", type=int, default=40)
     parser.add_argument("--flood-lines", type=int, default=4000, help="10 kB console lines during the bursts")
-    parser.add_argument(
-        "--in-process", action="store_true", help="the fleet in the server's process (SERAPH_FLEET_PROCESS=0)"
-    )
+    add_fleet_option(parser)
     args = parser.parse_args()
     run_on_server(lambda url, headers, pid: run(url, headers, pid, args), fleet_env(args.in_process))
 

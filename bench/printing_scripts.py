@@ -38,7 +38,7 @@ import time
 from pathlib import Path
 
 import httpx
-from rest_load import ServerTree, fleet_env, start_server
+from rest_load import ServerTree, add_fleet_option, fleet_env, start_server
 
 SOURCE = """
 for i = 1, {ticks} do
@@ -185,9 +185,7 @@ def main() -> None:
     parser.add_argument("--ticks", type=int, default=150)
     parser.add_argument("--bots", type=int, default=10)
     parser.add_argument("--idle", type=float, default=5.0)
-    parser.add_argument(
-        "--in-process", action="store_true", help="the fleet in the server's process (SERAPH_FLEET_PROCESS=0)"
-    )
+    add_fleet_option(parser)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         process, url, headers = start_server(Path(tmp), fleet_env(args.in_process))

@@ -55,36 +55,42 @@ class ServerTree:
     def __init__(self, pid: int) -> None:
         self.root = psutil.Process(pid)
 
-    def processes(self) -> list[psutil.Process]:
-        return [self.root, *self.root.children(recursive=True)]
-
-    def cpu_times(self) -> TreeCpu:
-        user = system = 0.0
-        for process in self.processes():
+    def _summed(self, read: Callable[[psutil.Process], tuple[float, ...]]) -> list[float]:
+        """``read`` of every process of the tree, added up field by field (a process that
+        ended meanwhile counts for nothing)."""
+        total: list[float] = []
+        for process in [self.root, *self.root.children(recursive=True)]:
             try:
-                times = process.cpu_times()
+                values = read(process)
             except psutil.NoSuchProcess:
                 continue
-            user, system = user + times.user, system + times.system
-        return TreeCpu(user, system)
+            total = [a + b for a, b in zip(total, values, strict=True)] if total else list(values)
+        return total
+
+    def cpu_times(self) -> TreeCpu:
+        return TreeCpu(*self._summed(lambda process: process.cpu_times()[:2]))
 
     def server_cpu(self) -> float:
         """The server process's own CPU seconds (the front door, without its fleet process)."""
-        times = self.root.cpu_times()
-        return times.user + times.system
+        return sum(self.root.cpu_times()[:2])
 
     def memory_info(self) -> TreeMemory:
-        rss = 0
-        for process in self.processes():
-            try:
-                rss += process.memory_info().rss
-            except psutil.NoSuchProcess:
-                continue
-        return TreeMemory(rss)
+        return TreeMemory(*self._summed(lambda process: (process.memory_info().rss,)))
+
+
+def add_fleet_option(parser: argparse.ArgumentParser) -> None:
+    """``--in-process``: the fleet in the server's own process (``SERAPH_FLEET_PROCESS=0``, the
+    layout before the fleet process) instead of its child; read back by :func:`fleet_env`."""
+    parser.add_argument(
+        "--in-process",
+        action="store_true",
+        help="SERAPH_FLEET_PROCESS=0: the fleet in the server's own process (the scripts' Python "
+        "work then competes with the REST loop for the GIL)",
+    )
 
 
 def fleet_env(in_process: bool) -> dict[str, str]:
-    """The server's environment for ``--in-process`` (the fleet in the server's own process)."""
+    """The server's environment for ``--in-process``."""
     return {"SERAPH_FLEET_PROCESS": "0"} if in_process else {}
 
 

@@ -37,7 +37,7 @@ import time
 from pathlib import Path
 
 import httpx
-from rest_load import ServerTree, fleet_env, start_server
+from rest_load import ServerTree, add_fleet_option, fleet_env, start_server
 
 SOURCE = """
 for i = 1, 1e9 do
@@ -260,9 +260,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--idle", type=float, default=3.0)
     parser.add_argument("--quiet", action="store_true", help="only one script in ten prints")
-    parser.add_argument(
-        "--in-process", action="store_true", help="the fleet in the server's process (SERAPH_FLEET_PROCESS=0)"
-    )
+    add_fleet_option(parser)
     args = parser.parse_args()
     bare_count = min(args.scripts, BARE_SCRIPTS)
     print(f"baseline: {bare_count} bare lupa runtimes ...", flush=True)

@@ -35,7 +35,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
-from rest_load import start_server
+from rest_load import add_fleet_option, fleet_env, start_server
 
 WORLD = "LUAWALK"
 #: Fills the VM until allocations fail (the memory attacks start from a full VM).
@@ -335,10 +335,9 @@ class Soak:
 
 async def main(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        ray_env = {"SERAPH_RAY_ADDRESS": "local"} if args.ray else {}
-        if args.in_process:
-            ray_env["SERAPH_FLEET_PROCESS"] = "0"
-        process, url, headers = start_server(Path(tmp), ray_env, timeout_s=180 if args.ray else 60)
+        env = {"SERAPH_RAY_ADDRESS": "local"} if args.ray else {}
+        env.update(fleet_env(args.in_process))
+        process, url, headers = start_server(Path(tmp), env, timeout_s=180 if args.ray else 60)
         try:
             limits = httpx.Limits(
                 max_connections=args.scripts + 20, max_keepalive_connections=args.scripts + 20
@@ -422,10 +421,5 @@ if __name__ == "__main__":
         action="store_true",
         help="SERAPH_RAY_ADDRESS=local: the scripts run in a shard process, the server only routes",
     )
-    parser.add_argument(
-        "--in-process",
-        action="store_true",
-        help="SERAPH_FLEET_PROCESS=0: the fleet in the server's own process (the layout before the "
-        "fleet process; the scripts' Python work then competes with the REST loop for the GIL)",
-    )
+    add_fleet_option(parser)
     asyncio.run(main(parser.parse_args()))

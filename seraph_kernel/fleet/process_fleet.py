@@ -224,8 +224,9 @@ class ProcessFleet(Fleet):
     async def _live_child(self) -> FleetChild:
         if self._closing:
             raise FleetUnavailable("the server is stopping")
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._ready.wait(), RESTART_WAIT_S)
+        if self._child is None:  # restarting: wait for it (a live child costs a call nothing)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._ready.wait(), RESTART_WAIT_S)
         if self._child is None:
             raise FleetUnavailable("the fleet process is starting again; try again")
         return self._child
