@@ -22,8 +22,6 @@ one thread at a time works on a slot, so a VM is never entered by two threads.
 
 from __future__ import annotations
 
-import heapq
-import itertools
 import logging
 import os
 import threading
@@ -33,6 +31,7 @@ from collections.abc import Callable
 from typing import Any
 
 from seraph_kernel.engine import collector
+from seraph_kernel.engine.timers import MsTimers
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +63,6 @@ class Scheduler:
         slice_s: float = 0.02,
         max_workers: int = 32,
         max_idle: int = 4,
-        coalesce_s: float = 0.001,
         on_tick: Callable[[], None] | None = None,
     ):
         self._handle = handle
@@ -72,7 +70,6 @@ class Scheduler:
         self._slice = slice_s
         self._max_workers = max_workers
         self._max_idle = max_idle
-        self._coalesce = coalesce_s
         self._lock = threading.Lock()
         # the leader sleeps on a bare lock (cheaper than a Condition: no allocation per wait)
         self._signal = threading.Lock()
@@ -82,8 +79,7 @@ class Scheduler:
         #: Workers counted but not started yet (started outside the lock).
         self._spawned: list[threading.Thread] = []
         self._ready: deque[Any] = deque()
-        self._timers: list[tuple[float, int, Any, Any]] = []
-        self._seq = itertools.count()
+        self._timers = MsTimers()
         self._leader: int | None = None
         self._leader_native = 0
         #: Threads lowered to WORKER_NICE while stuck in a slot: they leave once it is done.
@@ -120,19 +116,13 @@ class Scheduler:
     def post_at(self, due: float, slot: Any, item: Any) -> None:
         """Queue ``item`` for ``slot`` once ``time.monotonic() >= due``."""
         with self._lock:
-            timers = self._timers
-            earliest = timers[0][0] if timers else None
-            heapq.heappush(timers, (due, next(self._seq), slot, item))
-            if earliest is None or due < earliest:
+            if self._timers.push(due, slot, item):
                 self._wake_leader_locked()
 
     def purge(self, slot: Any) -> None:
         """Forget the timers of ``slot`` (its run ended; a long sleep must not pin the VM)."""
         with self._lock:
-            kept = [entry for entry in self._timers if entry[2] is not slot]
-            if len(kept) != len(self._timers):
-                heapq.heapify(kept)
-                self._timers = kept
+            self._timers.purge(slot)
 
     def close(self, join_s: float = 1.0) -> None:
         """Stop the threads (threads stuck in Lua are daemons and left behind)."""
@@ -181,23 +171,26 @@ class Scheduler:
 
     def _next_slot_locked(self) -> Any:
         """As leader: wait for a due timer or a ready slot; ``None`` when closed."""
+        timers, ready = self._timers, self._ready
         while not self._closed:
-            timers = self._timers
             if timers:
-                now = time.monotonic()
-                while timers and timers[0][0] <= now:
-                    _, _, slot, item = heapq.heappop(timers)
-                    self._post_locked(slot, item)
-            if self._ready:
-                slot = self._ready.popleft()
+                for _, slot, item in timers.pop_due(time.monotonic()):
+                    slot.pending.append(item)  # _post_locked, inlined: the hot path
+                    if not slot.busy and not slot.queued:
+                        slot.queued = True
+                        ready.append(slot)
+            if ready:
+                slot = ready.popleft()
                 slot.queued = False
                 slot.busy = True
                 return slot
-            timeout = min(timers[0][0] - time.monotonic() + self._coalesce, MAX_WAIT_S) if timers else -1
+            due = timers.next_due()
+            # no timer: wait for a post; a bucket due in less than float rounding: wait 0
+            timeout = -1 if due is None else min(max(due - time.monotonic(), 0.0), MAX_WAIT_S)
             self._leader_waiting = True
             self._lock.release()
             try:
-                woken = self._signal.acquire(True, max(timeout, 0) if timeout >= 0 else -1)
+                woken = self._signal.acquire(True, timeout)
             finally:
                 self._lock.acquire()
             self._leader_waiting = False

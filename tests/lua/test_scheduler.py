@@ -69,6 +69,19 @@ def test_timers_fire_in_due_order_and_never_early(collected):
     assert all(at >= start + item for _, item, at, _ in done)
 
 
+def test_timers_due_in_the_same_millisecond_keep_their_order(collected):
+    """Timers are bucketed by millisecond: within one, the earlier due still fires first, and
+    equal dues fire in the order they were posted."""
+    scheduler, wait_for, _ = collected
+    slot = Slot("ms")
+    due = time.monotonic() + 0.03
+    for offset, item in ((0.0008, "late"), (0.0001, "early"), (0.0004, "mid-1"), (0.0004, "mid-2")):
+        scheduler.post_at(due + offset, slot, item)
+    done = wait_for(4)
+    assert [item for _, item, *_ in done] == ["early", "mid-1", "mid-2", "late"]
+    assert all(at >= due + 0.0008 for *_, at, _ in done[3:])
+
+
 def test_a_blocked_slot_does_not_stall_the_others(collected):
     scheduler, wait_for, release = collected
     stuck, free = Slot("stuck"), Slot("free")
