@@ -127,7 +127,8 @@ class VmContext:
         if len(values) >= 32:  # a flood's full batch (not a sleeper's line or two) waits its turn
             self._step_aside()
         try:
-            lines = list(zip(values[0::2], values[1::2], strict=True))
+            # a sleeper's one line (the common batch) is its own (level, text) pair
+            lines = [values] if len(values) == 2 else list(zip(values[0::2], values[1::2], strict=True))
             if self._own_console:
                 self.console.append_many(lines)
             if self._emit_many is not None:

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 JSON = Any
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FleetEvent:
     """One event of the fleet's stream.
 

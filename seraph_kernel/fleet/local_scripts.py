@@ -213,17 +213,10 @@ class ScriptHost:
     def _on_lines(self, client_id: str, script_id: str, lines: list[dict[str, JSON]]) -> None:
         """A batch of console lines as ``log`` events; from a worker they wait for the engine's
         next tick, so the loop takes the lines of every script in one batch."""
-        source = f"script:{script_id}"
-        self._bus.publish_many(
-            [
-                FleetEvent(
-                    "log",
-                    client_id,
-                    log_data(
-                        line.get("level", "info"), source, client_id, line.get("text", ""), line.get("ts_ms")
-                    ),
-                )
-                for line in lines
-            ],
-            deferred=True,
-        )
+        scope = f"script:{script_id}"
+        bot = client_id
+        events = [
+            FleetEvent("log", bot, log_data(line["level"], scope, bot, line["text"], line["ts_ms"]))
+            for line in lines
+        ]
+        self._bus.publish_many(events, deferred=True)

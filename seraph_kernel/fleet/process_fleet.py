@@ -27,7 +27,7 @@ from typing import Any
 from seraph_kernel.commands import Command, checked
 from seraph_kernel.config import FleetConfig
 from seraph_kernel.errors import FleetUnavailable
-from seraph_kernel.fleet.base import JSON, Fleet, Subscription, WorldView, copied_world
+from seraph_kernel.fleet.base import JSON, Fleet, FleetEvent, Subscription, WorldView, copied_world
 from seraph_kernel.fleet.events import EventBus
 from seraph_kernel.fleet.wire import read_frame, result, unpack_error, write_frame
 from seraph_kernel.fleet.workspaces import WorkspaceFleet
@@ -133,7 +133,7 @@ class ProcessFleet(Fleet):
         """Answers and events from the child until its stream ends; then start a new one."""
         while (frame := await read_frame(reader)) is not None:
             if frame[0] == "events":
-                self._bus.publish_many(frame[1])
+                self._bus.publish_many([FleetEvent(*fields) for fields in frame[1]])
             elif frame[0] == "dropped":
                 self._bus.note_dropped(frame[1])
             else:

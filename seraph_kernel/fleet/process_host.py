@@ -10,7 +10,8 @@ brings this process down leaves the server answering (it starts a new one).
 Frames in (``fleet/wire.py``): ``("start", FleetConfig)`` first, then
 ``("call", id, method, args, live streams)`` (the bots the server's live event streams read,
 for ``require_sessions``) and ``("cancel", id)``. Frames out: ``("started", ok, None or packed error)``,
-``("reply", id, ok, value or packed error)``, ``("events", [FleetEvent, ...])`` and
+``("reply", id, ok, value or packed error)``, ``("events", [(kind, client_id, data), ...])``
+(a FleetEvent's fields: tuples pickle in C, an instance through Python) and
 ``("dropped", n)`` (events this process lost while the server read too slowly: every reader on
 the server lost them, and its streams say so). The end of the
 stream (the server closed it, or died) closes the fleet as a server stop would, then exits.
@@ -72,9 +73,9 @@ class Outbox:
         if events.dropped > self.reported:
             write_frame(writer, ("dropped", events.dropped - self.reported))
             self.reported = events.dropped
-        batch = [] if first is None else [first]
+        batch = [] if first is None else [(first.kind, first.client_id, first.data)]
         while (event := events.get_nowait()) is not None:
-            batch.append(event)
+            batch.append((event.kind, event.client_id, event.data))
             if len(batch) >= EVENTS_PER_FRAME:
                 write_frame(writer, ("events", batch))
                 batch = []

@@ -1,0 +1,107 @@
+"""The steady state of a thousand 10 Hz scripts, quiet then printing, on one real server.
+
+``printing_scripts.py`` measures whole runs: its window starts a second after the last script
+was posted, so it also counts what starting a thousand scripts leaves behind (run records in
+SQLite, the start-up garbage, scripts still settling into their rhythm). This bench measures
+only the steady middle: it starts ``--scripts`` scripts that loop ``sleep(100)`` for longer
+than the window, waits ``--warm`` seconds, measures ``--seconds``, then stops them (REST) and
+does the same with scripts that also ``print`` once a tick. One client reads the event stream
+throughout and counts the console lines it gets.
+
+Figures per phase: CPU of the server and its fleet process (``ServerTree``) per tick done (the
+ticks counted on the event stream for ``print``; for ``quiet`` the scripts' rate, 10 a second
+each, which the printing phase shows they keep), the server process's own share, and lines per
+second on the stream. The quiet phase is the baseline: ``print - quiet`` is what a console
+line costs from the script to the stream's client.
+
+    python bench/printing_steady.py [--scripts 1000] [--warm 5] [--seconds 12] [--in-process]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+from printing_scripts import StreamCounter
+from rest_load import ServerTree, add_fleet_option, fleet_env, start_server
+
+BODIES = {"quiet": "", "print": "print('tick', i)"}
+
+
+async def phase(client: httpx.AsyncClient, tree: ServerTree, counter: StreamCounter, args, name: str) -> dict:
+    ticks = int((args.warm + args.seconds + 30) * 10)
+    source = f"for i = 1, {ticks} do sleep(100) {BODIES[name]} end return 1"
+    keys = [(f"load-{i % args.bots}", f"{name}-{i}") for i in range(args.scripts)]
+    for start in range(0, len(keys), 100):
+        await asyncio.gather(
+            *(
+                client.post("api/scripts/execute", json={"client_id": c, "script_id": s, "source": source})
+                for c, s in keys[start : start + 100]
+            )
+        )
+    await asyncio.sleep(args.warm)
+    cpu0, server0, lines0, t0 = tree.cpu_times(), tree.server_cpu(), counter.lines, time.monotonic()
+    await asyncio.sleep(args.seconds)
+    cpu1, server1, lines1, t1 = tree.cpu_times(), tree.server_cpu(), counter.lines, time.monotonic()
+    for start in range(0, len(keys), 100):
+        await asyncio.gather(
+            *(
+                client.post("api/scripts/stop", json={"client_id": c, "script_id": s})
+                for c, s in keys[start : start + 100]
+            )
+        )
+    wall = t1 - t0
+    cpu = cpu1.user + cpu1.system - cpu0.user - cpu0.system
+    lines = lines1 - lines0
+    done = lines if name == "print" else args.scripts * 10 * wall
+    server = (server1 - server0) / wall
+    return {"core": cpu / wall, "server": server, "lines_s": lines / wall, "us": cpu / done * 1e6}
+
+
+async def run(url: str, headers: dict[str, str], pid: int, args: argparse.Namespace) -> None:
+    tree = ServerTree(pid)
+    async with httpx.AsyncClient(base_url=url, headers=headers, timeout=300) as client:
+        for i in range(args.bots):
+            (await client.post("api/bots", json={"id": f"load-{i}"})).raise_for_status()
+        counter = StreamCounter(url, headers)
+        counter.task = asyncio.create_task(counter.run())
+        await counter.ready.wait()
+        layout = "fleet in the server's process" if args.in_process else "fleet in its own process"
+        print(f"{args.scripts} scripts at 10 Hz, {args.seconds:g} s windows after {args.warm:g} s; {layout}")
+        results = {}
+        for name in BODIES:
+            results[name] = r = await phase(client, tree, counter, args, name)
+            print(
+                f"  {name:6} {r['core'] * 100:5.1f}% of a core"
+                f" ({r['server'] * 100:.1f}% in the server process), {r['us']:.1f} us of CPU per tick,"
+                f" {r['lines_s']:.0f} lines/s on the stream"
+            )
+            await asyncio.sleep(2)
+        quiet, loud = results["quiet"]["us"], results["print"]["us"]
+        print(f"print / quiet CPU per tick: {loud / quiet:.2f}x; a console line costs {loud - quiet:.1f} us")
+        counter.task.cancel()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scripts", type=int, default=1000)
+    parser.add_argument("--bots", type=int, default=10)
+    parser.add_argument("--warm", type=float, default=5.0)
+    parser.add_argument("--seconds", type=float, default=12.0)
+    add_fleet_option(parser)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        process, url, headers = start_server(Path(tmp), fleet_env(args.in_process))
+        try:
+            asyncio.run(run(url, headers, process.pid, args))
+        finally:
+            process.terminate()
+            process.wait(30)
+
+
+if __name__ == "__main__":
+    main()
