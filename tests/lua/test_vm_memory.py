@@ -261,3 +261,22 @@ def test_a_lazy_library_reading_its_own_names_while_it_builds_finds_them_missing
 end"""
     )
     assert list(driver(privileged.table)) == [1, None]
+
+
+async def test_a_full_vm_gets_not_enough_memory_at_sleep_and_print_and_goes_on_once_freed(engine):
+    """``sleep`` and ``print`` test the room left inline (no Lua call on their hot path): a
+    VM over its ceiling still gets the error ``pcall`` catches, not a crash in lupa."""
+    source = f"""
+{FILL}
+local slept, sleep_err = pcall(sleep, 10)
+local printed, print_err = pcall(print, "while full")
+hog = nil
+sleep(10)
+print("after")
+return slept, sleep_err, printed, print_err
+"""
+    vm = new_vm(engine, modules=("base", "console"))
+    record = await finish(engine.run(vm, vm.compile(source)))
+    assert record.state == "COMPLETE", record.error
+    assert record.results == [False, "not enough memory", False, "not enough memory"]
+    assert [line["text"] for line in vm.console.lines()] == ["after"]
