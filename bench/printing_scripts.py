@@ -33,12 +33,10 @@ import argparse
 import asyncio
 import itertools
 import statistics
-import tempfile
 import time
-from pathlib import Path
 
 import httpx
-from rest_load import ServerTree, add_fleet_option, fleet_env, start_server
+from rest_load import ServerTree, add_fleet_option, fleet_env, run_on_server
 
 SOURCE = """
 for i = 1, {ticks} do
@@ -187,13 +185,7 @@ def main() -> None:
     parser.add_argument("--idle", type=float, default=5.0)
     add_fleet_option(parser)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        process, url, headers = start_server(Path(tmp), fleet_env(args.in_process))
-        try:
-            asyncio.run(run(url, headers, process.pid, args))
-        finally:
-            process.terminate()
-            process.wait(30)
+    run_on_server(lambda url, headers, pid: run(url, headers, pid, args), fleet_env(args.in_process))
 
 
 if __name__ == "__main__":

@@ -21,13 +21,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import tempfile
 import time
-from pathlib import Path
 
 import httpx
 from printing_scripts import StreamCounter
-from rest_load import ServerTree, add_fleet_option, fleet_env, start_server
+from rest_load import ServerTree, add_fleet_option, fleet_env, run_on_server
 
 BODIES = {"quiet": "", "print": "print('tick', i)"}
 
@@ -94,13 +92,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=12.0)
     add_fleet_option(parser)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        process, url, headers = start_server(Path(tmp), fleet_env(args.in_process))
-        try:
-            asyncio.run(run(url, headers, process.pid, args))
-        finally:
-            process.terminate()
-            process.wait(30)
+    run_on_server(lambda url, headers, pid: run(url, headers, pid, args), fleet_env(args.in_process))
 
 
 if __name__ == "__main__":

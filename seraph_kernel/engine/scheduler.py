@@ -1,11 +1,11 @@
 """Scheduler: runs Lua on worker threads, never on the event loop.
 
-A leader/follower pool. One *leader* thread pops due timers and ready slots and runs their
-work inline (a sleeping script costs a heap push and a resume, like a bare event loop). A
-watchdog promotes another thread to leader when the current one has been inside one slot for
-longer than ``slice_s``, so a spinning script (or a long C call) only occupies its own thread
-while every other script keeps its timing. The ex-leader returns to the idle pool when it is
-done. lupa releases the GIL while Lua runs, so this is real isolation.
+A leader/follower pool. One *leader* thread pops due timers (``engine/timers.py``) and ready
+slots and runs their work inline (a sleeping script costs a timer push and a resume, like a
+bare event loop). A watchdog promotes another thread to leader when the current one has been
+inside one slot for longer than ``slice_s``, so a spinning script (or a long C call) only
+occupies its own thread while every other script keeps its timing. The ex-leader returns to
+the idle pool when it is done. lupa releases the GIL while Lua runs, so this is real isolation.
 
 Priorities: the leader runs at the process's own priority, so sleeping scripts wake on time
 even when other processes keep the machine's cores busy. A thread the watchdog finds stuck in
