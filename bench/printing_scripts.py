@@ -36,7 +36,7 @@ import statistics
 import time
 
 import httpx
-from rest_load import ServerTree, add_fleet_option, fleet_env, run_on_server
+from rest_load import ServerTree, add_fleet_option, fleet_env, post_all, run_on_server
 
 SOURCE = """
 for i = 1, {ticks} do
@@ -83,13 +83,10 @@ async def phase(
     ]
     rss0 = proc.memory_info().rss
     first = time.monotonic()  # the first scripts start while the others are still posted
-    for start in range(0, len(keys), 100):
-        await asyncio.gather(
-            *(
-                client.post("api/scripts/execute", json={"client_id": c, "script_id": s, "source": src})
-                for (c, s), src in zip(keys[start : start + 100], sources[start : start + 100], strict=True)
-            )
-        )
+    bodies = [
+        {"client_id": c, "script_id": s, "source": src} for (c, s), src in zip(keys, sources, strict=True)
+    ]
+    await post_all(client, "api/scripts/execute", bodies)
     # measure the steady middle of the run: every script started, none ended yet (posting a
     # thousand scripts can take seconds on a busy machine: the first ones are running already)
     await asyncio.sleep(1.0)

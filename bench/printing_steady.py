@@ -25,7 +25,7 @@ import time
 
 import httpx
 from printing_scripts import StreamCounter
-from rest_load import ServerTree, add_fleet_option, fleet_env, run_on_server
+from rest_load import ServerTree, add_fleet_option, fleet_env, post_all, run_on_server
 
 BODIES = {"quiet": "", "print": "print('tick', i)"}
 
@@ -34,24 +34,14 @@ async def phase(client: httpx.AsyncClient, tree: ServerTree, counter: StreamCoun
     ticks = int((args.warm + args.seconds + 30) * 10)
     source = f"for i = 1, {ticks} do sleep(100) {BODIES[name]} end return 1"
     keys = [(f"load-{i % args.bots}", f"{name}-{i}") for i in range(args.scripts)]
-    for start in range(0, len(keys), 100):
-        await asyncio.gather(
-            *(
-                client.post("api/scripts/execute", json={"client_id": c, "script_id": s, "source": source})
-                for c, s in keys[start : start + 100]
-            )
-        )
+    await post_all(
+        client, "api/scripts/execute", [{"client_id": c, "script_id": s, "source": source} for c, s in keys]
+    )
     await asyncio.sleep(args.warm)
     cpu0, server0, lines0, t0 = tree.cpu_times(), tree.server_cpu(), counter.lines, time.monotonic()
     await asyncio.sleep(args.seconds)
     cpu1, server1, lines1, t1 = tree.cpu_times(), tree.server_cpu(), counter.lines, time.monotonic()
-    for start in range(0, len(keys), 100):
-        await asyncio.gather(
-            *(
-                client.post("api/scripts/stop", json={"client_id": c, "script_id": s})
-                for c, s in keys[start : start + 100]
-            )
-        )
+    await post_all(client, "api/scripts/stop", [{"client_id": c, "script_id": s} for c, s in keys])
     wall = t1 - t0
     cpu = cpu1.user + cpu1.system - cpu0.user - cpu0.system
     lines = lines1 - lines0

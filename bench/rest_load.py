@@ -150,6 +150,13 @@ def run_on_server(
             process.wait(30)
 
 
+async def post_all(client: httpx.AsyncClient, route: str, bodies: list[dict], at_once: int = 100) -> None:
+    """``POST route`` with each body, ``at_once`` requests in flight at a time (a thousand at
+    once would time out behind each other on a busy server)."""
+    for start in range(0, len(bodies), at_once):
+        await asyncio.gather(*(client.post(route, json=body) for body in bodies[start : start + at_once]))
+
+
 async def make_bots(url: str, headers: dict[str, str], count: int) -> None:
     """Create ``count`` bots and connect them all (they sit at the menu, pinging)."""
     async with httpx.AsyncClient(base_url=url, headers=headers, timeout=60) as client:

@@ -214,9 +214,10 @@ class ScriptHost:
         """A batch of console lines as ``log`` events; from a worker they wait for the engine's
         next tick, so the loop takes the lines of every script in one batch."""
         scope = f"script:{script_id}"
-        bot = client_id
         events = [
-            FleetEvent("log", bot, log_data(line["level"], scope, bot, line["text"], line["ts_ms"]))
+            FleetEvent(
+                "log", client_id, log_data(line["level"], scope, client_id, line["text"], line["ts_ms"])
+            )
             for line in lines
         ]
         self._bus.publish_many(events, deferred=True)

@@ -32,7 +32,7 @@ from typing import Any
 
 from seraph_kernel.commands import get_command
 from seraph_kernel.errors import SeraphError
-from seraph_kernel.fleet.base import Subscription
+from seraph_kernel.fleet.base import FleetEvent, Subscription
 from seraph_kernel.fleet.local import LocalFleet
 from seraph_kernel.fleet.wire import pack_error, read_frame, write_frame
 
@@ -58,6 +58,12 @@ def _methods(fleet: LocalFleet) -> Methods:
     }
 
 
+def events_frame(batch: list[FleetEvent]) -> tuple[str, list[tuple[str, str | None, Any]]]:
+    """An ``events`` frame: each event as its fields (a tuple pickles in C, an instance through
+    Python); ``ProcessFleet`` makes the ``FleetEvent`` again."""
+    return "events", [(event.kind, event.client_id, event.data) for event in batch]
+
+
 class Outbox:
     """The fleet's events on their way to the server, in order with the call replies."""
 
@@ -73,14 +79,14 @@ class Outbox:
         if events.dropped > self.reported:
             write_frame(writer, ("dropped", events.dropped - self.reported))
             self.reported = events.dropped
-        batch = [] if first is None else [(first.kind, first.client_id, first.data)]
+        batch = [] if first is None else [first]
         while (event := events.get_nowait()) is not None:
-            batch.append((event.kind, event.client_id, event.data))
+            batch.append(event)
             if len(batch) >= EVENTS_PER_FRAME:
-                write_frame(writer, ("events", batch))
+                write_frame(writer, events_frame(batch))
                 batch = []
         if batch:
-            write_frame(writer, ("events", batch))
+            write_frame(writer, events_frame(batch))
 
     async def pump(self) -> None:
         """The fleet's events to the server as they come, as many as are waiting per frame."""
