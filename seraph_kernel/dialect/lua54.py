@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import threading
 import time
+from functools import lru_cache
 from typing import Any
 
 import lupa.lua54 as lupa
@@ -43,10 +44,26 @@ end
 """
 
 
+#: Sources up to this size keep their answer (a kernel cell is checked by ``plan_lua``, then
+#: again by ``translate_chunk`` as the VM compiles it; cells are short and run again).
+CACHED_BYTES = 4096
+
+
 def compile_error(source: str | bytes, chunk_name: str) -> tuple[int, str] | None:
     """``None`` when ``source`` compiles as a Lua 5.4 text chunk, else ``(line, message)``.
     Raises ``LuauSyntaxError`` when the parser needs more than ``DEADLINE_S``: every source
     a host compiles passes here first, so this one check bounds compiling everywhere."""
+    if len(source) <= CACHED_BYTES:
+        return _cached_compile_error(source, chunk_name)
+    return _compile_error(source, chunk_name)
+
+
+@lru_cache(maxsize=256)
+def _cached_compile_error(source: str | bytes, chunk_name: str) -> tuple[int, str] | None:
+    return _compile_error(source, chunk_name)
+
+
+def _compile_error(source: str | bytes, chunk_name: str) -> tuple[int, str] | None:
     global _load
     with _lock:
         if _load is None:

@@ -372,6 +372,7 @@ class LuaEngine:
             first = len(self._submissions) == 1
         if first:
             self.loop.call_soon_threadsafe(self._drain_submissions)
+        run.wants_loop()
 
     def _deliver(self, run: Run, call: Call, outcome: tuple[Any, ...]) -> None:
         if run.calls.pop(id(call), None) is None or call.cancelled:

@@ -87,6 +87,7 @@ class Run:
     """One execution of a chunk in a VM. Made by :meth:`LuaEngine.run`."""
 
     __slots__ = (
+        "_brief",
         "_done",
         "_final_error",
         "_finished",
@@ -138,6 +139,8 @@ class Run:
         # made on the first wait only: a detached run nobody waits on does not carry a Future
         # (its condition, lock and waiter deque are ~1 KB per run)
         self._done: concurrent.futures.Future[RunRecord] | None = None
+        #: set when the run ends or asks the event loop for something (:meth:`wait_briefly`)
+        self._brief: threading.Event | None = None
         self._finished = False
         self._kill_lock = threading.Lock()
 
@@ -149,6 +152,27 @@ class Run:
         """The record once the run (and its cleanups) ended."""
         await asyncio.wrap_future(self._future())
         return self.record
+
+    def wait_briefly(self, seconds: float) -> bool:
+        """Block this thread (the GIL released) up to ``seconds`` for the run to end. False
+        when it has not, or as soon as it waits on the event loop (a binding call), so the
+        loop's own thread may call this: the kernel does, and a quick cell's result then
+        costs no turn of the event loop (the hop back from a worker through the loop's
+        self-pipe and futures was a fifth of a trivial cell's round trip)."""
+        with self._kill_lock:
+            if self._finished:
+                return True
+            if self._brief is None:
+                self._brief = threading.Event()
+            brief = self._brief
+        brief.wait(seconds)
+        return self._finished
+
+    def wants_loop(self) -> None:
+        """The run waits on the event loop: stop any :meth:`wait_briefly` at once."""
+        brief = self._brief
+        if brief is not None:
+            brief.set()
 
     def wait_sync(self, timeout: float | None = None) -> RunRecord:
         self._future().result(timeout)
@@ -245,7 +269,9 @@ class Run:
         """Wake everyone waiting on the run (after its ``on_done`` callbacks)."""
         with self._kill_lock:
             self._finished = True
-            done = self._done
+            done, brief = self._done, self._brief
+        if brief is not None:
+            brief.set()
         if done is not None and not done.done():
             done.set_result(self.record)
 

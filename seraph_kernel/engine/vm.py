@@ -122,7 +122,9 @@ class LuaVM:
         self.lazy_installer: LazyInstaller | None = None
         self.dialect_listeners: list[Callable[[bool], None]] = []
         """Called by :meth:`compile` with whether the chunk is Luau (the ``luau`` module
-        switches number printing with it)."""
+        switches number printing with it), when that differs from the last chunk's."""
+        #: whether the last chunk compiled was Luau (None before the first)
+        self.luau_chunk: bool | None = None
         #: ``(module, env names it added, Lua bytes it cost)`` for a VM made with ``lazy=False``
         #: (the probe of ``lazy_modules.module_profiles``).
         self.install_log: list[tuple[str, tuple[str, ...], int]] = []
@@ -240,10 +242,13 @@ class LuaVM:
             raise LuaCompileError("lua compile: invalid UTF-8") from exc
         if isinstance(result, tuple):
             raise LuaCompileError(compile_error_message(str(result[1]), chunkname))
+        if chunk.luau == self.luau_chunk:
+            return result  # the listeners know (one Lua call less per compile, on the loop)
         try:
             with self.memory.lifted(SLACK):  # listeners swap a few Lua functions, also in a full VM
                 for listener in self.dialect_listeners:
                     listener(chunk.luau)
+            self.luau_chunk = chunk.luau
         except lupa.LuaError as exc:  # the first Luau chunk builds Luau's library: it may not fit
             memory = isinstance(exc, lupa.LuaMemoryError) or "not enough memory" in str(exc)
             message = "not enough memory" if memory else str(exc)

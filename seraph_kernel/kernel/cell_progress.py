@@ -71,25 +71,40 @@ async def describe(runner: Any, elapsed: float) -> str:
 
 async def with_cell_progress(work: Awaitable[T], runner: Any, new_line: Callable[[], Line]) -> T:
     """Await ``work`` (the cell's run); past :data:`SHOW_AFTER_S` show and update a progress
-    line made by ``new_line``. A failing update only skips that update."""
-    task = asyncio.ensure_future(work)
+    line made by ``new_line``. A failing update only skips that update.
+
+    ``work`` is awaited in the caller's task: a quick cell (most of them) costs one timer, not
+    a task of its own and an ``asyncio.wait`` per period (each a turn of the event loop, which
+    a trivial cell's round trip felt). The updates run in a task started by the timer."""
+    loop = asyncio.get_running_loop()
     started = time.monotonic()
-    line: Line | None = None
+    lines: list[Line] = []
+    shower: asyncio.Task[None] | None = None
+
+    def show() -> None:
+        nonlocal shower
+        shower = loop.create_task(_show_progress(runner, started, new_line, lines))
+
+    timer = loop.call_later(SHOW_AFTER_S, show)
     try:
-        while True:
-            done, _ = await asyncio.wait({task}, timeout=PERIOD_S)
-            if done:
-                return task.result()
-            elapsed = time.monotonic() - started
-            if elapsed < SHOW_AFTER_S:
-                continue
-            with contextlib.suppress(Exception):
-                text = await describe(runner, elapsed)
-                if line is None:
-                    line = new_line()
-                line.update(text)
+        return await work
     finally:
-        if not task.done():
-            task.cancel()
-        if line is not None:
-            line.close()
+        timer.cancel()
+        if shower is not None:
+            shower.cancel()  # it never updates again: the cancel lands at its next await
+        if lines:
+            lines[0].close()
+
+
+async def _show_progress(
+    runner: Any, started: float, new_line: Callable[[], Line], lines: list[Line]
+) -> None:
+    """Every :data:`PERIOD_S`, the progress text of ``runner``'s cell on the line (made by
+    ``new_line`` on the first update, kept in ``lines``)."""
+    while True:
+        with contextlib.suppress(Exception):
+            text = await describe(runner, time.monotonic() - started)
+            if not lines:
+                lines.append(new_line())
+            lines[0].update(text)
+        await asyncio.sleep(PERIOD_S)

@@ -20,6 +20,12 @@ from seraph_kernel.kernel.display import NumberFormat, format_luau_number, forma
 from seraph_kernel.kernel.lazy_fleet import LazyFleet
 from seraph_kernel.kernel.magics.base import MagicError
 
+#: How long :meth:`CellRunner.run` blocks the event loop's thread for a cell to end before it
+#: awaits the run instead (a cell that calls a binding stops the wait at once). A trivial
+#: cell ends well within it and its result skips a turn of the loop; the loop is never held
+#: longer than this, so interrupts, comms and the bots' I/O wait at most this long.
+QUICK_RUN_S = 0.002
+
 
 class OutputSink(Protocol):
     """Where a cell's Lua output goes; both methods may be called from any thread."""
@@ -124,6 +130,8 @@ class CellRunner:
         loop = self._loop
         if loop is None or not loop.is_running() or _on_loop(loop):
             return None
+        if self._run is not None:
+            self._run.wants_loop()
         future = asyncio.run_coroutine_threadsafe(self.fleet.list_bots(), loop)
         return [bot["id"] for bot in future.result(timeout=30)]
 
@@ -261,7 +269,7 @@ class CellRunner:
             return CellOutcome(ename="LuaSyntaxError", evalue=_compile_message(str(err), chunkname))
         run = self._run = self._engine.run(vm, function)
         try:
-            record = await run.wait()
+            record = run.record if run.wait_briefly(QUICK_RUN_S) else await run.wait()
         finally:
             self._run = None
         return _outcome(run, record)

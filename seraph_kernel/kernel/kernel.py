@@ -87,6 +87,8 @@ class SeraphKernel(IPythonKernel):
         self._cell_parent: dict[str, Any] = {}
         self._cell: tuple[str, int] | None = None
         self._current: asyncio.Task[Any] | None = None
+        #: ``_current`` was cancelled by an interrupt (undone once the cell has ended)
+        self._cancelled = False
         self._python_mode: str | None = None
         if self.shell is not None:
             self.shell.user_ns["fleet"] = self.runner.fleet
@@ -134,12 +136,17 @@ class SeraphKernel(IPythonKernel):
         payload: list[dict[str, Any]] = []
         reply: dict[str, Any] = {"status": "ok", "execution_count": count, "user_expressions": {}}
         with self._interruptible():
-            self._current = asyncio.ensure_future(self._run_cell(code, count, silent, payload))
+            # the cell runs in this task (a task of its own cost a round trip two turns of the
+            # event loop); an interrupt with no Lua run to end cancels it, and it carries on
+            self._current, self._cancelled = asyncio.current_task(), False
             try:
-                await self._current
+                await self._run_cell(code, count, silent, payload)
             except CellFailed as failed:
                 reply.update(failed.reply())
             except asyncio.CancelledError:
+                task, self._current = self._current, None
+                if not self._cancelled or (task is not None and task.uncancel() > 0):
+                    raise  # not (only) the interrupt: the kernel is shutting down
                 reply.update(self._publish_error("KeyboardInterrupt", "interrupted", []).reply())
             except Exception as err:
                 self.log.exception("Seraph kernel error")
@@ -238,25 +245,26 @@ class SeraphKernel(IPythonKernel):
     def _interruptible(self) -> Iterator[None]:
         """SIGINT (the Jupyter interrupt) ends the running Lua cell or cancels the magic.
         ``%%python`` code without ``await`` gets ``KeyboardInterrupt`` raised in it; code with
-        ``await`` is cancelled, as ipykernel does (raising there would hit the event loop)."""
-        if threading.current_thread() is not threading.main_thread():
-            yield
-            return
-        loop = asyncio.get_running_loop()
+        ``await`` is cancelled, as ipykernel does (raising there would hit the event loop).
 
-        def on_sigint(signum: int, frame: Any) -> None:
-            if self._python_mode == "sync":
-                raise KeyboardInterrupt
+        The handler stays installed between cells, where it does nothing (ipykernel ignores
+        SIGINT there): installing and restoring it per cell cost two ``sigaction`` calls, a
+        tenth of a trivial cell's own time. A cell that replaced it gets it back."""
+        on_main = threading.current_thread() is threading.main_thread()
+        if on_main and signal.getsignal(signal.SIGINT) != self._on_sigint:
+            signal.signal(signal.SIGINT, self._on_sigint)
+        yield
+
+    def _on_sigint(self, signum: int, frame: Any) -> None:
+        if self._python_mode == "sync":
+            raise KeyboardInterrupt
+        loop = self._main_loop
+        if loop is not None and self._current is not None:
             loop.call_soon_threadsafe(self._interrupt)
 
-        previous = signal.signal(signal.SIGINT, on_sigint)
-        try:
-            yield
-        finally:
-            signal.signal(signal.SIGINT, previous)
-
     def _interrupt(self) -> None:
-        if not self.runner.interrupt() and self._current is not None:
+        if not self.runner.interrupt() and self._current is not None and not self._cancelled:
+            self._cancelled = True
             self._current.cancel()
 
     # -- output ----------------------------------------------------------------------------

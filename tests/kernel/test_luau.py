@@ -26,6 +26,8 @@ def test_a_luau_cell_runs_and_shows_numbers_as_luau(kernel):
 
 def test_a_lua_cell_after_a_luau_cell_prints_as_lua(kernel):
     kernel.ok("local a: number = 1\nprint(a / 1)")
+    # a second Luau cell tells the VM nothing new; the Lua cell after it still switches back
+    assert kernel.ok("local b: number = 4\nb / 2").result["text/plain"] == "2"
     result = kernel.ok("print(10 / 2)\n10 / 2")
     assert result.stdout == "5.0\n"
     assert result.result["text/plain"] == "5.0"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 import pytest
 
@@ -10,7 +11,7 @@ from seraph_kernel.engine.contract import LuaArgumentError
 from seraph_kernel.engine.engine import Limits, LuaEngine
 from seraph_kernel.errors import LuaCompileError
 
-from .conftest import finish, new_vm
+from .conftest import WAIT_S, finish, new_vm
 
 
 async def test_chunk_results_are_json_and_lua_values(run_lua):
@@ -173,6 +174,29 @@ async def test_interrupt_keeps_the_cell_vm_usable(engine):
     second = engine.run(vm, vm.compile("counter = counter + 1 return counter"))
     assert (await finish(second)).results == [42]
     assert vm.get_globals()["counter"] == 42
+
+
+async def test_wait_briefly_ends_with_the_run_or_when_it_needs_the_loop(engine):
+    """The kernel blocks its loop's thread in ``wait_briefly`` for a quick cell. A cell that
+    calls an async binding needs that loop: the wait gives up at once instead of holding the
+    loop (and the binding) for the whole wait."""
+    vm = new_vm(engine)
+    quick = engine.run(vm, vm.compile("return 20 + 22"))
+    assert quick.wait_briefly(WAIT_S)
+    assert quick.record.state == "COMPLETE" and quick.record.results == [42]
+
+    async def fetch(n):
+        return n * 2
+
+    vm.context.env.fetch = vm.context.async_function("fetch", fetch)
+    waiting = engine.run(vm, vm.compile("return fetch(21)"))
+    started = time.monotonic()
+    assert not waiting.wait_briefly(WAIT_S * 3)
+    assert time.monotonic() - started < WAIT_S  # given up, not timed out
+    assert (await finish(waiting)).results == [42]
+    sleeping = engine.run(vm, vm.compile("sleep(50) return 1"))
+    assert not sleeping.wait_briefly(0.001)
+    assert (await finish(sleeping)).results == [1]
 
 
 async def test_globals_persist_and_can_be_set_from_python(engine):
