@@ -23,6 +23,9 @@ import threading
 import time
 
 POLL_S = 0.01
+#: Polls stretch (doubling) up to this while nothing allocates: an idle kernel or server does
+#: not wake 100 times a second to find nothing to collect.
+IDLE_POLL_S = 0.16
 FULL_EVERY = 50
 FULL_MIN_GAP_S = 1.0
 
@@ -53,8 +56,12 @@ class _Collector:
             gc.enable()
 
     def _run(self) -> None:
-        while not self._stop.wait(POLL_S):
+        interval, last = POLL_S, gc.get_count()
+        while not self._stop.wait(interval):
             self.step()
+            counts = gc.get_count()
+            interval = next_poll(interval, counts != last)
+            last = counts
 
     def step(self) -> None:
         """One collection if a generation is past its threshold (the oldest such)."""
@@ -75,6 +82,12 @@ class _Collector:
             else:
                 gc.collect(generation)
             return
+
+
+def next_poll(interval: float, allocating: bool) -> float:
+    """The wait before the next poll: :data:`POLL_S` while objects come and go, else twice the
+    last wait up to :data:`IDLE_POLL_S`."""
+    return POLL_S if allocating else min(interval * 2, IDLE_POLL_S)
 
 
 def acquire() -> None:

@@ -74,11 +74,12 @@ class LuaEngine:
     def __init__(self, limits: Limits | None = None, loop: asyncio.AbstractEventLoop | None = None):
         self.limits = limits or Limits()
         self.loop = loop
-        self.scheduler = Scheduler(self._handle, on_tick=self._tick)
+        self.scheduler = Scheduler(self._handle, on_tick=self._tick, quiet=self._quiet)
         #: Workers let the event loop run first when it is starved of the GIL.
-        self.loop_first = LoopFirst()
-        #: Called on every watchdog tick (every 10 ms, on the watchdog thread): the fleet hands
-        #: the console lines its scripts printed since the last tick to the event loop there.
+        self.loop_first = LoopFirst(active=self._busy)
+        #: Called on every watchdog tick (every 10 ms, on the watchdog thread, while runs are on
+        #: and once after the last one ended): the fleet hands the console lines its scripts
+        #: printed since the last tick to the event loop there.
         self.tick_hooks: list[Callable[[], None]] = []
         self._driving: dict[Run, float] = {}
         self.closing = False
@@ -135,8 +136,18 @@ class LuaEngine:
         run = Run(self, vm, timeout_ms)
         vm.active_run = run
         self.runs.add(run)
-        self.scheduler.post(vm, ("start", run, fn))
+        self.loop_first.wake()
+        self.scheduler.post(vm, ("start", run, fn))  # wakes the watchdog if it rested
         return run
+
+    def _busy(self) -> bool:
+        """A run is on (the loop's heartbeat is read only then)."""
+        return bool(self.runs)
+
+    def _quiet(self) -> bool:
+        """Nothing for the watchdog's tick: no run (what the last one left, its console lines,
+        goes out on the tick that follows this answer)."""
+        return not self.runs and not self._driving
 
     def _tick(self) -> None:
         self._check_driving()

@@ -34,10 +34,14 @@ PAUSE_S = 0.001
 
 
 class LoopFirst:
-    """The loop's heartbeat, and :meth:`step_aside` for the workers."""
+    """The loop's heartbeat, and :meth:`step_aside` for the workers.
 
-    def __init__(self) -> None:
+    ``active`` says whether any script runs: without one nothing reads the beat, so it stops
+    (an idle kernel woke 200 times a second for it) and :meth:`wake` starts it again."""
+
+    def __init__(self, active: Callable[[], bool] | None = None) -> None:
         self._beat = time.monotonic()
+        self._active = active
         self._loop: asyncio.AbstractEventLoop | None = None
         self._handle: asyncio.TimerHandle | None = None
         #: When the call each serving thread works on began (:meth:`serving`).
@@ -59,8 +63,35 @@ class LoopFirst:
 
     def _tick(self) -> None:
         self._beat = time.monotonic()
-        if self._loop is not None:
+        if self._loop is not None and (self._active is None or self._active()):
             self._handle = self._loop.call_later(BEAT_S, self._tick)
+        else:
+            self._handle = None
+
+    def wake(self) -> None:
+        """A script is about to run: stamp the beat now (a stamp left from before an idle spell
+        would read as a starved loop) and beat again if the beat had stopped. Any thread."""
+        self._beat = time.monotonic()
+        loop = self._loop
+        if loop is None or self._handle is not None:
+            return
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            self._restart()
+        else:
+            loop.call_soon_threadsafe(self._restart)
+
+    @property
+    def beating(self) -> bool:
+        """Whether the loop is woken to beat (only while a script runs)."""
+        return self._handle is not None
+
+    def _restart(self) -> None:
+        if self._loop is not None and self._handle is None:
+            self._tick()
 
     def serving(self, fn: Callable[..., _T], *args: Any) -> _T:
         """Call ``fn(*args)`` with this thread's priority over the workers while it runs."""

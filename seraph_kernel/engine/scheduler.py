@@ -64,9 +64,17 @@ class Scheduler:
         max_workers: int = 32,
         max_idle: int = 4,
         on_tick: Callable[[], None] | None = None,
+        quiet: Callable[[], bool] | None = None,
     ):
         self._handle = handle
         self._on_tick = on_tick
+        #: Whether nothing needs the watchdog (the engine: no run). It then rests after one
+        #: more tick until work is posted (:meth:`_wake_watchdog_locked`) instead of waking
+        #: 100 times a second in an idle kernel.
+        self._quiet = quiet
+        self._watch_resting = False
+        self._watch_signal = threading.Lock()
+        self._watch_signal.acquire()
         self._slice = slice_s
         self._max_workers = max_workers
         self._max_idle = max_idle
@@ -118,6 +126,13 @@ class Scheduler:
         with self._lock:
             if self._timers.push(due, slot, item):
                 self._wake_leader_locked()
+            if self._watch_resting:
+                self._wake_watchdog_locked()
+
+    def wake_watchdog(self) -> None:
+        """Work is coming (a run starts): the watchdog ticks again if it rested."""
+        with self._lock:
+            self._wake_watchdog_locked()
 
     def purge(self, slot: Any) -> None:
         """Forget the timers of ``slot`` (its run ended; a long sleep must not pin the VM)."""
@@ -129,6 +144,7 @@ class Scheduler:
         with self._lock:
             self._closed = True
             self._wake_leader_locked()
+            self._wake_watchdog_locked()
             self._promote.notify_all()
         if self._watchdog is not None:
             self._watchdog.join(join_s)
@@ -147,6 +163,13 @@ class Scheduler:
             slot.queued = True
             self._ready.append(slot)
             self._wake_leader_locked()
+        if self._watch_resting:
+            self._wake_watchdog_locked()
+
+    def _wake_watchdog_locked(self) -> None:
+        if self._watch_resting:
+            self._watch_resting = False
+            self._watch_signal.release()
 
     def _wake_leader_locked(self) -> None:
         if self._leader_waiting and not self._signaled:
@@ -263,25 +286,45 @@ class Scheduler:
 
     def _watch(self) -> None:
         """Promote a new leader when the current one is stuck in a slot for a whole slice; call
-        ``on_tick`` every half slice (the engine checks budgets and deadlines there)."""
+        ``on_tick`` every half slice (the engine checks budgets and deadlines there). Rests
+        while ``quiet`` (asked before a tick, so one tick follows the last run's end)."""
         interval = self._slice / 2
         while not self._closed:
             time.sleep(interval)
+            quiet = self._quiet is not None and self._quiet()
             if self._on_tick is not None:
                 try:
                     self._on_tick()
                 except Exception:
                     log.exception("scheduler tick failed")
-            with self._lock:
-                since = self._leader_busy_since
-                if since is None or time.monotonic() - since < self._slice:
-                    continue
-                self._demoted.add(self._leader)
-                lower_priority(self._leader_native)
-                self._leader = None
-                self._leader_busy_since = None
-                self._replace_leader_locked()
-            self._start_spawned()
+            self._promote_if_stuck()
+            if quiet:
+                self._rest()
+
+    def _promote_if_stuck(self) -> None:
+        with self._lock:
+            since = self._leader_busy_since
+            if since is None or time.monotonic() - since < self._slice:
+                return
+            self._demoted.add(self._leader)
+            lower_priority(self._leader_native)
+            self._leader = None
+            self._leader_busy_since = None
+            self._replace_leader_locked()
+        self._start_spawned()
+
+    def _rest(self) -> None:
+        """Wait for posted work (or close); not while a slot is being worked on or ``quiet``
+        has changed its answer. Asked again under the lock: the engine adds a run before it
+        posts the run's start, so a run added after this check finds the watchdog resting
+        and its post wakes it."""
+        with self._lock:
+            if self._closed or self._leader_busy_since is not None or self._ready:
+                return
+            if self._quiet is None or not self._quiet():
+                return
+            self._watch_resting = True
+        self._watch_signal.acquire()
 
     def _replace_leader_locked(self) -> None:
         """No thread leads: wake an idle one, or start one while below ``max_workers``."""

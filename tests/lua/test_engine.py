@@ -11,7 +11,7 @@ from seraph_kernel.engine.contract import LuaArgumentError
 from seraph_kernel.engine.engine import Limits, LuaEngine
 from seraph_kernel.errors import LuaCompileError
 
-from .conftest import WAIT_S, finish, new_vm
+from .conftest import WAIT_S, finish, make_limits, new_vm
 
 
 async def test_chunk_results_are_json_and_lua_values(run_lua):
@@ -361,3 +361,25 @@ async def test_engine_close_stops_runs_and_runs_their_cleanups():
     await engine.close()
     assert run.record.state == "CANCELLED"
     assert [line["text"] for line in vm.console.lines()] == ["cleaned"]
+
+
+async def test_an_idle_engine_stops_ticking_and_still_ends_a_spinner():
+    """With no run the watchdog rests (an idle kernel woke 100 times a second for it). A run
+    wakes it: a script that sleeps first (its timer wakes no watchdog) and then spins is still
+    ended by the budget."""
+    eng = LuaEngine(make_limits(budget_ms=200))
+    ticks = []
+    eng.tick_hooks.append(lambda: ticks.append(time.monotonic()))
+    await eng.start()
+    try:
+        await asyncio.sleep(0.3)
+        idle_from = len(ticks)
+        await asyncio.sleep(0.3)
+        assert len(ticks) - idle_from <= 1
+        for source in ("while true do end", "sleep(50) while true do end"):
+            vm = new_vm(eng)
+            record = await finish(eng.run(vm, vm.compile(source)))
+            assert record.state == "FAILED" and "200 ms" in record.error["message"], record
+            await asyncio.sleep(0.3)  # idle again before the next one
+    finally:
+        await eng.close()

@@ -79,3 +79,37 @@ def test_without_a_loop_nothing_waits():
     gate = LoopFirst()
     gate.step_aside()
     assert gate.waits == 0
+
+
+async def test_the_beat_stops_while_no_script_runs_and_a_run_restarts_it():
+    """No script runs: the loop is not woken to beat (an idle kernel did 200 times a second).
+    A run starting after an idle spell stamps the beat at once, so its first step does not
+    read the old stamp as a starved loop and wait."""
+    running = False
+    gate = LoopFirst(active=lambda: running)
+    gate.start(asyncio.get_running_loop())
+    await asyncio.sleep(loop_first.LAG_S * 3)  # idle: past the lag, short of giving up
+    assert not gate.beating
+    running = True
+    returned: list[float] = []
+
+    def worker() -> None:  # a run started off the loop's thread, then its first step
+        gate.wake()
+        gate.step_aside()
+        returned.append(time.monotonic())
+
+    threading.Thread(target=worker, daemon=True).start()
+    time.sleep(loop_first.LAG_S)  # the loop's thread is held: only wake()'s own stamp helps
+    await _returned_at_without_stop(returned)
+    assert gate.waits == 0
+    await asyncio.sleep(loop_first.BEAT_S * 3)
+    assert gate.beating
+    gate.stop()
+
+
+async def _returned_at_without_stop(returned: list[float]) -> None:
+    for _ in range(1000):
+        if returned:
+            return
+        await asyncio.sleep(0.001)
+    raise AssertionError("the worker never returned")

@@ -216,3 +216,13 @@ def test_cycles_are_collected_on_the_collector_thread_not_on_workers():
         gc.callbacks.remove(record)
         scheduler.close()
     assert gc.isenabled() == was_enabled
+
+
+def test_the_collector_polls_less_while_nothing_allocates():
+    from seraph_kernel.engine import collector
+
+    waits = [collector.POLL_S]
+    for _ in range(10):
+        waits.append(collector.next_poll(waits[-1], allocating=False))
+    assert waits[1] == 2 * collector.POLL_S and waits[-1] == collector.IDLE_POLL_S
+    assert collector.next_poll(collector.IDLE_POLL_S, allocating=True) == collector.POLL_S
