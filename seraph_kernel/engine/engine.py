@@ -54,6 +54,10 @@ log = logging.getLogger(__name__)
 SLEEP, CALL, TICK, TASK_DONE, TASK_FAILED = 1, 2, 3, 4, 5
 #: loader.lua's PENDING_AGE: how old a printed line may get in a VM before it is handed over.
 LINES_AGE_S = 0.05
+#: How long after its last run ended an engine keeps its timers (the loop's heartbeat, the
+#: watchdog's tick) going before it rests. Resting right away cost the next quick cell the
+#: timers' wake-ups (a tenth of a kernel's round trip); an idle kernel rests within this.
+QUIET_AFTER_S = 1.0
 
 
 def finite(value: Any) -> Any:
@@ -82,6 +86,8 @@ class LuaEngine:
         #: printed since the last tick to the event loop there.
         self.tick_hooks: list[Callable[[], None]] = []
         self._driving: dict[Run, float] = {}
+        #: when the last run ended (``_finalize``; the timers rest ``QUIET_AFTER_S`` after it)
+        self._last_end = -math.inf
         self.closing = False
         self.runs: set[Run] = set()
         self._submit_lock = threading.Lock()
@@ -141,13 +147,14 @@ class LuaEngine:
         return run
 
     def _busy(self) -> bool:
-        """A run is on (the loop's heartbeat is read only then)."""
-        return bool(self.runs)
+        """A run is on, or one ended less than ``QUIET_AFTER_S`` ago (the loop's heartbeat is
+        read only while runs are on)."""
+        return bool(self.runs) or time.monotonic() - self._last_end < QUIET_AFTER_S
 
     def _quiet(self) -> bool:
-        """Nothing for the watchdog's tick: no run (what the last one left, its console lines,
-        goes out on the tick that follows this answer)."""
-        return not self.runs and not self._driving
+        """Nothing for the watchdog's tick: no run, none for ``QUIET_AFTER_S`` (what the last
+        one left, its console lines, goes out on the tick that follows this answer)."""
+        return not self._busy() and not self._driving
 
     def _tick(self) -> None:
         self._check_driving()
@@ -541,6 +548,7 @@ class LuaEngine:
             run.fail_internal(exc)
         run.settle()
         vm.active_run = None
+        self._last_end = time.monotonic()
         self.runs.discard(run)
         self.scheduler.purge(vm)
         for callback in run.on_done:

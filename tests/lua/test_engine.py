@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from seraph_kernel.engine import engine as engine_module
 from seraph_kernel.engine.contract import LuaArgumentError
 from seraph_kernel.engine.engine import Limits, LuaEngine
 from seraph_kernel.errors import LuaCompileError
@@ -363,10 +364,11 @@ async def test_engine_close_stops_runs_and_runs_their_cleanups():
     assert [line["text"] for line in vm.console.lines()] == ["cleaned"]
 
 
-async def test_an_idle_engine_stops_ticking_and_still_ends_a_spinner():
-    """With no run the watchdog rests (an idle kernel woke 100 times a second for it). A run
-    wakes it: a script that sleeps first (its timer wakes no watchdog) and then spins is still
-    ended by the budget."""
+async def test_an_idle_engine_stops_ticking_and_still_ends_a_spinner(monkeypatch):
+    """With no run (for ``QUIET_AFTER_S``) the watchdog rests (an idle kernel woke 100 times a
+    second for it). A run wakes it: a script that sleeps first (its timer wakes no watchdog)
+    and then spins is still ended by the budget."""
+    monkeypatch.setattr(engine_module, "QUIET_AFTER_S", 0.05)
     eng = LuaEngine(make_limits(budget_ms=200))
     ticks = []
     eng.tick_hooks.append(lambda: ticks.append(time.monotonic()))
