@@ -129,11 +129,6 @@ class Scheduler:
             if self._watch_resting:
                 self._wake_watchdog_locked()
 
-    def wake_watchdog(self) -> None:
-        """Work is coming (a run starts): the watchdog ticks again if it rested."""
-        with self._lock:
-            self._wake_watchdog_locked()
-
     def purge(self, slot: Any) -> None:
         """Forget the timers of ``slot`` (its run ended; a long sleep must not pin the VM)."""
         with self._lock:

@@ -248,8 +248,8 @@ class SeraphKernel(IPythonKernel):
         ``await`` is cancelled, as ipykernel does (raising there would hit the event loop).
 
         The handler stays installed between cells, where it does nothing (ipykernel ignores
-        SIGINT there): installing and restoring it per cell cost two ``sigaction`` calls, a
-        tenth of a trivial cell's own time. A cell that replaced it gets it back."""
+        SIGINT there): installing and restoring it cost two ``sigaction`` calls per cell. A
+        cell that replaced it gets it back."""
         on_main = threading.current_thread() is threading.main_thread()
         if on_main and signal.getsignal(signal.SIGINT) != self._on_sigint:
             signal.signal(signal.SIGINT, self._on_sigint)
