@@ -92,6 +92,7 @@ class Run:
         "_final_error",
         "_finished",
         "_kill_lock",
+        "_wants_loop",
         "calls",
         "cleanup_task",
         "current_group",
@@ -141,6 +142,7 @@ class Run:
         self._done: concurrent.futures.Future[RunRecord] | None = None
         #: set when the run ends or asks the event loop for something (:meth:`wait_briefly`)
         self._brief: threading.Event | None = None
+        self._wants_loop = False
         self._finished = False
         self._kill_lock = threading.Lock()
 
@@ -165,11 +167,15 @@ class Run:
             if self._brief is None:
                 self._brief = threading.Event()
             brief = self._brief
+        if self._wants_loop:  # asked before the event existed (read after publishing it)
+            return False
         brief.wait(seconds)
         return self._finished
 
     def wants_loop(self) -> None:
-        """The run waits on the event loop: stop any :meth:`wait_briefly` at once."""
+        """The run waits on the event loop: stop any :meth:`wait_briefly` at once, or make
+        the next one return at once (the flag is set before the event is read)."""
+        self._wants_loop = True
         brief = self._brief
         if brief is not None:
             brief.set()

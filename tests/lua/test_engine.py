@@ -198,6 +198,13 @@ async def test_wait_briefly_ends_with_the_run_or_when_it_needs_the_loop(engine):
     sleeping = engine.run(vm, vm.compile("sleep(50) return 1"))
     assert not sleeping.wait_briefly(0.001)
     assert (await finish(sleeping)).results == [1]
+    # the worker may ask for the loop before the kernel starts waiting: the wait ends at once
+    early = engine.run(vm, vm.compile("sleep(50) return 2"))
+    early.wants_loop()
+    started = time.monotonic()
+    assert not early.wait_briefly(WAIT_S * 3)
+    assert time.monotonic() - started < WAIT_S
+    assert (await finish(early)).results == [2]
 
 
 async def test_globals_persist_and_can_be_set_from_python(engine):

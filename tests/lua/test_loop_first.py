@@ -81,10 +81,11 @@ def test_without_a_loop_nothing_waits():
     assert gate.waits == 0
 
 
-async def test_the_beat_stops_while_no_script_runs_and_a_run_restarts_it():
+async def test_the_beat_stops_while_no_script_runs_and_a_run_restarts_it(monkeypatch):
     """No script runs: the loop is not woken to beat (an idle kernel did 200 times a second).
     A run starting after an idle spell stamps the beat at once, so its first step does not
     read the old stamp as a starved loop and wait."""
+    monkeypatch.setattr(loop_first, "LAG_S", 0.05)  # a worker delayed by load stays under it
     running = False
     gate = LoopFirst(active=lambda: running)
     gate.start(asyncio.get_running_loop())
