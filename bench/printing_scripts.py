@@ -36,7 +36,7 @@ import statistics
 import time
 
 import httpx
-from rest_load import ServerTree, add_fleet_option, fleet_env, post_all, run_on_server
+from rest_load import ServerTree, add_bots, add_fleet_option, fleet_env, post_all, run_on_server
 
 SOURCE = """
 for i = 1, {ticks} do
@@ -114,7 +114,7 @@ async def phase(
             ticks += in_window if body else in_window * PROBES
         if i % PROBES == 0:
             lateness += [b - a - 100 for a, b in itertools.pairwise(line["ts_ms"] for line in lines)]
-    used = (cpu1.user + cpu1.system - cpu0.user - cpu0.system) / (t1 - t0)
+    used = (cpu1.seconds - cpu0.seconds) / (t1 - t0)
     lateness.sort()
     return {
         "cpu": used,
@@ -138,8 +138,7 @@ async def console_lines(client: httpx.AsyncClient, args: argparse.Namespace, nam
 async def run(url: str, headers: dict[str, str], pid: int, args: argparse.Namespace) -> None:
     proc = ServerTree(pid)
     async with httpx.AsyncClient(base_url=url, headers=headers, timeout=120) as client:
-        for i in range(args.bots):
-            (await client.post("api/bots", json={"id": f"load-{i}"})).raise_for_status()
+        await add_bots(client, args.bots)
         counter = StreamCounter(url, headers)
         counter.task = asyncio.create_task(counter.run())
         await counter.ready.wait()
@@ -147,7 +146,7 @@ async def run(url: str, headers: dict[str, str], pid: int, args: argparse.Namesp
         cpu0, t0 = proc.cpu_times(), time.monotonic()
         await asyncio.sleep(args.idle)
         cpu1, t1 = proc.cpu_times(), time.monotonic()
-        idle = (cpu1.user + cpu1.system - cpu0.user - cpu0.system) / (t1 - t0)
+        idle = (cpu1.seconds - cpu0.seconds) / (t1 - t0)
         print(f"idle server: {idle * 100:.1f}% of a core; {args.scripts} scripts x {args.ticks} ticks, 10 Hz")
         results = {}
         for name, body in (("quiet", ""), ("print", "print('tick', i)")):

@@ -25,7 +25,7 @@ import time
 
 import httpx
 from printing_scripts import StreamCounter
-from rest_load import ServerTree, add_fleet_option, fleet_env, post_all, run_on_server
+from rest_load import ServerTree, add_bots, add_fleet_option, fleet_env, post_all, run_on_server
 
 BODIES = {"quiet": "", "print": "print('tick', i)"}
 
@@ -43,7 +43,7 @@ async def phase(client: httpx.AsyncClient, tree: ServerTree, counter: StreamCoun
     cpu1, server1, lines1, t1 = tree.cpu_times(), tree.server_cpu(), counter.lines, time.monotonic()
     await post_all(client, "api/scripts/stop", [{"client_id": c, "script_id": s} for c, s in keys])
     wall = t1 - t0
-    cpu = cpu1.user + cpu1.system - cpu0.user - cpu0.system
+    cpu = cpu1.seconds - cpu0.seconds
     lines = lines1 - lines0
     done = lines if name == "print" else args.scripts * 10 * wall
     server = (server1 - server0) / wall
@@ -53,8 +53,7 @@ async def phase(client: httpx.AsyncClient, tree: ServerTree, counter: StreamCoun
 async def run(url: str, headers: dict[str, str], pid: int, args: argparse.Namespace) -> None:
     tree = ServerTree(pid)
     async with httpx.AsyncClient(base_url=url, headers=headers, timeout=300) as client:
-        for i in range(args.bots):
-            (await client.post("api/bots", json={"id": f"load-{i}"})).raise_for_status()
+        await add_bots(client, args.bots)
         counter = StreamCounter(url, headers)
         counter.task = asyncio.create_task(counter.run())
         await counter.ready.wait()

@@ -41,6 +41,11 @@ class TreeCpu(NamedTuple):
     user: float
     system: float
 
+    @property
+    def seconds(self) -> float:
+        """User and system CPU seconds together."""
+        return self.user + self.system
+
 
 class TreeMemory(NamedTuple):
     rss: int
@@ -157,12 +162,16 @@ async def post_all(client: httpx.AsyncClient, route: str, bodies: list[dict], at
         await asyncio.gather(*(client.post(route, json=body) for body in bodies[start : start + at_once]))
 
 
+async def add_bots(client: httpx.AsyncClient, count: int) -> None:
+    """Create bots ``load-0`` … ``load-{count-1}`` (not connected)."""
+    for i in range(count):
+        (await client.post("api/bots", json={"id": f"load-{i}"})).raise_for_status()
+
+
 async def make_bots(url: str, headers: dict[str, str], count: int) -> None:
     """Create ``count`` bots and connect them all (they sit at the menu, pinging)."""
     async with httpx.AsyncClient(base_url=url, headers=headers, timeout=60) as client:
-        for i in range(count):
-            response = await client.post("api/bots", json={"id": f"load-{i}"})
-            response.raise_for_status()
+        await add_bots(client, count)
         connects = [client.post(f"api/bots/load-{i}/connect", params={"wait": "true"}) for i in range(count)]
         for response in await asyncio.gather(*connects):
             response.raise_for_status()

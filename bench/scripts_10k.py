@@ -37,7 +37,7 @@ import time
 from pathlib import Path
 
 import httpx
-from rest_load import ServerTree, add_fleet_option, fleet_env, start_server
+from rest_load import ServerTree, add_bots, add_fleet_option, fleet_env, start_server
 
 SOURCE = """
 for i = 1, 1e9 do
@@ -175,8 +175,7 @@ async def read_consoles(
 async def run(url: str, headers: dict[str, str], pid: int, args: argparse.Namespace) -> dict[str, float]:
     proc = ServerTree(pid)
     async with httpx.AsyncClient(base_url=url, headers=headers, timeout=300) as client:
-        for i in range(args.bots):
-            (await client.post("api/bots", json={"id": f"load-{i}"})).raise_for_status()
+        await add_bots(client, args.bots)
         counter = StreamCounter(url, headers)
         stream = asyncio.create_task(counter.run())
         await counter.ready.wait()
@@ -185,7 +184,7 @@ async def run(url: str, headers: dict[str, str], pid: int, args: argparse.Namesp
         cpu0, t0 = proc.cpu_times(), time.monotonic()
         await asyncio.sleep(1.0)
         cpu1, t1 = proc.cpu_times(), time.monotonic()
-        idle_cpu = (cpu1.user + cpu1.system - cpu0.user - cpu0.system) / (t1 - t0)
+        idle_cpu = (cpu1.seconds - cpu0.seconds) / (t1 - t0)
         rss0 = proc.memory_info().rss
         print(f"idle server: RSS {rss0 / 2**20:.0f} MB, {idle_cpu * 100:.1f}% of a core")
         keys, startup_s = await start_scripts(client, proc, args, rss0)
@@ -212,7 +211,7 @@ async def run(url: str, headers: dict[str, str], pid: int, args: argparse.Namesp
         "stop_s": stop_s,
         "rss_mb": (rss - rss0) / 2**20,
         "kb_per_script": (rss - rss0) / 1024 / args.scripts,
-        "cpu": (cpu1.user + cpu1.system - cpu0.user - cpu0.system) / (t1 - t0) - idle_cpu,
+        "cpu": (cpu1.seconds - cpu0.seconds) / (t1 - t0) - idle_cpu,
         "late_p50": statistics.median(counts["lateness"]) if counts["lateness"] else float("nan"),
         "late_p99": percentile(counts["lateness"], 0.99),
         "late_samples": len(counts["lateness"]),

@@ -56,7 +56,7 @@ SLEEP, CALL, TICK, TASK_DONE, TASK_FAILED = 1, 2, 3, 4, 5
 LINES_AGE_S = 0.05
 #: How long after its last run ended an engine keeps its timers (the loop's heartbeat, the
 #: watchdog's tick) going before it rests. Resting right away cost the next quick cell the
-#: timers' wake-ups (a tenth of a kernel's round trip); an idle kernel rests within this.
+#: timers' wake-ups (6-10% of a kernel's round trip); an idle kernel rests within this.
 QUIET_AFTER_S = 1.0
 
 

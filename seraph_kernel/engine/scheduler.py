@@ -193,7 +193,9 @@ class Scheduler:
         while not self._closed:
             if timers:
                 for _, slot, item in timers.pop_due(time.monotonic()):
-                    slot.pending.append(item)  # _post_locked, inlined: the hot path
+                    # _post_locked, inlined (the hot path): the leader is awake, and a timer
+                    # belongs to a run, so the watchdog is not resting
+                    slot.pending.append(item)
                     if not slot.busy and not slot.queued:
                         slot.queued = True
                         ready.append(slot)

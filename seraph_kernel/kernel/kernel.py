@@ -16,7 +16,6 @@ import signal
 import sys
 import threading
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import zmq
@@ -135,24 +134,24 @@ class SeraphKernel(IPythonKernel):
             shell.history_manager.store_inputs(count, code)
         payload: list[dict[str, Any]] = []
         reply: dict[str, Any] = {"status": "ok", "execution_count": count, "user_expressions": {}}
-        with self._interruptible():
-            # the cell runs in this task (a task of its own cost a round trip two turns of the
-            # event loop); an interrupt with no Lua run to end cancels it, and it carries on
-            self._current, self._cancelled = asyncio.current_task(), False
-            try:
-                await self._run_cell(code, count, silent, payload)
-            except CellFailed as failed:
-                reply.update(failed.reply())
-            except asyncio.CancelledError:
-                task, self._current = self._current, None
-                if not self._cancelled or (task is not None and task.uncancel() > 0):
-                    raise  # not (only) the interrupt: the kernel is shutting down
-                reply.update(self._publish_error("KeyboardInterrupt", "interrupted", []).reply())
-            except Exception as err:
-                self.log.exception("Seraph kernel error")
-                reply.update(self._publish_error(type(err).__name__, str(err), []).reply())
-            finally:
-                self._current = None
+        self._arm_interrupt()
+        # the cell runs in this task (a task of its own cost a round trip two turns of the
+        # event loop); an interrupt with no Lua run to end cancels it, and it carries on
+        self._current, self._cancelled = asyncio.current_task(), False
+        try:
+            await self._run_cell(code, count, silent, payload)
+        except CellFailed as failed:
+            reply.update(failed.reply())
+        except asyncio.CancelledError:
+            task, self._current = self._current, None
+            if not self._cancelled or (task is not None and task.uncancel() > 0):
+                raise  # not (only) the interrupt: the kernel is shutting down
+            reply.update(self._publish_error("KeyboardInterrupt", "interrupted", []).reply())
+        except Exception as err:
+            self.log.exception("Seraph kernel error")
+            reply.update(self._publish_error(type(err).__name__, str(err), []).reply())
+        finally:
+            self._current = None
         if store_history:
             shell.execution_count = count + 1
         reply["payload"] = payload
@@ -241,8 +240,7 @@ class SeraphKernel(IPythonKernel):
             raise CellFailed(type(error).__name__, str(error), self.shell._last_traceback or [])
 
     # -- interrupt -------------------------------------------------------------------------
-    @contextlib.contextmanager
-    def _interruptible(self) -> Iterator[None]:
+    def _arm_interrupt(self) -> None:
         """SIGINT (the Jupyter interrupt) ends the running Lua cell or cancels the magic.
         ``%%python`` code without ``await`` gets ``KeyboardInterrupt`` raised in it; code with
         ``await`` is cancelled, as ipykernel does (raising there would hit the event loop).
@@ -253,7 +251,6 @@ class SeraphKernel(IPythonKernel):
         on_main = threading.current_thread() is threading.main_thread()
         if on_main and signal.getsignal(signal.SIGINT) != self._on_sigint:
             signal.signal(signal.SIGINT, self._on_sigint)
-        yield
 
     def _on_sigint(self, signum: int, frame: Any) -> None:
         if self._python_mode == "sync":
