@@ -11,8 +11,9 @@ throughout and counts the console lines it gets.
 Figures per phase: CPU of the server and its fleet process (``ServerTree``) per tick done (the
 ticks counted on the event stream for ``print``; for ``quiet`` the scripts' rate, 10 a second
 each, which the printing phase shows they keep), the server process's own share, and lines per
-second on the stream. The quiet phase is the baseline: ``print - quiet`` is what a console
-line costs from the script to the stream's client.
+second on the stream; for ``print``, sleep lateness p50/p99 inside the window, from the console
+lines of one script in ten (issue 14's target: p99 ≤ 10 ms). The quiet phase is the baseline:
+``print - quiet`` is what a console line costs from the script to the stream's client.
 
     python bench/printing_steady.py [--scripts 1000] [--warm 5] [--seconds 12] [--in-process]
 """
@@ -21,6 +22,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
+import statistics
 import time
 
 import httpx
@@ -28,6 +31,8 @@ from printing_scripts import StreamCounter
 from rest_load import ServerTree, add_bots, add_fleet_option, fleet_env, post_all, run_on_server
 
 BODIES = {"quiet": "", "print": "print('tick', i)"}
+PROBES = 10
+"""One printing script in ``PROBES`` has its console read for sleep lateness."""
 
 
 async def phase(client: httpx.AsyncClient, tree: ServerTree, counter: StreamCounter, args, name: str) -> dict:
@@ -39,15 +44,34 @@ async def phase(client: httpx.AsyncClient, tree: ServerTree, counter: StreamCoun
     )
     await asyncio.sleep(args.warm)
     cpu0, server0, lines0, t0 = tree.cpu_times(), tree.server_cpu(), counter.lines, time.monotonic()
+    epoch0 = time.time() * 1000
     await asyncio.sleep(args.seconds)
     cpu1, server1, lines1, t1 = tree.cpu_times(), tree.server_cpu(), counter.lines, time.monotonic()
+    epoch1 = time.time() * 1000
     await post_all(client, "api/scripts/stop", [{"client_id": c, "script_id": s} for c, s in keys])
+    late = await lateness(client, keys[::PROBES], epoch0, epoch1) if name == "print" else None
     wall = t1 - t0
     cpu = cpu1.seconds - cpu0.seconds
     lines = lines1 - lines0
     done = lines if name == "print" else args.scripts * 10 * wall
     server = (server1 - server0) / wall
-    return {"core": cpu / wall, "server": server, "lines_s": lines / wall, "us": cpu / done * 1e6}
+    us = cpu / done * 1e6
+    return {"core": cpu / wall, "server": server, "lines_s": lines / wall, "us": us, "late": late}
+
+
+async def lateness(
+    client: httpx.AsyncClient, keys: list[tuple[str, str]], epoch0: float, epoch1: float
+) -> tuple[float, float]:
+    """Sleep lateness p50/p99 (ms) inside the window: the gaps between a printing script's
+    consecutive console lines (stamped as each tick's line reaches its buffer) less 100 ms."""
+    late: list[float] = []
+    for c, s in keys:
+        params = {"client_id": c, "script_id": s}
+        lines = (await client.get("api/scripts/console", params=params)).json()["lines"]
+        stamps = [line["ts_ms"] for line in lines if epoch0 <= line["ts_ms"] <= epoch1]
+        late += [b - a - 100 for a, b in itertools.pairwise(stamps)]
+    late.sort()
+    return statistics.median(late), late[int(len(late) * 0.99)]
 
 
 async def run(url: str, headers: dict[str, str], pid: int, args: argparse.Namespace) -> None:
@@ -66,6 +90,7 @@ async def run(url: str, headers: dict[str, str], pid: int, args: argparse.Namesp
                 f"  {name:6} {r['core'] * 100:5.1f}% of a core"
                 f" ({r['server'] * 100:.1f}% in the server process), {r['us']:.1f} us of CPU per tick,"
                 f" {r['lines_s']:.0f} lines/s on the stream"
+                + (f", lateness p50 {r['late'][0]:.0f} ms p99 {r['late'][1]:.0f} ms" if r["late"] else "")
             )
             await asyncio.sleep(2)
         quiet, loud = results["quiet"]["us"], results["print"]["us"]
