@@ -30,6 +30,8 @@ import httpx
 from printing_scripts import StreamCounter
 from rest_load import ServerTree, add_bots, add_fleet_option, fleet_env, post_all, run_on_server
 
+from seraph_kernel.sim.admin import percentile
+
 BODIES = {"quiet": "", "print": "print('tick', i)"}
 PROBES = 10
 """One printing script in ``PROBES`` has its console read for sleep lateness."""
@@ -70,8 +72,7 @@ async def lateness(
         lines = (await client.get("api/scripts/console", params=params)).json()["lines"]
         stamps = [line["ts_ms"] for line in lines if epoch0 <= line["ts_ms"] <= epoch1]
         late += [b - a - 100 for a, b in itertools.pairwise(stamps)]
-    late.sort()
-    return statistics.median(late), late[int(len(late) * 0.99)]
+    return statistics.median(late), percentile(late, 0.99)
 
 
 async def run(url: str, headers: dict[str, str], pid: int, args: argparse.Namespace) -> None:
