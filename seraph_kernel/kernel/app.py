@@ -8,6 +8,8 @@ use for (issue 14: a trivial cell answers within ILua's time).
 - ``sys.stdout``/``sys.stderr`` flushes that have nothing to send return at once. ipykernel
   flushes both streams twice per request, each time a round trip to the IOPub thread; only
   ``%%python`` writes to them (Lua output is published directly).
+- IOPub messages of the main thread leave from the main thread (``kernel/iopub.py``) instead
+  of waking ipykernel's IOPub thread four times per cell.
 - The app's logger drops debug records at once. traitlets leaves it at DEBUG and filters in
   the handler, so each of ipykernel's four ``log.debug`` calls per request built a record.
 """
@@ -17,9 +19,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import zmq
 from ipykernel.iostream import OutStream
 from ipykernel.kernelapp import IPKernelApp
 from traitlets import DottedObjectName
+
+from seraph_kernel.kernel.iopub import DirectIOPubThread
 
 
 class QuietFlushOutStream(OutStream):
@@ -55,3 +60,14 @@ class SeraphKernelApp(IPKernelApp):
         before it starts, so shell requests are read on the main thread."""
         super().init_control(context)
         self.shell_channel_thread = None
+
+    def init_iopub(self, context: zmq.Context) -> None:
+        """ipykernel's IOPub channel, with :class:`DirectIOPubThread` as its thread."""
+        self.iopub_socket = context.socket(zmq.XPUB)
+        self.iopub_socket.linger = 1000
+        self._apply_curve_server_options(self.iopub_socket)
+        self.iopub_port = self._bind_socket(self.iopub_socket, self.iopub_port)
+        self.configure_tornado_logger()
+        self.iopub_thread = DirectIOPubThread(self.iopub_socket, pipe=True, session=self.session)
+        self.iopub_thread.start()
+        self.iopub_socket = self.iopub_thread.background_socket

@@ -5,8 +5,10 @@ the behaviour they must keep."""
 from __future__ import annotations
 
 import time
+import uuid
 
 import pytest
+import zmq
 
 from seraph_kernel.kernel.kernel import HISTORY_BATCH
 
@@ -37,6 +39,40 @@ def test_flushing_empty_streams_skips_the_iopub_thread(kernel):
         "print(len(scheduled))",
     )
     assert lines == ["0"]
+
+
+def test_a_cells_own_messages_skip_the_iopub_thread(kernel):
+    kernel.ok(
+        "%%python\n"
+        "iopub = get_ipython().kernel.iopub_thread\n"
+        "scheduled, schedule = [], iopub.schedule\n"
+        "iopub.schedule = lambda f: (scheduled.append(f), schedule(f))[1]"
+    )
+    result = kernel.ok("return 1+1")
+    assert result.result["text/plain"] == "2"
+    lines = python_lines(kernel, "iopub.schedule = schedule\nprint(len(scheduled))")
+    assert lines == ["0"]
+
+
+def test_a_new_iopub_subscriber_is_welcomed_while_cells_run(kernel):
+    """The IOPub thread still reads subscriptions from the socket the main thread sends on
+    (``iopub_welcome`` answers a topic's first subscriber, prefixed with the topic)."""
+    info = kernel.manager.get_connection_info()
+    sub = zmq.Context.instance().socket(zmq.SUB)
+    try:
+        sub.connect(f"{info['transport']}://{info['ip']}:{info['iopub_port']}")
+        topic = f"probe-{uuid.uuid4().hex}".encode()
+        sub.setsockopt(zmq.SUBSCRIBE, topic)
+        welcomed = False
+        deadline = time.monotonic() + 30
+        while not welcomed and time.monotonic() < deadline:
+            kernel.ok("return 1+1")
+            while not welcomed and sub.poll(100):
+                frames = sub.recv_multipart()
+                welcomed = frames[0] == topic and any(b"iopub_welcome" in frame for frame in frames)
+        assert welcomed, "no iopub_welcome for a new IOPub subscriber"
+    finally:
+        sub.close(0)
 
 
 def test_python_output_still_arrives_in_order_before_the_reply(kernel):
