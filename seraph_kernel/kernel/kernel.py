@@ -36,11 +36,14 @@ from seraph_kernel.kernel.magics.registry import MagicRegistry
 from seraph_kernel.kernel.tracebacks import CELL_CHUNK, format_traceback
 
 SHUTDOWN_TIMEOUT_S = 10.0
-HISTORY_BATCH = 20
+HISTORY_BATCH = 200
 """Cell inputs the IPython history keeps in memory before its thread writes them to SQLite
-(IPython's default, 0, commits a transaction per cell while the next one runs). Tail and
-search history requests write the batch out first, and so does the shell at exit; a kernel
-killed outright loses at most the batch."""
+(IPython's default, 0, commits a transaction per cell while the next one runs; each commit's
+thread competed with the next cell for the GIL). Tail and search history requests write the
+batch out first, and so does the shell at exit."""
+HISTORY_IDLE_S = 1.0
+"""The batch is also written once the kernel has run no cell for this long, so a kernel killed
+outright loses only the inputs of its last second of work."""
 _EXIT_WORDS = ("exit", "quit", "exit()", "quit()")
 _HELP_REQUEST = re.compile(r"^\s*(\?{1,2})?([A-Za-z_][\w.:]*)(\?{1,2})?\s*$")
 
@@ -89,6 +92,7 @@ class SeraphKernel(IPythonKernel):
         #: ``_current`` was cancelled by an interrupt (undone once the cell has ended)
         self._cancelled = False
         self._python_mode: str | None = None
+        self._history_timer: asyncio.TimerHandle | None = None
         if self.shell is not None:
             self.shell.user_ns["fleet"] = self.runner.fleet
             self.shell.user_ns["lua"] = LuaGlobals(self.runner)
@@ -132,6 +136,7 @@ class SeraphKernel(IPythonKernel):
         count = shell.execution_count
         if store_history:
             shell.history_manager.store_inputs(count, code)
+            self._write_history_when_idle()
         payload: list[dict[str, Any]] = []
         reply: dict[str, Any] = {"status": "ok", "execution_count": count, "user_expressions": {}}
         self._arm_interrupt()
@@ -156,6 +161,18 @@ class SeraphKernel(IPythonKernel):
             shell.execution_count = count + 1
         reply["payload"] = payload
         return reply
+
+    def _write_history_when_idle(self) -> None:
+        """(Re)start the wait after which the history thread writes the batch out."""
+        if self._history_timer is not None:
+            self._history_timer.cancel()
+        self._history_timer = asyncio.get_running_loop().call_later(HISTORY_IDLE_S, self._write_history)
+
+    def _write_history(self) -> None:
+        self._history_timer = None
+        manager = self.shell.history_manager if self.shell is not None else None
+        if manager is not None and manager.db_input_cache and manager.save_flag is not None:
+            manager.save_flag.set()
 
     async def _run_cell(self, code: str, count: int, silent: bool, payload: list[dict[str, Any]]) -> None:
         await self.runner.vm()  # made before any part: %%python's `lua` reads its globals

@@ -10,7 +10,7 @@ import uuid
 import pytest
 import zmq
 
-from seraph_kernel.kernel.kernel import HISTORY_BATCH
+from seraph_kernel.kernel.kernel import HISTORY_BATCH, HISTORY_IDLE_S
 
 
 def python_lines(kernel, source: str) -> list[str]:
@@ -102,6 +102,24 @@ def test_history_is_written_in_batches_and_still_answers(kernel):
     assert lines == [str(HISTORY_BATCH), "True"]
     reply = kernel.request("history", hist_access_type="tail", n=5, output=False, raw=True)
     assert any("batch_marker = 42" in entry[2] for entry in reply["history"])
+
+
+def test_history_is_written_once_the_kernel_is_idle(kernel):
+    """A kernel killed outright keeps what was run before its last idle second."""
+    kernel.ok("idle_marker = 7")
+    check = (
+        "manager = get_ipython().history_manager\n"
+        "query = 'SELECT source FROM history WHERE session = ?'\n"
+        "rows = manager.db.execute(query, (manager.session_number,))\n"
+        "print(any('idle_marker = 7' in row[0] for row in rows))"
+    )
+    written = []
+    for _ in range(10):
+        time.sleep(HISTORY_IDLE_S + 0.5)  # each check is a cell too: it starts the wait again
+        written = python_lines(kernel, check)
+        if written == ["True"]:
+            break
+    assert written == ["True"]
 
 
 @pytest.mark.timeout(120)
