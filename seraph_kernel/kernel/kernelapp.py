@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import sys
 import tempfile
@@ -59,6 +60,9 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["install"]:
         return install_main(argv[1:])
+    # debugpy (imported by ipykernel for its debugger) otherwise now and then prints four lines
+    # about frozen modules to the kernel's stderr, which is `jupyter console`'s terminal
+    os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
     from seraph_kernel.kernel.app import SeraphKernelApp
     from seraph_kernel.kernel.kernel import SeraphKernel
 

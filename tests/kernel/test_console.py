@@ -57,3 +57,29 @@ def test_the_readme_run_command_installs_jupyter_console():
         wanted += project["optional-dependencies"].get(extra.strip(), []) if extra.strip() else []
     names = {re.split(r"[<>=!~;\[ ]", req, maxsplit=1)[0].lower().replace("_", "-") for req in wanted}
     assert "jupyter-console" in names
+
+
+def test_the_kernel_turns_off_debugpys_file_validation_warnings():
+    """debugpy, imported for ipykernel's debugger, now and then warned about frozen modules on
+    the kernel's stderr, which is the terminal of ``jupyter console`` (in about one start in
+    three); the kernel sets debugpy's switch for that before ipykernel loads it."""
+    from jupyter_client import KernelManager
+
+    manager = KernelManager(kernel_name="seraph")
+    env = {k: v for k, v in os.environ.items() if k != "PYDEVD_DISABLE_FILE_VALIDATION"}
+    manager.start_kernel(env=env)
+    client = manager.client()
+    client.start_channels()
+    try:
+        client.wait_for_ready(timeout=60)
+        seen: list[str] = []
+        reply = client.execute_interactive(
+            "%%python\nimport os\nprint(os.environ.get('PYDEVD_DISABLE_FILE_VALIDATION'))",
+            timeout=60,
+            output_hook=lambda message: seen.append(message["content"].get("text", "")),
+        )
+        assert reply["content"]["status"] == "ok"
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
+    assert "".join(seen).strip() == "1"
