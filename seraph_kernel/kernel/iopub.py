@@ -13,7 +13,7 @@ delays it.
 
 The IOPub socket is an ``XPUB``: the IOPub thread also reads subscriptions from it, to answer
 each with ``iopub_welcome``. ipykernel reads them with a ``ZMQStream``, which touches the socket
-outside any lock; here a handler on the socket's file descriptor reads them under the lock, and a
+outside any lock; here a handler on the IOPub thread's loop reads them under the lock, and a
 direct send that leaves input waiting (zmq's descriptor is edge-triggered: the send may have
 consumed the edge) schedules a read on the IOPub thread.
 """

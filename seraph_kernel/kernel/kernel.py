@@ -81,7 +81,11 @@ class SeraphKernel(IPythonKernel):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        if self.shell is not None and "db_cache_size" not in self.config.get("HistoryManager", {}):
+        #: whether the history is written in our batches (not a configured ``db_cache_size``)
+        self._history_batches = self.shell is not None and "db_cache_size" not in self.config.get(
+            "HistoryManager", {}
+        )
+        if self._history_batches:
             self.shell.history_manager.db_cache_size = HISTORY_BATCH
         self.registry = MagicRegistry.from_entry_points()
         self.runner = CellRunner(_KernelSink(self))
@@ -136,7 +140,8 @@ class SeraphKernel(IPythonKernel):
         count = shell.execution_count
         if store_history:
             shell.history_manager.store_inputs(count, code)
-            self._write_history_when_idle()
+            if self._history_batches:
+                self._write_history_when_idle()
         payload: list[dict[str, Any]] = []
         reply: dict[str, Any] = {"status": "ok", "execution_count": count, "user_expressions": {}}
         self._arm_interrupt()
