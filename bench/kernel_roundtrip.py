@@ -129,6 +129,9 @@ def main() -> None:
     )
     args = parser.parse_args()
     env = {k: v for k, v in os.environ.items() if not k.startswith("SERAPH_")}
+    dropped = sorted(k for k in os.environ if k.startswith("SERAPH_"))
+    if dropped:  # a trial tree's switch named SERAPH_* would silently measure nothing
+        print(f"not passed to the kernels (every kernel runs with its defaults): {', '.join(dropped)}")
     kernels = {
         "seraph": ("seraph", "return 1+1"),
         "python3": ("python3", "1+1"),
