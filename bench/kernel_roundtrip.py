@@ -128,8 +128,8 @@ def main() -> None:
         "kernel 'before' (PYTHONPATH=DIR) in the same interleaved rounds",
     )
     args = parser.parse_args()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SERAPH_")}
     dropped = sorted(k for k in os.environ if k.startswith("SERAPH_"))
+    env = {k: v for k, v in os.environ.items() if k not in dropped}
     if dropped:  # a trial tree's switch named SERAPH_* would silently measure nothing
         print(f"not passed to the kernels (every kernel runs with its defaults): {', '.join(dropped)}")
     kernels = {

@@ -175,8 +175,8 @@ class SeraphKernel(IPythonKernel):
 
     def _write_history(self) -> None:
         self._history_timer = None
-        manager = self.shell.history_manager if self.shell is not None else None
-        if manager is not None and manager.db_input_cache and manager.save_flag is not None:
+        manager = self.shell.history_manager  # armed only with a shell (_history_batches)
+        if manager.db_input_cache and manager.save_flag is not None:
             manager.save_flag.set()
 
     async def _run_cell(self, code: str, count: int, silent: bool, payload: list[dict[str, Any]]) -> None:
