@@ -29,6 +29,7 @@ from seraph_kernel.kernel.cell_runner import CellOutcome, CellRunner
 from seraph_kernel.kernel.cell_source import MagicCall, is_complete, plan_lua, split_cell
 from seraph_kernel.kernel.completion import complete
 from seraph_kernel.kernel.display import mimebundle, plain_text
+from seraph_kernel.kernel.input_history import DeferredInputs
 from seraph_kernel.kernel.inspection import inspect_text, word_at
 from seraph_kernel.kernel.lua_mapping import LuaGlobals
 from seraph_kernel.kernel.magics.base import MagicUsageError
@@ -36,14 +37,6 @@ from seraph_kernel.kernel.magics.registry import MagicRegistry
 from seraph_kernel.kernel.tracebacks import CELL_CHUNK, format_traceback
 
 SHUTDOWN_TIMEOUT_S = 10.0
-HISTORY_BATCH = 200
-"""Cell inputs the IPython history keeps in memory before its thread writes them to SQLite
-(IPython's default, 0, commits a transaction per cell while the next one runs; each commit's
-thread competed with the next cell for the GIL). Tail and search history requests write the
-batch out first, and so does the shell at exit."""
-HISTORY_IDLE_S = 1.0
-"""The batch is also written once the kernel has run no cell for this long, so a kernel killed
-outright loses only the inputs of its last second of work."""
 _EXIT_WORDS = ("exit", "quit", "exit()", "quit()")
 _HELP_REQUEST = re.compile(r"^\s*(\?{1,2})?([A-Za-z_][\w.:]*)(\?{1,2})?\s*$")
 
@@ -81,12 +74,11 @@ class SeraphKernel(IPythonKernel):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        #: whether the history is written in our batches (not a configured ``db_cache_size``)
-        self._history_batches = self.shell is not None and "db_cache_size" not in self.config.get(
-            "HistoryManager", {}
-        )
-        if self._history_batches:
-            self.shell.history_manager.db_cache_size = HISTORY_BATCH
+        #: cell inputs stored when the kernel is idle (unless ``db_cache_size`` is configured:
+        #: then IPython stores and writes each input as it comes)
+        self._inputs: DeferredInputs | None = None
+        if self.shell is not None and "db_cache_size" not in self.config.get("HistoryManager", {}):
+            self._inputs = DeferredInputs(self.shell.history_manager)
         self.registry = MagicRegistry.from_entry_points()
         self.runner = CellRunner(_KernelSink(self))
         self._main_loop: asyncio.AbstractEventLoop | None = None
@@ -96,7 +88,12 @@ class SeraphKernel(IPythonKernel):
         #: ``_current`` was cancelled by an interrupt (undone once the cell has ended)
         self._cancelled = False
         self._python_mode: str | None = None
-        self._history_timer: asyncio.TimerHandle | None = None
+        #: SIGINT is ours (ipykernel's handler swap around each request is skipped); cleared
+        #: when Python code, which may replace it, has run
+        self._sigint_ours = False
+        #: SIGINT raises KeyboardInterrupt, as Python's default handler: inside a request,
+        #: outside a cell's Lua and magics
+        self._sigint_raises = False
         if self.shell is not None:
             self.shell.user_ns["fleet"] = self.runner.fleet
             self.shell.user_ns["lua"] = LuaGlobals(self.runner)
@@ -139,12 +136,13 @@ class SeraphKernel(IPythonKernel):
         shell = self.shell
         count = shell.execution_count
         if store_history:
-            shell.history_manager.store_inputs(count, code)
-            if self._history_batches:
-                self._write_history_when_idle()
+            if self._inputs is not None:
+                self._inputs.add(count, code)
+            else:
+                shell.history_manager.store_inputs(count, code)
         payload: list[dict[str, Any]] = []
         reply: dict[str, Any] = {"status": "ok", "execution_count": count, "user_expressions": {}}
-        self._arm_interrupt()
+        self._sigint_raises = False
         # the cell runs in this task (a task of its own cost a round trip two turns of the
         # event loop); an interrupt with no Lua run to end cancels it, and it carries on
         self._current, self._cancelled = asyncio.current_task(), False
@@ -166,18 +164,6 @@ class SeraphKernel(IPythonKernel):
             shell.execution_count = count + 1
         reply["payload"] = payload
         return reply
-
-    def _write_history_when_idle(self) -> None:
-        """(Re)start the wait after which the history thread writes the batch out."""
-        if self._history_timer is not None:
-            self._history_timer.cancel()
-        self._history_timer = asyncio.get_running_loop().call_later(HISTORY_IDLE_S, self._write_history)
-
-    def _write_history(self) -> None:
-        self._history_timer = None
-        manager = self.shell.history_manager  # armed only with a shell (_history_batches)
-        if manager.db_input_cache and manager.save_flag is not None:
-            manager.save_flag.set()
 
     async def _run_cell(self, code: str, count: int, silent: bool, payload: list[dict[str, Any]]) -> None:
         await self.runner.vm()  # made before any part: %%python's `lua` reads its globals
@@ -239,6 +225,8 @@ class SeraphKernel(IPythonKernel):
 
     async def run_python(self, source: str) -> None:
         """Run Python in the IPython shell (``%%python``); errors are shown by IPython."""
+        if self._inputs is not None:
+            self._inputs.store()  # Python sees every input so far (``In``, ``_i``, ``%history``)
         try:
             transformed, preprocessing_error = self.shell.transform_cell(source), None
         except Exception:
@@ -257,22 +245,34 @@ class SeraphKernel(IPythonKernel):
             )
         finally:
             self._python_mode = None
+            self._sigint_ours = False
+            self._arm_interrupt()
         error = result.error_before_exec or result.error_in_exec
         if error is not None:
             raise CellFailed(type(error).__name__, str(error), self.shell._last_traceback or [])
 
     # -- interrupt -------------------------------------------------------------------------
+    def pre_handler_hook(self) -> None:
+        """ipykernel puts Python's default SIGINT handler in place around each shell request
+        and the previous one back after it: with :meth:`_arm_interrupt`, three ``sigaction``
+        calls and their enum conversions per cell. Ours stays in place instead and acts as the
+        default one inside a request (:meth:`_on_sigint`)."""
+        self._sigint_raises = True
+        self._arm_interrupt()
+
+    def post_handler_hook(self) -> None:
+        self._sigint_raises = False
+        if self.get_parent("shell").get("header", {}).get("msg_type") != "execute_request":
+            self._sigint_ours = False  # a comm's Python callback may have replaced it
+
     def _arm_interrupt(self) -> None:
         """SIGINT (the Jupyter interrupt) ends the running Lua cell or cancels the magic.
         ``%%python`` code without ``await`` gets ``KeyboardInterrupt`` raised in it; code with
         ``await`` is cancelled, as ipykernel does (raising there would hit the event loop).
-
-        The handler stays installed between cells, where it does nothing (ipykernel ignores
-        SIGINT there): installing and restoring it cost two ``sigaction`` calls per cell. A
-        cell that replaced it gets it back."""
-        on_main = threading.current_thread() is threading.main_thread()
-        if on_main and signal.getsignal(signal.SIGINT) != self._on_sigint:
+        Installed once, and again after Python code (which may replace it) has run."""
+        if not self._sigint_ours and threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGINT, self._on_sigint)
+            self._sigint_ours = True
 
     def _on_sigint(self, signum: int, frame: Any) -> None:
         if self._python_mode == "sync":
@@ -280,6 +280,8 @@ class SeraphKernel(IPythonKernel):
         loop = self._main_loop
         if loop is not None and self._current is not None:
             loop.call_soon_threadsafe(self._interrupt)
+        elif self._sigint_raises:  # a request outside a cell's run: Python's default
+            raise KeyboardInterrupt
 
     def _interrupt(self) -> None:
         if not self.runner.interrupt() and self._current is not None and not self._cancelled:
@@ -389,16 +391,28 @@ class SeraphKernel(IPythonKernel):
             reply["indent"] = indent
         return reply
 
+    def do_history(self, *args: Any, **kwargs: Any) -> dict[str, Any]:  # type: ignore[override]
+        """ipykernel's answer, with the inputs still waiting to be stored."""
+        if self._inputs is not None:
+            self._inputs.store()
+        return super().do_history(*args, **kwargs)
+
     # -- shutdown --------------------------------------------------------------------------
     async def do_shutdown(self, restart: bool) -> dict[str, Any]:  # type: ignore[override]
-        """Close the fleet (bots disconnect cleanly, the embedded world stops) on the loop
-        that owns it; shutdown requests arrive on the control thread."""
+        """Store the waiting inputs and close the fleet (bots disconnect cleanly, the embedded
+        world stops) on the loop that owns them; shutdown requests arrive on the control
+        thread."""
         loop = self._main_loop
         if loop is not None and loop.is_running():
-            future = asyncio.run_coroutine_threadsafe(self.runner.close(), loop)
+            future = asyncio.run_coroutine_threadsafe(self._close(), loop)
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(asyncio.wrap_future(future), SHUTDOWN_TIMEOUT_S)
         return super().do_shutdown(restart)
+
+    async def _close(self) -> None:
+        if self._inputs is not None:
+            self._inputs.store()  # IPython writes its batch out at exit
+        await self.runner.close()
 
 
 class _KernelSink:

@@ -67,3 +67,40 @@ def test_interrupt_cancels_awaiting_python_and_the_kernel_lives_on(kernel):
     assert result.reply["ename"] == "CancelledError"  # what ipykernel reports for an interrupted await
     assert kernel.ok("%%python\n40 + 2").result["text/plain"] == "42"
     assert kernel.ok("1 + 1").result["text/plain"] == "2"
+
+
+def test_an_interrupt_between_cells_changes_nothing(kernel):
+    kernel.ok("between = 1")
+    kernel.manager.interrupt_kernel()
+    time.sleep(0.3)
+    assert kernel.ok("between + 1").result["text/plain"] == "2"
+
+
+def test_python_replacing_the_handler_does_not_stop_the_next_interrupt(kernel):
+    """SIGINT is installed once, not per request: after Python code (which may replace it)
+    the kernel puts it back."""
+    kernel.ok("%%python\nimport signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)")
+    result, _ = interrupt_after_start(kernel, "while true do end")
+    assert result.reply["ename"] == "KeyboardInterrupt"
+
+
+def test_a_lua_cells_request_swaps_no_signal_handler(kernel):
+    """ipykernel swaps SIGINT's handler before and after each request (issue 14's round trip)."""
+    kernel.ok(
+        "%%python\nimport signal, ipykernel.kernelbase as base\n"
+        "swaps, kernel = [], get_ipython().kernel\n"
+        "def counted(real):\n"
+        "    def swap(*args):\n"
+        "        swaps.append(kernel.get_parent('shell')['content'].get('code'))\n"
+        "        return real(*args)\n"
+        "    return swap\n"
+        "real_base, real_signal = base.signal, signal.signal\n"
+        "base.signal, signal.signal = counted(real_base), counted(real_signal)"
+    )
+    for _ in range(3):
+        assert kernel.ok("return 'swapless'").result["text/plain"] == '"swapless"'
+    lines = kernel.ok(
+        "%%python\nbase.signal, signal.signal = real_base, real_signal\n"
+        "print(sum('swapless' in (code or '') for code in swaps))"
+    ).stdout.splitlines()
+    assert lines == ["0"]

@@ -10,7 +10,7 @@ import uuid
 import pytest
 import zmq
 
-from seraph_kernel.kernel.kernel import HISTORY_BATCH, HISTORY_IDLE_S
+from seraph_kernel.kernel.input_history import BATCH, IDLE_S
 
 
 def python_lines(kernel, source: str) -> list[str]:
@@ -99,7 +99,7 @@ def test_history_is_written_in_batches_and_still_answers(kernel):
         "print(manager.db_cache_size)\n"
         "print(any('batch_marker = 42' in entry[1] for entry in manager.db_input_cache))",
     )
-    assert lines == [str(HISTORY_BATCH), "True"]
+    assert lines == [str(BATCH), "True"]
     reply = kernel.request("history", hist_access_type="tail", n=5, output=False, raw=True)
     assert any("batch_marker = 42" in entry[2] for entry in reply["history"])
 
@@ -115,11 +115,58 @@ def test_history_is_written_once_the_kernel_is_idle(kernel):
     )
     written = []
     for _ in range(10):
-        time.sleep(HISTORY_IDLE_S + 0.5)  # each check is a cell too: it starts the wait again
+        time.sleep(IDLE_S + 0.5)  # each check is a cell too: it starts the wait again
         written = python_lines(kernel, check)
         if written == ["True"]:
             break
     assert written == ["True"]
+
+
+def test_a_lua_cells_input_is_stored_off_its_path_and_python_sees_it(kernel):
+    """IPython's ``store_inputs`` (``_i`` names, trait notifications) runs once the kernel is
+    idle or Python is about to run, not on each cell's path; Python still sees every input."""
+    kernel.ok(
+        "%%python\nmanager = get_ipython().history_manager\n"
+        "stored, store = [], manager.store_inputs\n"
+        "def counted(line, source, raw=None):\n"
+        "    stored.append((line, get_ipython().execution_count, source))\n"
+        "    return store(line, source, raw)\n"
+        "manager.store_inputs = counted"
+    )
+    kernel.ok("deferred_marker = 1")
+    kernel.ok("deferred_marker = 2")
+    lines = python_lines(
+        kernel,
+        "manager.store_inputs = store\n"
+        "print(_ii)\nprint(_i)\nprint(In[-2])\n"
+        "print(all(count > line for line, count, source in stored if source.startswith('deferred_marker')))\n"
+        "print(sum(source.startswith('deferred_marker') for line, count, source in stored))",
+    )
+    assert lines == ["deferred_marker = 1", "deferred_marker = 2", "deferred_marker = 2", "True", "2"]
+
+
+def test_a_history_request_right_after_a_cell_has_its_input(kernel):
+    kernel.ok("tail_marker = 3")
+    reply = kernel.request("history", hist_access_type="tail", n=3, output=False, raw=True)
+    assert any("tail_marker = 3" in entry[2] for entry in reply["history"])
+
+
+def test_the_parent_header_goes_back_as_the_client_wrote_it(kernel):
+    """The kernel does not parse request dates (jupyter_client's dateutil parse of both header
+    dates cost a few percent of a trivial round trip): the reply's parent header carries the
+    request's date string byte for byte."""
+    client = kernel.client
+    message = client.session.msg("execute_request", {"code": "return 1", "silent": False})
+    message["header"]["date"] = "2026-12-02T03:04:05.6+00:00"  # valid ISO 8601, not jupyter_client's form
+    client.shell_channel.send(message)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        frames = client.shell_channel.socket.recv_multipart()
+        _, wire = client.session.feed_identities(frames)
+        parent = client.session.unpack(wire[2])
+        if parent.get("msg_id") == message["header"]["msg_id"]:
+            break
+    assert parent["date"] == "2026-12-02T03:04:05.6+00:00"
 
 
 @pytest.mark.timeout(120)
