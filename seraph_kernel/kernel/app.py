@@ -10,10 +10,8 @@ use for (issue 14: a trivial cell answers within ILua's time).
   ``%%python`` writes to them (Lua output is published directly).
 - IOPub messages of the main thread leave from the main thread (``kernel/iopub.py``) instead
   of waking ipykernel's IOPub thread four times per cell.
-- Request headers keep their ``date`` as the client wrote it. jupyter_client's ``deserialize``
-  parses the two dates of every request with dateutil (about a fifth of its time, and 2-4% of a
-  trivial cell's round trip); nothing in the kernel reads them, and the parent header goes back
-  to the client as it came.
+- The app's ``Session`` is :class:`~seraph_kernel.kernel.session.KernelSession`: a cell's
+  messages are built in one function, and request dates are not parsed.
 - The app's logger drops debug records at once. traitlets leaves it at DEBUG and filters in
   the handler, so each of ipykernel's four ``log.debug`` calls per request built a record.
 """
@@ -23,13 +21,13 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-import jupyter_client.session
 import zmq
 from ipykernel.iostream import OutStream
 from ipykernel.kernelapp import IPKernelApp
 from traitlets import DottedObjectName
 
 from seraph_kernel.kernel.iopub import DirectIOPubThread
+from seraph_kernel.kernel.session import KernelSession, keep_header_dates
 
 
 class QuietFlushOutStream(OutStream):
@@ -40,16 +38,6 @@ class QuietFlushOutStream(OutStream):
         if not self._flush_pending and not self._subprocess_flush_pending:
             return
         super().flush()
-
-
-def _dates_as_written(obj: Any) -> Any:
-    return obj
-
-
-def keep_header_dates() -> None:
-    """Make this process's ``Session.deserialize`` leave header dates as strings (it calls the
-    module's ``extract_dates`` on the header and the parent header only)."""
-    jupyter_client.session.extract_dates = _dates_as_written
 
 
 class SeraphKernelApp(IPKernelApp):
@@ -64,6 +52,9 @@ class SeraphKernelApp(IPKernelApp):
     def initialize(self, argv: Any = None) -> None:
         keep_header_dates()
         super().initialize(argv)
+
+    def _session_default(self) -> KernelSession:
+        return KernelSession(parent=self)
 
     def get_default_logging_config(self) -> dict[str, Any]:
         """traitlets' logging setup, with the logger at the console handler's level unless
