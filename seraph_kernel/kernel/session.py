@@ -47,15 +47,14 @@ class KernelSession(Session):
     def _forget_fast(self, change: Any) -> None:
         self._fast = None
 
-    def _fast_values(self) -> tuple[Any, ...] | None:
-        """The traits ``send`` reads, or ``None`` when the message needs jupyter_client's path."""
+    def _fast_values(self) -> tuple[Any, ...]:
+        """The traits ``send`` reads, or ``()`` when every message needs jupyter_client's path."""
         if self.adapt_version or self.debug:
-            return None
+            return ()
         return (
             self.session,
             self.username,
             self.pack,
-            self.auth,
             self.metadata,
             self.copy_threshold,
             self.check_pid,
@@ -76,11 +75,11 @@ class KernelSession(Session):
     ) -> dict[str, Any] | None:
         fast = self._fast
         if fast is None:
-            fast = self._fast = self._fast_values() or ()
+            fast = self._fast = self._fast_values()
         plain = type(msg_or_type) is str and (content is None or isinstance(content, dict))
         if not fast or not plain or buffers or track or header is not None or stream is None:
             return super().send(stream, msg_or_type, content, parent, ident, buffers, track, header, metadata)
-        session, username, pack, auth, base_metadata, copy_threshold, check_pid, pid = fast
+        session, username, pack, base_metadata, copy_threshold, check_pid, pid = fast
         pid_now = os.getpid()
         if check_pid and pid_now != pid:  # a forked child: jupyter_client's warning, nothing sent
             return super().send(stream, msg_or_type, content, parent, ident, buffers, track, header, metadata)
@@ -107,16 +106,9 @@ class KernelSession(Session):
             "metadata": meta,
         }
         parts = [pack(head), pack(msg["parent_header"]), pack(meta), pack(msg["content"])]
-        if auth is None:
-            signature = b""
-        else:
-            digest = auth.copy()
-            for part in parts:
-                digest.update(part)
-            signature = digest.hexdigest().encode()
         to_send = list(ident) if isinstance(ident, list) else ([] if ident is None else [ident])
         to_send.append(DELIM)
-        to_send.append(signature)
+        to_send.append(self.sign(parts))
         to_send.extend(parts)
         stream.send_multipart(to_send, copy=max(len(part) for part in to_send) < copy_threshold)
         msg["tracker"] = DONE
