@@ -55,6 +55,7 @@ class KernelSession(Session):
             self.session,
             self.username,
             self.pack,
+            self.auth,
             self.metadata,
             self.copy_threshold,
             self.check_pid,
@@ -79,7 +80,7 @@ class KernelSession(Session):
         plain = type(msg_or_type) is str and (content is None or isinstance(content, dict))
         if not fast or not plain or buffers or track or header is not None or stream is None:
             return super().send(stream, msg_or_type, content, parent, ident, buffers, track, header, metadata)
-        session, username, pack, base_metadata, copy_threshold, check_pid, pid = fast
+        session, username, pack, auth, base_metadata, copy_threshold, check_pid, pid = fast
         pid_now = os.getpid()
         if check_pid and pid_now != pid:  # a forked child: jupyter_client's warning, nothing sent
             return super().send(stream, msg_or_type, content, parent, ident, buffers, track, header, metadata)
@@ -106,9 +107,16 @@ class KernelSession(Session):
             "metadata": meta,
         }
         parts = [pack(head), pack(msg["parent_header"]), pack(meta), pack(msg["content"])]
+        if auth is None:
+            signature = b""
+        else:  # Session.sign inline: calling it measured 1.01-1.10x (median 1.04) the round trip
+            digest = auth.copy()
+            for part in parts:
+                digest.update(part)
+            signature = digest.hexdigest().encode()
         to_send = list(ident) if isinstance(ident, list) else ([] if ident is None else [ident])
         to_send.append(DELIM)
-        to_send.append(self.sign(parts))
+        to_send.append(signature)
         to_send.extend(parts)
         stream.send_multipart(to_send, copy=max(len(part) for part in to_send) < copy_threshold)
         msg["tracker"] = DONE
