@@ -6,7 +6,7 @@
 -- it is bounded.
 --
 -- Trusted: loaded as bytecode (sandbox.bytecode) with the real standard library. Called once
--- per VM with the pattern functions of patterns_lazy.lua (and, for tests, other sizes than the
+-- per VM with the pattern functions of lazy_chunks.lua (and, for tests, other sizes than the
 -- defaults below); returns {string, table, os, load}.
 local patterns, sizes = ...
 sizes = sizes or {}
@@ -27,7 +27,7 @@ local LOAD_PIECE = sizes.piece or 64 -- bytes the parser gets between two hooked
 local DATE_CHUNK = sizes.date or 4096 -- format bytes one os.date call may expand
 local MAX_STRING = 0x7fffffff -- lstrlib's MAXSIZE: string.rep refuses longer results
 
--- patterns_lazy.lua's: errors without a position get the position of the user's call; must
+-- lazy_chunks.lua's: errors without a position get the position of the user's call; must
 -- be tail-called by the function the user called.
 local rethrow = patterns.rethrow
 

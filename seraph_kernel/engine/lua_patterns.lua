@@ -6,7 +6,7 @@
 -- stop, interrupt and the no-yield budget end it like any loop.
 --
 -- Trusted: loaded as bytecode (sandbox.bytecode) with the real standard library, by
--- patterns_lazy.lua on a VM's first pattern call, with the cost limit and patterns_lazy's
+-- lazy_chunks.lua on a VM's first pattern call, with the cost limit and lazy_chunks.lua's
 -- `rethrow`; returns {find, match, gmatch, gsub, port, cost}.
 local LIMIT, rethrow = ...
 
@@ -26,7 +26,7 @@ local ANALYZED = 4096 -- longest pattern the model reads (longer ones always run
 local CAP_UNFINISHED, CAP_POSITION = -1, -2
 local MAXCCALLS, MAXCAPTURES = 200, 32
 
--- `rethrow` (patterns_lazy.lua's): errors get the position of the user's call; must be
+-- `rethrow` (lazy_chunks.lua's): errors get the position of the user's call; must be
 -- tail-called by the function the user called.
 
 ---------------------------------------------------------------------------------------------

@@ -33,6 +33,7 @@ PATTERN_LIMIT = 4e6
 """Matcher steps (a few ns each) above which string.find/match/gmatch/gsub leave C for the
 hooked Lua matcher of ``lua_patterns.lua`` (plus 16 steps per subject byte)."""
 PATTERNS_CHUNK = "lua_patterns"
+BOUNDS_CHUNK = "c_bounds"
 LUA_MASKCOUNT = 1 << 3
 
 
@@ -125,12 +126,12 @@ class Privileged:
             setattr(self, key, value)
 
 
-def patterns_fetcher(runtime: lupa.LuaRuntime) -> Callable[[], bytes | None]:
-    """``fetch`` for patterns_lazy.lua: the bytecode of ``lua_patterns.lua``, or None when
-    pushing it would not fit under the runtime's memory cap (pushing a Python value into Lua is
-    not protected: see ``lua_memory``), which the VM's first pattern call turns into a clean
+def chunk_fetcher(runtime: lupa.LuaRuntime, filename: str, chunkname: str) -> Callable[[], bytes | None]:
+    """A ``fetch`` for lazy_chunks.lua: the bytecode of one trusted file, or None when pushing
+    it would not fit under the runtime's memory cap (pushing a Python value into Lua is not
+    protected: see ``lua_memory``), which the VM's first call needing it turns into a clean
     "not enough memory" error."""
-    code = bytecode(trusted_source("lua_patterns.lua"), PATTERNS_CHUNK)
+    code = bytecode(trusted_source(filename), chunkname)
     need = string_size(code) + SLACK
 
     def fetch() -> bytes | None:
@@ -142,12 +143,24 @@ def patterns_fetcher(runtime: lupa.LuaRuntime) -> Callable[[], bytes | None]:
     return fetch
 
 
+def lazy_functions(
+    runtime: lupa.LuaRuntime, load_binary: Any, limit: float = PATTERN_LIMIT
+) -> tuple[Any, Any]:
+    """lazy_chunks.lua in ``runtime`` (``load_binary`` loads a bytecode chunk there): the pattern
+    functions (what c_bounds.lua takes as ``patterns``) and c_bounds.lua's table, each function
+    a stub that loads its chunk on first call; each table's ``module()`` loads it at once.
+    ``limit``: the cost above which a pattern call runs in the Lua port (tests lower it)."""
+    chunk = load_binary(bytecode(trusted_source("lazy_chunks.lua"), "lazy_chunks"))
+    return chunk(
+        chunk_fetcher(runtime, "lua_patterns.lua", PATTERNS_CHUNK),
+        chunk_fetcher(runtime, "c_bounds.lua", BOUNDS_CHUNK),
+        limit,
+    )
+
+
 def pattern_functions(runtime: lupa.LuaRuntime, load_binary: Any, limit: float = PATTERN_LIMIT) -> Any:
-    """patterns_lazy.lua in ``runtime`` (``load_binary`` loads a bytecode chunk there): what
-    c_bounds.lua takes as ``patterns``; its ``module()`` loads lua_patterns.lua. ``limit``:
-    the cost above which a call runs in the Lua port (tests lower it)."""
-    chunk = load_binary(bytecode(trusted_source("patterns_lazy.lua"), "patterns_lazy"))
-    return chunk(patterns_fetcher(runtime), limit)
+    """The pattern functions of :func:`lazy_functions`."""
+    return lazy_functions(runtime, load_binary, limit)[0]
 
 
 def create_runtime(
@@ -167,8 +180,7 @@ def create_runtime(
     )
     load_binary = runtime.eval("function(code) return assert(load(code, '=loader', 'b')) end")
     ceiling = runtime.get_max_memory(True) - RESERVE if memory_bytes else None
-    patterns = pattern_functions(runtime, load_binary)
-    bounded = load_binary(bytecode(trusted_source("c_bounds.lua"), "c_bounds"))(patterns)
+    bounded = lazy_functions(runtime, load_binary)[1]
     table = load_binary(bytecode(loader_source(), "loader"))(
         HOOK_COUNT,
         MAX_ERROR_BYTES,

@@ -136,7 +136,7 @@ return #mismatches == 0 and "" or table.concat(mismatches, "\n")
 
 
 def load_patterns(limit: float):
-    """The module as the sandbox loads it (through patterns_lazy.lua), in a plain runtime."""
+    """The module as the sandbox loads it (through lazy_chunks.lua), in a plain runtime."""
     runtime = lupa.LuaRuntime(encoding=None)
     load_binary = runtime.eval("function(code) return assert(load(code, '=lua_patterns', 'b')) end")
     return runtime, pattern_functions(runtime, load_binary, limit).module()

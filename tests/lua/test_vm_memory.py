@@ -12,7 +12,7 @@ import lupa.lua54 as lupa
 import pytest
 from attack_sources import FILL
 
-from seraph_kernel.engine.sandbox import create_runtime, pattern_functions
+from seraph_kernel.engine.sandbox import create_runtime, lazy_functions, pattern_functions
 from seraph_kernel.errors import LuaCompileError
 from seraph_kernel.lua_api.client.conventions import lua_arity
 
@@ -78,6 +78,107 @@ end"""
     attempts, *found = driver(patterns)
     assert found == [3, 4, 3, 4]
     assert attempts > 50  # the load itself was cut at each of its instructions first
+
+
+BOUNDS_MODULE_BYTES = 8_000
+"""Less than what c_bounds.lua costs a VM once loaded (about 12 KB)."""
+
+FILL_WITHOUT_REP = """
+hog = {}
+local n, big = 0, "x"
+for _ = 1, 16 do big = big .. big end
+local function huge() n = n + 1; hog[n] = big .. n end
+local function small() n = n + 1; hog[n] = tostring(n) .. "." end
+while pcall(huge) do end
+while pcall(small) do end
+"""
+"""FILL without string.rep, which would load c_bounds.lua first."""
+
+
+async def test_the_bounded_library_functions_load_on_their_first_call(engine):
+    vm = new_vm(engine, modules=("base",))
+    vm.privileged.collect()
+    before = vm.runtime.get_memory_used()
+    plain = "local t = {} for i = 1, 10 do t[#t + 1] = i end return #t"
+    record = await finish(engine.run(vm, vm.compile(plain)))
+    assert record.results == [10]
+    vm.privileged.collect()
+    assert vm.runtime.get_memory_used() - before < BOUNDS_MODULE_BYTES
+    source = "local t = {3, 1, 2} table.insert(t, 4) table.sort(t) return t[1], t[4], ('ab'):rep(2)"
+    record = await finish(engine.run(vm, vm.compile(source)))
+    assert record.state == "COMPLETE", record.error
+    assert record.results == [1, 4, "abab"]
+    vm.privileged.collect()
+    assert vm.runtime.get_memory_used() - before > BOUNDS_MODULE_BYTES
+
+
+async def test_a_bounded_function_loaded_lazily_still_blames_the_users_line(engine):
+    vm = new_vm(engine, modules=("base",))
+    source = "local ok, e = pcall(function()\n  table.insert(nil, 1)\nend)\nreturn e"
+    record = await finish(engine.run(vm, vm.compile(source, "cell")))
+    assert record.results == ["cell:2: bad argument #1 to 'table.insert' (table expected, got nil)"]
+
+
+async def test_a_full_vm_gets_not_enough_memory_at_its_first_bounded_call_and_can_retry(engine):
+    source = f"""
+local t = {{}}
+{FILL_WITHOUT_REP}
+local ok, err = pcall(table.insert, t, 1)
+hog = nil
+table.insert(t, 7)
+return ok, err, t[1]
+"""
+    vm = new_vm(engine, modules=("base",))
+    record = await finish(engine.run(vm, vm.compile(source)))
+    assert record.state == "COMPLETE", record.error
+    assert record.results == [False, "not enough memory", 7]
+
+
+def test_a_bounded_load_cut_short_by_the_hook_leaves_nothing_half_made():
+    runtime = lupa.LuaRuntime(encoding=None)
+    load_binary = runtime.eval("function(code) return assert(load(code, '=lazy', 'b')) end")
+    _patterns, bounded = lazy_functions(runtime, load_binary)
+    driver = runtime.eval(
+        """function(B)
+  for n = 1, 100000 do
+    local t = {1, 2}
+    local co = coroutine.create(function() B.table.insert(t, 1, 0) return t[1], #t end)
+    debug.sethook(co, function() error("killed", 0) end, "", n)
+    local ok, a, b = coroutine.resume(co)
+    if ok then return n, a, b end
+    if a ~= "killed" then return n, a end
+  end
+end"""
+    )
+    attempts, *found = driver(bounded)
+    assert found == [0, 3]
+    assert attempts > 50  # the load itself was cut at each of its instructions first
+
+
+def test_every_function_of_c_bounds_has_its_stub():
+    """The stubs are listed by hand in lazy_chunks.lua: none of c_bounds.lua's is missing."""
+    runtime = lupa.LuaRuntime()
+    load_binary = runtime.eval("function(code) return assert(load(code, '=lazy', 'b')) end")
+    _patterns, bounded = lazy_functions(runtime, load_binary)
+    missing = runtime.eval(
+        """function(B)
+  local M, missing = B.module(), {}
+  for k, v in pairs(M) do
+    if type(v) == "table" then
+      for name in pairs(v) do
+        if type(B[k]) ~= "table" or type(B[k][name]) ~= "function" then
+          missing[#missing + 1] = k .. "." .. name
+        end
+      end
+    elseif type(B[k]) ~= "function" then
+      missing[#missing + 1] = k
+    end
+  end
+  table.sort(missing)
+  return table.concat(missing, " ")
+end"""
+    )(bounded)
+    assert missing == ""
 
 
 LUAU_LIBRARY_BYTES = 30_000
