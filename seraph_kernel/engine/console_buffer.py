@@ -34,6 +34,9 @@ LEVELS = ("info", "warn", "error")
 
 #: Texts up to this many characters are never over ``MAX_LINE_BYTES`` (4 bytes a character).
 _CLIP_CHARS = MAX_LINE_BYTES // 4
+_NO_LINES: tuple[()] = ()
+"""The columns of a buffer holding no line: an empty deque is 760 bytes, four per buffer, and
+most detached scripts of a farm never print (issue 14's RSS per script)."""
 
 
 def clip_line(text: str, limit: int = MAX_LINE_BYTES) -> str:
@@ -137,14 +140,14 @@ class ConsoleBuffer:
         # the kept lines, column by column (no container object per line: lines kept by the
         # thousand would each count for the garbage collector, which then ran full collections
         # over the whole process every few hundred lines); their seqs are consecutive, ending
-        # at ``_seq``
-        self._stamps: deque[int] = deque()
-        self._levels: deque[str] = deque()
-        self._texts: deque[str] = deque()
+        # at ``_seq``; ``_NO_LINES`` until the first line comes and after ``clear``
+        self._stamps: deque[int] | tuple[()] = _NO_LINES
+        self._levels: deque[str] | tuple[()] = _NO_LINES
+        self._texts: deque[str] | tuple[()] = _NO_LINES
         # what each line counted for when it came: ``getsizeof`` of a text grows later if
         # anything asks for its UTF-8 (pickling it to the server, encoding it), and giving back
         # the larger size when the line goes made the buffer forget bytes it still held
-        self._costs: deque[int] = deque()
+        self._costs: deque[int] | tuple[()] = _NO_LINES
         self._lock = threading.Lock()
         self._seq = 0
         self._held = _Held()
@@ -170,6 +173,8 @@ class ConsoleBuffer:
         budget = self.budget
         added: list[dict[str, Any]] = []
         with self._lock:
+            if self._texts is _NO_LINES:
+                self._stamps, self._levels, self._texts, self._costs = deque(), deque(), deque(), deque()
             stamps, levels, texts, costs = self._stamps, self._levels, self._texts, self._costs
             seq = self._seq
             delta = 0
@@ -252,10 +257,7 @@ class ConsoleBuffer:
     def clear(self) -> None:
         """Forget every line (their bytes go back to the budget); ``seq`` keeps growing."""
         with self._lock:
-            self._stamps.clear()
-            self._levels.clear()
-            self._texts.clear()
-            self._costs.clear()
+            self._stamps = self._levels = self._texts = self._costs = _NO_LINES
             self.budget._change(self._held, None)
 
     @property

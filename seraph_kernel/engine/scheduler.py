@@ -246,8 +246,8 @@ class Scheduler:
                     self._promote.notify_all()
                     self._workers -= 1
                     return
-                items = list(slot.pending)
-                slot.pending.clear()
+                items = slot.pending
+                slot.pending = []
                 self._leader_busy_since = time.monotonic()
                 lock.release()
                 try:

@@ -47,3 +47,28 @@ def test_listener_sees_every_line_and_appends_are_thread_safe():
         thread.join()
     assert len(console) == 2000 and len(seen) == 2000
     assert sorted(line["seq"] for line in console.lines()) == list(range(1, 2001))
+
+
+def test_a_buffer_that_holds_no_line_is_small_and_works_once_lines_come():
+    """Most scripts of a farm never print: their buffers must not pay for columns of lines
+    (four empty deques were 3 KB each buffer), before the first line or after ``clear``."""
+    import tracemalloc
+
+    from seraph_kernel.engine.console_buffer import ConsoleBudget
+
+    budget = ConsoleBudget()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        buffers = [ConsoleBuffer(budget=budget) for _ in range(200)]
+        per_buffer = (tracemalloc.get_traced_memory()[0] - before) / len(buffers)
+    finally:
+        tracemalloc.stop()
+    assert per_buffer < 1500
+    console = buffers[0]
+    assert len(console) == 0 and console.lines() == [] and console.bytes == 0
+    console.append_many([("info", "a"), ("warn", "b")])
+    console.clear()
+    assert len(console) == 0 and console.lines() == [] and console.bytes == 0
+    assert console.append("info", "c")["seq"] == 3
+    assert [line["text"] for line in console.lines()] == ["c"]

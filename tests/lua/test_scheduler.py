@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections import deque
 
 import pytest
 
@@ -17,7 +16,7 @@ class Slot:
 
     def __init__(self, name: str):
         self.name = name
-        self.pending: deque = deque()
+        self.pending: list = []
         self.busy = False
         self.queued = False
 

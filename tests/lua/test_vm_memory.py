@@ -12,7 +12,7 @@ import lupa.lua54 as lupa
 import pytest
 from attack_sources import FILL
 
-from seraph_kernel.engine.sandbox import create_runtime, lazy_functions, pattern_functions
+from seraph_kernel.engine.sandbox import Privileged, create_runtime, lazy_functions, pattern_functions
 from seraph_kernel.errors import LuaCompileError
 from seraph_kernel.lua_api.client.conventions import lua_arity
 
@@ -381,3 +381,13 @@ return slept, sleep_err, printed, print_err
     assert record.state == "COMPLETE", record.error
     assert record.results == [False, "not enough memory", False, "not enough memory"]
     assert [line["text"] for line in vm.console.lines()] == ["after"]
+
+
+def test_privileged_holds_only_the_functions_python_calls_in_slots():
+    """``Privileged`` keeps the loader.lua functions Python calls in slots (no dict per VM,
+    no lupa wrapper for a function only trusted Lua calls); each is one of loader.lua's."""
+    _runtime, privileged = create_runtime(None, lambda _s: None, lambda _s: None)
+    fields = set(privileged.table)
+    assert set(Privileged.FROM_LUA) <= fields
+    assert {"sleep", "add_line"} <= fields - set(Privileged.FROM_LUA)
+    assert not hasattr(privileged, "__dict__")
