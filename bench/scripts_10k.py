@@ -7,7 +7,8 @@ shown) that each loop::
 
     local t = now() sleep(100) print(i, now() - t - 100)
 
-(``--quiet``: the same loop without ``print``; one script in ten still prints, for lateness).
+(``--quiet``: the same loop without ``print``; one script in ten still prints, for lateness;
+``--luau``: the loop written in Luau, as Seraph's users write it, ``local t: number = now()``).
 Once every script runs, it measures for ``--seconds``: the server's RSS above idle per script,
 sleep lateness p50/p99 (measured in Lua, read back from the console lines stamped inside the
 window), ``GET /api/status`` p50/p99 (one client polling) against the same poll on the idle
@@ -21,7 +22,7 @@ coroutines looping ``sleep`` on asyncio (``scripts_concurrency.py --phase bare``
 Targets (issue 14): 10,000 scripts run, lateness p99 <= 50 ms, ``GET /api/status`` p99 <= 100 ms
 while they run, RSS <= 80 KB per script above idle.
 
-    python bench/scripts_10k.py [--scripts 10000] [--bots 10] [--seconds 10] [--quiet]
+    python bench/scripts_10k.py [--scripts 10000] [--bots 10] [--seconds 10] [--quiet] [--luau]
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ from rest_load import ServerTree, add_bots, add_fleet_option, fleet_env, start_s
 
 SOURCE = """
 for i = 1, 1e9 do
-  local t = now()
+  local t{annotation} = now()
   sleep(100)
   {body}
 end
@@ -113,8 +114,9 @@ async def start_scripts(
     client: httpx.AsyncClient, proc: ServerTree, args: argparse.Namespace, rss0: int
 ) -> tuple[list[tuple[str, str]], float]:
     keys = [(f"load-{i % args.bots}", f"{SCRIPT_PREFIX}{i}") for i in range(args.scripts)]
-    loud = SOURCE.format(body=PRINT)
-    quiet = SOURCE.format(body="")
+    annotation = ": number" if args.luau else ""
+    loud = SOURCE.format(body=PRINT, annotation=annotation)
+    quiet = SOURCE.format(body="", annotation=annotation)
     began = time.monotonic()
     step = max(BATCH, args.scripts // 10)
     for start in range(0, len(keys), BATCH):
@@ -226,9 +228,9 @@ async def run(url: str, headers: dict[str, str], pid: int, args: argparse.Namesp
     }
 
 
-def report(r: dict[str, float], bare: dict[str, float], quiet: bool) -> None:
+def report(r: dict[str, float], bare: dict[str, float], quiet: bool, luau: bool) -> None:
     bare_kb = bare["kb_per_script"]
-    loop = "sleep(100)" if quiet else "sleep(100) + print"
+    loop = ("sleep(100)" if quiet else "sleep(100) + print") + (" (Luau)" if luau else "")
     print(f"{r['scripts']:.0f} scripts looping {loop}: {r['running']:.0f} running in the window")
     rate = r["scripts"] / r["startup_s"]
     print(f"  start-up {r['startup_s']:.1f} s ({rate:.0f} scripts/s), stop_all {r['stop_s']:.1f} s")
@@ -259,6 +261,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--idle", type=float, default=3.0)
     parser.add_argument("--quiet", action="store_true", help="only one script in ten prints")
+    parser.add_argument("--luau", action="store_true", help="the loop in Luau (a type annotation)")
     add_fleet_option(parser)
     args = parser.parse_args()
     bare_count = min(args.scripts, BARE_SCRIPTS)
@@ -271,7 +274,7 @@ def main() -> None:
         finally:
             process.terminate()
             process.wait(60)
-    report(result, bare, args.quiet)
+    report(result, bare, args.quiet, args.luau)
 
 
 if __name__ == "__main__":

@@ -249,7 +249,7 @@ class LuaVM:
                 for listener in self.dialect_listeners:
                     listener(chunk.luau)
             self.luau_chunk = chunk.luau
-        except lupa.LuaError as exc:  # the first Luau chunk builds Luau's library: it may not fit
+        except lupa.LuaError as exc:  # the first Luau chunk builds luau_core.lua: it may not fit
             memory = isinstance(exc, lupa.LuaMemoryError) or "not enough memory" in str(exc)
             message = "not enough memory" if memory else str(exc)
             raise LuaCompileError(f"lua compile: {message}") from exc

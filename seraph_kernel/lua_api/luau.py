@@ -17,7 +17,7 @@ from typing import Any
 import lupa.lua54 as lupa
 
 from seraph_kernel.dialect import LuauSyntaxError, translate
-from seraph_kernel.dialect.stdlib import MAX_ITEMS, STDLIB_LUA
+from seraph_kernel.dialect.stdlib import CORE_LUA, MAX_ITEMS, STDLIB_LUA
 from seraph_kernel.engine.sandbox import bytecode
 
 MAX_LOAD_TRANSLATE_BYTES = 16 * 1024
@@ -34,7 +34,7 @@ STRIPPED_SOURCE = "=?"
 library reports argument errors at the first frame that is not trusted code."""
 
 LUA = r"""
-local env, P, fetch, names, G, opts, translate, LIMIT = ...
+local env, P, fetch, fetch_core, names, G, opts, translate, LIMIT = ...
 local type, rawget, rawset, next, error = type, rawget, rawset, next, error
 local utf8len = utf8.len
 
@@ -45,12 +45,22 @@ local plain = { tostring = rawget(env, "tostring"), print = rawget(env, "print")
 local plain_format = type(S) == "table" and rawget(S, "format") or nil
 local plain_method = type(methods) == "table" and rawget(methods, "format") or nil
 
--- The library (stdlib.lua) is built on first use (see loader.lua's P.lazy): the env's own
--- tostring/table.move/string.find of now, whatever the script does before.
+-- Built on first use (see loader.lua's P.lazy), each with the env's own
+-- tostring/table.move/string.find of now, whatever the script does before: luau_core.lua
+-- (number printing, __luau_iter/__luau_tostring: every Luau chunk needs it) and the library,
+-- stdlib.lua (~50 KB of Lua), only once the script reads one of its names.
 opts.tostring, opts.move, opts.find = plain.tostring, rawget(T, "move"), rawget(S, "find")
+local function build_core()
+  local into = { globals = {} }
+  opts.into = into
+  return { into.globals }, P.trusted(fetch_core(), "module")(G, env, opts)
+end
+local settle_core = P.lazy(build_core, { { env, names.core } })
+
 local wrap_loadstring
 local function build()
   local into = { globals = {}, string = {}, table = {}, math = {}, methods = {} }
+  opts.core = settle_core()
   opts.into = into
   local helpers = P.trusted(fetch(), "module")(G, env, opts)
   local base_loadstring = into.globals.loadstring
@@ -65,7 +75,7 @@ local settle = P.lazy(build, targets)
 local luau = nil
 local function luau_functions()
   if luau == nil then
-    local helpers = settle()
+    local helpers = settle_core()
     local made = { tostring = helpers.tostring, format = helpers.format }
     if plain.print ~= nil then made.print = helpers.print(plain.print) end
     if plain.warn ~= nil then made.warn = helpers.print(plain.warn) end
@@ -128,7 +138,7 @@ wrap_loadstring = function(base_loadstring)
   end
 end
 
-return set_luau_numbers, settle
+return set_luau_numbers, settle, settle_core
 """
 
 
@@ -162,14 +172,18 @@ def translate_for_load(source: str, chunkname: str) -> tuple[str | None, str | N
 @cache
 def library_names() -> dict[str, list[str]]:
     """The names stdlib.lua adds, per table it adds them to (``globals``, ``string``,
-    ``table``, ``math``, ``methods``: the string methods), found once per process by building
-    it into empty tables: what the VM's lazy library answers to before it is built."""
+    ``table``, ``math``, ``methods``: the string methods), and ``core``: the globals
+    luau_core.lua adds. Found once per process by building both into empty tables: what the
+    VM's lazy libraries answer to before they are built."""
     runtime = lupa.LuaRuntime()
     probe = runtime.eval(
-        """function(source, max_items)
-  local into = { globals = {}, string = {}, table = {}, math = {}, methods = {} }
+        """function(core_source, source, max_items)
   local env = { string = {}, table = {}, math = {} }
-  assert(load(source, "=luau_stdlib", "t"))(_G, env, { into = into, max_items = max_items })
+  local core_into = { globals = {} }
+  local core = assert(load(core_source, "=luau_stdlib", "t"))(_G, env, { into = core_into })
+  local into = { globals = {}, string = {}, table = {}, math = {}, methods = {} }
+  assert(load(source, "=luau_stdlib", "t"))(_G, env, { into = into, max_items = max_items, core = core })
+  into.core = core_into.globals
   local names = {}
   for part, t in pairs(into) do
     local list = {}
@@ -179,7 +193,7 @@ def library_names() -> dict[str, list[str]]:
   return names
 end"""
     )
-    found = probe(STDLIB_LUA, MAX_ITEMS)
+    found = probe(CORE_LUA, STDLIB_LUA, MAX_ITEMS)
     return {part: sorted(found[part].values()) for part in found}
 
 
@@ -188,13 +202,15 @@ def install(ctx: Any) -> None:
     make ``load``/``loadstring`` accept Luau, and follow the dialect of each compiled chunk
     for number printing."""
     code = bytecode(STDLIB_LUA, "module")
+    core_code = bytecode(CORE_LUA, "module")
     names = library_names()
     options = ctx.to_lua({"luau_numbers": False, "max_items": MAX_ITEMS, "source": STRIPPED_SOURCE})
-    set_luau_numbers, settle = ctx.lua(
+    set_luau_numbers, settle, settle_core = ctx.lua(
         LUA,
         ctx.env,
         ctx.vm.privileged.table,
         ctx.function("luau", lambda: code),
+        ctx.function("luau_core", lambda: core_code),
         ctx.to_lua({part: {name: True for name in listed} for part, listed in names.items()}),
         ctx.vm.runtime.globals(),
         options,
@@ -202,4 +218,5 @@ def install(ctx: Any) -> None:
         MAX_LOAD_TRANSLATE_BYTES,
     )
     ctx.vm.dialect_listeners.append(set_luau_numbers)
+    ctx.vm.add_lazy_library(names["core"], settle_core)
     ctx.vm.add_lazy_library(names["globals"], settle)

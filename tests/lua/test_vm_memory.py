@@ -391,3 +391,27 @@ def test_privileged_holds_only_the_functions_python_calls_in_slots():
     assert set(Privileged.FROM_LUA) <= fields
     assert {"sleep", "add_line"} <= fields - set(Privileged.FROM_LUA)
     assert not hasattr(privileged, "__dict__")
+
+
+async def test_a_luau_chunk_prints_numbers_as_luau_without_building_the_library(engine):
+    """Every Luau chunk needs Luau's number printing and the translator's helpers
+    (luau_core.lua, ~13 KB); the library (stdlib.lua, ~45 KB more) waits for one of its names."""
+    vm = new_vm(engine)
+    vm.privileged.collect()
+    before = vm.runtime.get_memory_used()
+    source = (
+        "local x: number = 10 / 2\nprint(x)\nlocal n = 0\nfor _, v in {4, 5} do n += v end\n"
+        "return `{x} {n}`"
+    )
+    record = await finish(engine.run(vm, vm.compile(source)))
+    assert record.state == "COMPLETE", record.error
+    assert record.results == ["5 9"]
+    assert [line["text"] for line in vm.console.lines()] == ["5"]
+    vm.privileged.collect()
+    assert vm.runtime.get_memory_used() - before < LUAU_LIBRARY_BYTES
+    assert {"__luau_iter", "__luau_tostring", "typeof"} <= vm.builtin_names
+    library = "local t: {number} = {5, 6}\nreturn typeof(t), table.find(t, 6)"
+    record = await finish(engine.run(vm, vm.compile(library)))
+    assert record.results == ["table", 2]
+    vm.privileged.collect()
+    assert vm.runtime.get_memory_used() - before > LUAU_LIBRARY_BYTES
