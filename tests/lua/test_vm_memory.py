@@ -18,20 +18,25 @@ from seraph_kernel.lua_api.client.conventions import lua_arity
 
 from .conftest import finish, new_vm
 
+
+def lua_bytes(vm) -> int:
+    """The VM's Lua memory after a full collection."""
+    vm.privileged.collect()
+    return vm.runtime.get_memory_used()
+
+
 PATTERN_MODULE_BYTES = 20_000
 """Less than what lua_patterns.lua costs a VM once loaded (about 29 KB)."""
 
 
 async def test_the_pattern_matcher_is_loaded_on_the_first_pattern_call(engine):
     vm = new_vm(engine, modules=("base",))
-    vm.privileged.collect()
-    before = vm.runtime.get_memory_used()
+    before = lua_bytes(vm)
     source = "return ('a,b'):find(','), string.match('x=1', '%a=(%d)')"
     record = await finish(engine.run(vm, vm.compile(source)))
     assert record.state == "COMPLETE", record.error
     assert record.results == [2, "1"]
-    vm.privileged.collect()
-    assert vm.runtime.get_memory_used() - before > PATTERN_MODULE_BYTES
+    assert lua_bytes(vm) - before > PATTERN_MODULE_BYTES
 
 
 async def test_an_expensive_pattern_still_runs_in_the_hooked_port_after_a_lazy_load(engine):
@@ -97,19 +102,16 @@ while pcall(small) do end
 
 async def test_the_bounded_library_functions_load_on_their_first_call(engine):
     vm = new_vm(engine, modules=("base",))
-    vm.privileged.collect()
-    before = vm.runtime.get_memory_used()
+    before = lua_bytes(vm)
     plain = "local t = {} for i = 1, 10 do t[#t + 1] = i end return #t"
     record = await finish(engine.run(vm, vm.compile(plain)))
     assert record.results == [10]
-    vm.privileged.collect()
-    assert vm.runtime.get_memory_used() - before < BOUNDS_MODULE_BYTES
+    assert lua_bytes(vm) - before < BOUNDS_MODULE_BYTES
     source = "local t = {3, 1, 2} table.insert(t, 4) table.sort(t) return t[1], t[4], ('ab'):rep(2)"
     record = await finish(engine.run(vm, vm.compile(source)))
     assert record.state == "COMPLETE", record.error
     assert record.results == [1, 4, "abab"]
-    vm.privileged.collect()
-    assert vm.runtime.get_memory_used() - before > BOUNDS_MODULE_BYTES
+    assert lua_bytes(vm) - before > BOUNDS_MODULE_BYTES
 
 
 async def test_a_bounded_function_loaded_lazily_still_blames_the_users_line(engine):
@@ -187,8 +189,7 @@ LUAU_LIBRARY_BYTES = 30_000
 
 async def test_luau_library_is_built_on_first_use_and_looks_the_same_before(engine):
     vm = new_vm(engine)
-    vm.privileged.collect()
-    before = vm.runtime.get_memory_used()
+    before = lua_bytes(vm)
     source = """
 local seen = {}
 seen[1] = rawget(table, "find") == nil and rawget(_ENV, "typeof") == nil
@@ -203,20 +204,17 @@ return seen
     record = await finish(engine.run(vm, vm.compile(source)))
     assert record.state == "COMPLETE", record.error
     assert record.results == [[True, True, True, True, True]]
-    vm.privileged.collect()
-    assert vm.runtime.get_memory_used() - before > LUAU_LIBRARY_BYTES
+    assert lua_bytes(vm) - before > LUAU_LIBRARY_BYTES
     assert {"typeof", "bit32", "buffer"} <= vm.builtin_names
 
 
 async def test_a_plain_script_does_not_build_the_luau_library(engine):
     vm = new_vm(engine)
-    vm.privileged.collect()
-    before = vm.runtime.get_memory_used()
+    before = lua_bytes(vm)
     source = "local t = {} for i = 1, 100 do t[i] = tostring(i) end x = nil return #t, undefined_global"
     record = await finish(engine.run(vm, vm.compile(source)))
     assert record.results == [100, None]
-    vm.privileged.collect()
-    assert vm.runtime.get_memory_used() - before < LUAU_LIBRARY_BYTES
+    assert lua_bytes(vm) - before < LUAU_LIBRARY_BYTES
 
 
 async def test_a_script_metatable_on_its_globals_keeps_the_luau_library(engine):
@@ -314,17 +312,13 @@ def test_a_module_running_the_same_lua_twice_loads_it_once(engine):
     for ``storage`` and ``globalStorage``): the second run makes closures, not the code again."""
     source = "local t = ...\n" + "\n".join(f"t.f{i} = function(x) return x + {i} end" for i in range(100))
     vm = new_vm(engine, modules=("base",))
-    used = vm.runtime.get_memory_used
     vm.context.env.a = vm.context.to_lua({})
     vm.context.env.b = vm.context.to_lua({})
-    vm.privileged.collect()
-    start = used()
+    start = lua_bytes(vm)
     vm.context.lua(source, vm.context.env.a)
-    vm.privileged.collect()
-    first = used() - start
+    first = lua_bytes(vm) - start
     vm.context.lua(source, vm.context.env.b)
-    vm.privileged.collect()
-    second = used() - start - first
+    second = lua_bytes(vm) - start - first
     assert second < first / 2
 
 
@@ -397,8 +391,7 @@ async def test_a_luau_chunk_prints_numbers_as_luau_without_building_the_library(
     """Every Luau chunk needs Luau's number printing and the translator's helpers
     (luau_core.lua, ~13 KB); the library (stdlib.lua, ~45 KB more) waits for one of its names."""
     vm = new_vm(engine)
-    vm.privileged.collect()
-    before = vm.runtime.get_memory_used()
+    before = lua_bytes(vm)
     source = (
         "local x: number = 10 / 2\nprint(x)\nlocal n = 0\nfor _, v in {4, 5} do n += v end\n"
         "return `{x} {n}`"
@@ -407,11 +400,9 @@ async def test_a_luau_chunk_prints_numbers_as_luau_without_building_the_library(
     assert record.state == "COMPLETE", record.error
     assert record.results == ["5 9"]
     assert [line["text"] for line in vm.console.lines()] == ["5"]
-    vm.privileged.collect()
-    assert vm.runtime.get_memory_used() - before < LUAU_LIBRARY_BYTES
+    assert lua_bytes(vm) - before < LUAU_LIBRARY_BYTES
     assert {"__luau_iter", "__luau_tostring", "typeof"} <= vm.builtin_names
     library = "local t: {number} = {5, 6}\nreturn typeof(t), table.find(t, 6)"
     record = await finish(engine.run(vm, vm.compile(library)))
     assert record.results == ["table", 2]
-    vm.privileged.collect()
-    assert vm.runtime.get_memory_used() - before > LUAU_LIBRARY_BYTES
+    assert lua_bytes(vm) - before > LUAU_LIBRARY_BYTES
