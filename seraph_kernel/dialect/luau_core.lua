@@ -9,8 +9,8 @@
 -- stdlib.lua. opts.into: the new globals go to into.globals instead of env. opts.luau_numbers:
 -- env's tostring/print/warn/string.format (and the string methods' format) print numbers as
 -- Luau does. Returns the helpers, which stdlib.lua takes as opts.core and returns too:
--- {tostring, format, print, iter, typeof, raise, argerror, checktable, checknumber, checkint,
--- checku32, truncate, num2str, base_tostring, buffers, proxies}.
+-- {tostring, format, print, iter, typeof, raise, argerror, checknumber, num2str,
+-- base_tostring, buffers, proxies}.
 
 local G, env, opts = ...
 local type, select, error, tonumber, tostring = G.type, G.select, G.error, G.tonumber, G.tostring
@@ -72,38 +72,11 @@ local function argerror(fname, i, msg)
   raise(sformat("invalid argument #%d to '%s' (%s)", i, fname, msg), 4)
 end
 
-local function checktable(fname, i, v)
-  if type(v) ~= "table" then argerror(fname, i, "table expected, got " .. typeof(v)) end
-  return v
-end
-
 local function checknumber(fname, i, v)
   if type(v) == "number" then return v end
   local n = type(v) == "string" and tonumber(v) or nil
   if n == nil then argerror(fname, i, "number expected, got " .. typeof(v)) end
   return n
-end
-
--- luaL_checkinteger: a number truncated towards zero (to an int; out of range saturates)
-local function checkint(fname, i, v)
-  local n = checknumber(fname, i, v)
-  if mtype(n) == "integer" then
-    if n > 2147483647 then return 2147483647 elseif n < -2147483648 then return -2147483648 end
-    return n
-  end
-  if n ~= n then return 0 end
-  if n >= 2147483647 then return 2147483647 elseif n <= -2147483648 then return -2147483648 end
-  return n >= 0 and floor(n) or ceil(n)
-end
-
--- luaL_checkunsigned: (unsigned)(long long)n, i.e. truncation then the low 32 bits
-local function checku32(fname, i, v)
-  local n = checknumber(fname, i, v)
-  if mtype(n) == "float" then
-    if n ~= n or n >= 9.2233720368547758e18 or n < -9.2233720368547758e18 then return 0 end
-    n = n >= 0 and floor(n) or ceil(n)
-  end
-  return n & 0xFFFFFFFF
 end
 
 ---------------------------------------------------------------------------------------------
@@ -253,11 +226,7 @@ return {
   typeof = typeof,
   raise = raise,
   argerror = argerror,
-  checktable = checktable,
   checknumber = checknumber,
-  checkint = checkint,
-  checku32 = checku32,
-  truncate = truncate,
   num2str = num2str,
   base_tostring = base_tostring,
   buffers = buffers,

@@ -40,10 +40,36 @@ local bounded_find = opts.find or env.string.find or sfind
 
 -- luau_core.lua's: errors in Luau's words at the caller's line, argument checks, numbers
 local core = opts.core
-local typeof, raise, argerror, checktable, checknumber = core.typeof, core.raise, core.argerror, core.checktable,
-  core.checknumber
-local checkint, checku32, truncate, num2str = core.checkint, core.checku32, core.truncate, core.num2str
+local typeof, raise, argerror, checknumber, num2str = core.typeof, core.raise, core.argerror, core.checknumber,
+  core.num2str
 local base_tostring, buffers, proxies = core.base_tostring, core.buffers, core.proxies
+
+local function checktable(fname, i, v)
+  if type(v) ~= "table" then argerror(fname, i, "table expected, got " .. typeof(v)) end
+  return v
+end
+
+-- luaL_checkinteger: a number truncated towards zero (to an int; out of range saturates)
+local function checkint(fname, i, v)
+  local n = checknumber(fname, i, v)
+  if mtype(n) == "integer" then
+    if n > 2147483647 then return 2147483647 elseif n < -2147483648 then return -2147483648 end
+    return n
+  end
+  if n ~= n then return 0 end
+  if n >= 2147483647 then return 2147483647 elseif n <= -2147483648 then return -2147483648 end
+  return n >= 0 and floor(n) or ceil(n)
+end
+
+-- luaL_checkunsigned: (unsigned)(long long)n, i.e. truncation then the low 32 bits
+local function checku32(fname, i, v)
+  local n = checknumber(fname, i, v)
+  if mtype(n) == "float" then
+    if n ~= n or n >= 9.2233720368547758e18 or n < -9.2233720368547758e18 then return 0 end
+    n = n >= 0 and floor(n) or ceil(n)
+  end
+  return n & 0xFFFFFFFF
+end
 
 local frozen = setmetatable({}, { __mode = "k" }) -- frozen shell -> {backing, original metatable}
 

@@ -2,13 +2,14 @@
 sandbox env.
 
 The library is Lua, run once as trusted code in two chunks: ``luau_core.lua`` (number
-printing, the ``__luau_iter`` / ``__luau_tostring`` helpers that translated code calls, the
-argument checks) and ``stdlib.lua``, which adds Luau's pieces to ``env`` (``table.find``,
-``string.split``, ``bit32``, ``buffer``, ``typeof``...). A lazy host (the engine's ``luau``
-module) runs the first for every Luau chunk and the second only when a script uses it. Both
-capture the runtime's own primitives. It never replaces a Lua 5.4 function (a plain Lua 5.4 script keeps
-its meaning), with two exceptions: ``table.move`` is bounded, and ``luau_numbers=True``
-makes ``tostring``/``print``/``string.format`` print numbers as Luau does.
+printing, the ``__luau_iter`` / ``__luau_tostring`` helpers that translated code calls,
+``typeof`` and the error helpers) and ``stdlib.lua``, which adds Luau's pieces to ``env``
+(``table.find``, ``string.split``, ``bit32``, ``buffer``, ``typeof``...). A lazy host (the
+engine's ``luau`` module) runs the first for every Luau chunk and the second only when a
+script uses it. Both capture the runtime's own primitives. The library never replaces a Lua
+5.4 function (a plain Lua 5.4 script keeps its meaning), with two exceptions: ``table.move``
+is bounded, and ``luau_numbers=True`` makes ``tostring``/``print``/``string.format`` print
+numbers as Luau does.
 """
 
 from __future__ import annotations

@@ -389,7 +389,7 @@ def test_privileged_holds_only_the_functions_python_calls_in_slots():
 
 async def test_a_luau_chunk_prints_numbers_as_luau_without_building_the_library(engine):
     """Every Luau chunk needs Luau's number printing and the translator's helpers
-    (luau_core.lua, ~13 KB); the library (stdlib.lua, ~45 KB more) waits for one of its names."""
+    (luau_core.lua, ~12 KB); the library (stdlib.lua, ~45 KB more) waits for one of its names."""
     vm = new_vm(engine)
     before = lua_bytes(vm)
     source = (
