@@ -12,8 +12,11 @@ Figures per phase: CPU of the server and its fleet process (``ServerTree``) per 
 ticks counted on the event stream for ``print``; for ``quiet`` the scripts' rate, 10 a second
 each, which the printing phase shows they keep), the server process's own share, and lines per
 second on the stream; for ``print``, sleep lateness p50/p99 inside the window, from the console
-lines of one script in ten (issue 14's target: p99 ≤ 10 ms). The quiet phase is the baseline:
-``print - quiet`` is what a console line costs from the script to the stream's client.
+lines of one script in ten (issue 14's target: p99 ≤ 10 ms). The quiet phase is one baseline:
+``print - quiet`` is what a console line costs from the script to the stream's client. The other,
+run first in the same invocation, is ``lupa_floor.py``: as many bare lupa coroutines resumed by
+asyncio, quiet and handing Python a line a tick, with nothing else; each phase's CPU is quoted
+as a ratio to it (``--no-floor`` skips it).
 
     python bench/printing_steady.py [--scripts 1000] [--warm 5] [--seconds 12] [--in-process]
 """
@@ -27,8 +30,17 @@ import statistics
 import time
 
 import httpx
+from lupa_floor import floor
 from printing_scripts import StreamCounter
-from rest_load import ServerTree, add_bots, add_fleet_option, fleet_env, post_all, run_on_server
+from rest_load import (
+    ServerTree,
+    add_bots,
+    add_fleet_option,
+    fleet_env,
+    fleet_layout,
+    post_all,
+    run_on_server,
+)
 
 from seraph_kernel.sim.admin import percentile
 
@@ -75,14 +87,16 @@ async def lateness(
     return statistics.median(late), percentile(late, 0.99)
 
 
-async def run(url: str, headers: dict[str, str], pid: int, args: argparse.Namespace) -> None:
+async def run(
+    url: str, headers: dict[str, str], pid: int, args: argparse.Namespace, floors: dict[str, dict] | None
+) -> None:
     tree = ServerTree(pid)
     async with httpx.AsyncClient(base_url=url, headers=headers, timeout=300) as client:
         await add_bots(client, args.bots)
         counter = StreamCounter(url, headers)
         counter.task = asyncio.create_task(counter.run())
         await counter.ready.wait()
-        layout = "fleet in the server's process" if args.in_process else "fleet in its own process"
+        layout = fleet_layout(args)
         print(f"{args.scripts} scripts at 10 Hz, {args.seconds:g} s windows after {args.warm:g} s; {layout}")
         results = {}
         for name in BODIES:
@@ -92,6 +106,7 @@ async def run(url: str, headers: dict[str, str], pid: int, args: argparse.Namesp
                 f" ({r['server'] * 100:.1f}% in the server process), {r['us']:.1f} us of CPU per tick,"
                 f" {r['lines_s']:.0f} lines/s on the stream"
                 + (f", lateness p50 {r['late'][0]:.0f} ms p99 {r['late'][1]:.0f} ms" if r["late"] else "")
+                + (f"; {r['us'] / floors[name]['us']:.1f}x the bare lupa floor" if floors else "")
             )
             await asyncio.sleep(2)
         quiet, loud = results["quiet"]["us"], results["print"]["us"]
@@ -105,9 +120,16 @@ def main() -> None:
     parser.add_argument("--bots", type=int, default=10)
     parser.add_argument("--warm", type=float, default=5.0)
     parser.add_argument("--seconds", type=float, default=12.0)
+    parser.add_argument("--no-floor", action="store_true", help="skip the bare lupa baseline")
     add_fleet_option(parser)
     args = parser.parse_args()
-    run_on_server(lambda url, headers, pid: run(url, headers, pid, args), fleet_env(args.in_process))
+    floors = None
+    if not args.no_floor:
+        floors = {name: floor(args.scripts, args.seconds, name == "print") for name in BODIES}
+        print(f"bare lupa floor ({args.scripts} runtimes resumed by asyncio, nothing else):")
+        for name, r in floors.items():
+            print(f"  {name:6} {r['core'] * 100:5.1f}% of a core, {r['us']:.1f} us per tick")
+    run_on_server(lambda url, headers, pid: run(url, headers, pid, args, floors), fleet_env(args))
 
 
 if __name__ == "__main__":
