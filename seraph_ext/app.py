@@ -26,6 +26,7 @@ from seraph_kernel.fleet.base import Fleet, Subscription
 ENV_SERVER_URL = "SERAPH_SERVER_URL"
 ENV_TOKEN = "SERAPH_TOKEN"
 ENV_RAY_ADDRESS = "SERAPH_RAY_ADDRESS"
+ENV_RAY_SHARDS_PER_NODE = "SERAPH_RAY_SHARDS_PER_NODE"
 ENV_FLEET_PROCESS = "SERAPH_FLEET_PROCESS"
 _WILDCARD_HOSTS = {"", "0.0.0.0", "::", "localhost"}
 
@@ -98,6 +99,13 @@ class SeraphExtension(ExtensionApp):
         "runs here, 'local' starts a Ray of this server, anything else is a cluster address; unset, "
         "one process as always, and Ray is never imported (env SERAPH_RAY_ADDRESS).",
     ).tag(config=True)
+    ray_shards_per_node = Int(
+        None,
+        allow_none=True,
+        help="Shards (each its own process) on every Ray node, default 1: one machine's scripts use as "
+        "many cores as it has shards, since a shard's Python holds one GIL "
+        "(env SERAPH_RAY_SHARDS_PER_NODE).",
+    ).tag(config=True)
     fleet_process = Bool(
         None,
         allow_none=True,
@@ -133,7 +141,7 @@ class SeraphExtension(ExtensionApp):
             if ray_address:
                 from seraph_kernel.shards.router import RayFleet
 
-                fleet: Fleet = RayFleet(self.fleet_config, ray_address)
+                fleet: Fleet = RayFleet(self.fleet_config, ray_address, self._shards_per_node())
             elif self._fleet_in_a_process():
                 fleet = ProcessFleet(self.fleet_config)
             else:
@@ -148,6 +156,15 @@ class SeraphExtension(ExtensionApp):
             self.log.info("Seraph REST API at %sapi/bots (%s)", self.server_url(), self.fleet_config)
         finally:
             self._ready.set()
+
+    def _shards_per_node(self) -> int:
+        if self.ray_shards_per_node is not None:
+            return self.ray_shards_per_node
+        value = os.environ.get(ENV_RAY_SHARDS_PER_NODE, "1").strip()
+        try:
+            return int(value)
+        except ValueError:
+            raise ValueError(f"{ENV_RAY_SHARDS_PER_NODE} must be a whole number, not {value!r}") from None
 
     def _fleet_in_a_process(self) -> bool:
         if self.fleet_process is not None:

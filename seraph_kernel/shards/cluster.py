@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import logging
+import os
 from typing import Any
 
 import ray
 
 logger = logging.getLogger(__name__)
 NAMESPACE = "seraph"
+#: Ray's waits for a node's agents (milliseconds, seconds), raised from 30 and 10: on a busy
+#: 2-core machine importing Ray alone takes longer, and the raylet then gives up and exits.
+RAY_WAITS = {"RAY_agent_register_timeout_ms": "180000", "RAY_raylet_start_wait_time_s": "180"}
 
 
 def connect(address: str) -> None:
@@ -17,6 +21,8 @@ def connect(address: str) -> None:
     if ray.is_initialized():
         return
     if address == "local":
+        for name, value in RAY_WAITS.items():
+            os.environ.setdefault(name, value)
         ray.init(namespace=NAMESPACE, include_dashboard=False, logging_level=logging.WARNING)
     else:
         ray.init(address=address, namespace=NAMESPACE, logging_level=logging.WARNING)

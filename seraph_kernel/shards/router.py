@@ -3,10 +3,11 @@
 The Jupyter server extension (the Ray driver) keeps one front door: the REST routes, ``/invoke``,
 the SSE stream and the kernels' ``RemoteFleet`` use this Fleet as they use a ``LocalFleet``.
 Each command goes to the shard that owns its bot; fleet-wide ones fan out and merge; new bots
-go to the least-loaded shard; every shard's events are pulled into one bus. A shard whose
-node dies is noticed by its event pull (or by a call that fails): its bots move to the other
-shards, which reconnect them into their worlds, and its runs end ``FAILED`` "node lost", or
-start again when they asked for ``restart: on-failure``.
+go to the least-loaded shard; every shard's events are pulled into one bus. A node may hold
+several shards (``shards_per_node``): each is a process of its own, so one machine's cores all
+run scripts. A shard whose node dies is noticed by its event pull (or by a call that fails):
+its bots move to the other shards, which reconnect them into their worlds, and its runs end
+``FAILED`` "node lost", or start again when they asked for ``restart: on-failure``.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from seraph_kernel.fleet.local import AUTO_ID_PATTERN
 from seraph_kernel.fleet.wire import result
 from seraph_kernel.fleet.workspaces import SHARED, WorkspaceFleet, global_id, split_id, workspace_name
 from seraph_kernel.shards.cluster import NAMESPACE, alive_nodes, connect, on_node
-from seraph_kernel.shards.routing import bot_of, merged_bots
+from seraph_kernel.shards.routing import bot_of, merged_bots, rehome_targets
 from seraph_kernel.shards.shard import ShardActor
 from seraph_kernel.shards.store import FarmStore
 
@@ -59,11 +60,14 @@ class Shard:
 
 
 class RayFleet(Fleet):
-    """Bots and scripts on Ray shards, one per alive node (``docs/scale.md``)."""
+    """Bots and scripts on Ray shards, ``shards_per_node`` on every alive node (``docs/scale.md``)."""
 
-    def __init__(self, config: FleetConfig, address: str) -> None:
+    def __init__(self, config: FleetConfig, address: str, shards_per_node: int = 1) -> None:
+        if isinstance(shards_per_node, bool) or not isinstance(shards_per_node, int) or shards_per_node < 1:
+            raise ValueError(f"shards per node must be a whole number of at least 1, not {shards_per_node!r}")
         self.config = config
         self.address = address
+        self.shards_per_node = shards_per_node
         self._bus = EventBus()
         self._farm = secrets.token_hex(3)
         self._shards: dict[str, Shard] = {}
@@ -82,7 +86,8 @@ class RayFleet(Fleet):
     # -- lifecycle ---------------------------------------------------------------------------
     async def start(self) -> None:
         """Join Ray, start the sim (unless one is configured), the store actor on this node and
-        a shard on every alive node; place the stored bots on the shards, which restore them."""
+        ``shards_per_node`` shards on every alive node; place the stored bots on the shards,
+        which restore them."""
         self._bus.bind()
         try:
             await self._start()
@@ -106,7 +111,8 @@ class RayFleet(Fleet):
         if closed:
             logger.warning("closed %d script run(s) left unfinished by the previous process", closed)
         shard_class = ray.remote(num_cpus=0, max_restarts=0, max_concurrency=10_000)(ShardActor)
-        for index, node_id in enumerate(nodes):
+        placed = [node_id for node_id in nodes for _ in range(self.shards_per_node)]
+        for index, node_id in enumerate(placed):
             name = f"seraph-shard-{self._farm}-{index}"
             actor = on_node(shard_class, node_id, name=name).remote(config, name, self._store, NAMESPACE)
             self._shards[name] = Shard(name, node_id, actor)
@@ -117,7 +123,7 @@ class RayFleet(Fleet):
         await asyncio.gather(*(shard.actor.start.remote() for shard in self._shards.values()))
         for shard in self._shards.values():
             shard.pump = asyncio.create_task(self._pump(shard))
-        logger.info("Seraph on Ray: %d shard(s) on nodes %s", len(nodes), ", ".join(n[:8] for n in nodes))
+        logger.info("Seraph on Ray: %d shard(s) on nodes %s", len(placed), ", ".join(n[:8] for n in nodes))
 
     async def close(self) -> None:
         """Stop every shard (their scripts stop, bots disconnect), the store and the sim."""
@@ -321,8 +327,9 @@ class RayFleet(Fleet):
                 self._bus.publish(FleetEvent(event["kind"], event["client_id"], event["data"]))
 
     async def _lose(self, name: str) -> None:
-        """Shard ``name`` is gone: move its bots to the others (least-loaded first), end its
-        runs ``FAILED`` "node lost" in the store, and start again those that asked for it."""
+        """Shard ``name`` is gone: move its bots to the others (least-loaded first; those of
+        other nodes when there are any, see ``rehome_targets``), end its runs ``FAILED`` "node
+        lost" in the store, and start again those that asked for it."""
         async with self._loss_lock:
             shard = self._shards.pop(name, None)
             if shard is None:
@@ -333,7 +340,8 @@ class RayFleet(Fleet):
             logger.error("shard %s (node %s) is lost; moving %d bot(s)", name, shard.node_id, len(orphans))
             if not self._shards:
                 return
-            loads = {s.name: n for s, n in self._loads().items()}
+            targets = rehome_targets(shard.node_id, {s.name: s.node_id for s in self._shards.values()})
+            loads = {s.name: n for s, n in self._loads().items() if s.name in targets}
             moved: dict[str, str] = {}
             for bot_id in orphans:
                 target = min(loads, key=loads.__getitem__)

@@ -32,3 +32,11 @@ def merged_bots(answers: list[dict[str, Any]], limit: int | None, after: str | N
     page = bots[:size]
     more = len(bots) > len(page) or any(answer.get("next") for answer in answers)
     return {"bots": page, "next": page[-1]["id"] if more and page else None}
+
+
+def rehome_targets(lost_node: str, nodes: dict[str, str]) -> list[str]:
+    """The shards (of ``nodes``: shard name -> node id, the lost one left out) that take a lost
+    shard's bots: those on other nodes, since its node's other shards are likely gone with it
+    (their pumps have not noticed yet); only its siblings when no other node has a shard."""
+    elsewhere = [name for name, node in nodes.items() if node != lost_node]
+    return elsewhere or list(nodes)

@@ -19,11 +19,8 @@ pytest.importorskip("ray", reason="Ray is not installed: pip install 'seraph-not
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "ext"))
 
 import server_process
-from ray_cluster import RAY_ENV, start_cluster
+from ray_cluster import RAY_ENV, RAY_STARTUP_TIMEOUT_S, start_cluster
 from server_process import ServerProcess, jupyter_env, start_server
-
-#: A loaded 2-core machine brings the server's shards up slowly.
-RAY_STARTUP_TIMEOUT_S = 240.0
 
 
 @pytest.fixture(scope="module")

@@ -11,13 +11,16 @@ from pathlib import Path
 from typing import Any
 
 from seraph_ext.testing import free_port
+from seraph_kernel.shards.cluster import RAY_WAITS
 
 #: Ports the dashboard agent reports to its raylet through files; this install's agent (Ray
 #: without its dashboard extras) reports ``-1`` (none) for each.
 AGENT_PORT_FILES = ("metrics_agent_port", "metrics_export_port", "dashboard_agent_listen_port")
 CLUSTER_ATTEMPTS = 3
 #: Ray's own waits for a node's agents, raised for the same reason (inherited by the raylets).
-RAY_ENV = {"RAY_agent_register_timeout_ms": "180000", "RAY_raylet_start_wait_time_s": "180"}
+RAY_ENV = dict(RAY_WAITS)
+#: A loaded 2-core machine brings a server's shards up slowly.
+RAY_STARTUP_TIMEOUT_S = 240.0
 
 
 #: Ports handed to agents so far: an agent binds its port only once it is up, so until then
