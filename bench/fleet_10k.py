@@ -273,7 +273,7 @@ def main() -> None:
     parser.add_argument("--flood-lines", type=int, default=4000, help="10 kB console lines during the bursts")
     add_fleet_option(parser)
     args = parser.parse_args()
-    run_on_server(lambda url, headers, pid: run(url, headers, pid, args), fleet_env(args.in_process))
+    run_on_server(lambda url, headers, pid: run(url, headers, pid, args), fleet_env(args))
 
 
 if __name__ == "__main__":

@@ -181,7 +181,7 @@ def main() -> None:
     parser.add_argument("--idle", type=float, default=5.0)
     add_fleet_option(parser)
     args = parser.parse_args()
-    run_on_server(lambda url, headers, pid: run(url, headers, pid, args), fleet_env(args.in_process))
+    run_on_server(lambda url, headers, pid: run(url, headers, pid, args), fleet_env(args))
 
 
 if __name__ == "__main__":

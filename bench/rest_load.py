@@ -84,19 +84,37 @@ class ServerTree:
 
 
 def add_fleet_option(parser: argparse.ArgumentParser) -> None:
-    """``--in-process``: the fleet in the server's own process (``SERAPH_FLEET_PROCESS=0``, the
-    layout before the fleet process) instead of its child; read back by :func:`fleet_env`."""
-    parser.add_argument(
+    """The fleet's layout, read back by :func:`fleet_env`: its child process (the default),
+    ``--in-process`` (``SERAPH_FLEET_PROCESS=0``, the layout before the fleet process) or
+    ``--ray-shards N`` (a local Ray the server starts, ``N`` shard processes on this machine)."""
+    layout = parser.add_mutually_exclusive_group()
+    layout.add_argument(
         "--in-process",
         action="store_true",
         help="SERAPH_FLEET_PROCESS=0: the fleet in the server's own process (the scripts' Python "
         "work then competes with the REST loop for the GIL)",
     )
+    layout.add_argument(
+        "--ray-shards",
+        type=int,
+        metavar="N",
+        help="SERAPH_RAY_ADDRESS=local with SERAPH_RAY_SHARDS_PER_NODE=N: N shard processes share "
+        "the scripts (Ray's own processes count in the figures too)",
+    )
 
 
-def fleet_env(in_process: bool) -> dict[str, str]:
-    """The server's environment for ``--in-process``."""
-    return {"SERAPH_FLEET_PROCESS": "0"} if in_process else {}
+def fleet_layout(args: argparse.Namespace) -> str:
+    """The layout :func:`add_fleet_option` parsed, in words, for a bench's report."""
+    if args.ray_shards:
+        return f"{args.ray_shards} Ray shard(s) on a local Ray"
+    return "fleet in the server's process" if args.in_process else "fleet in its own process"
+
+
+def fleet_env(args: argparse.Namespace) -> dict[str, str]:
+    """The server's environment for the layout :func:`add_fleet_option` parsed."""
+    if args.ray_shards:
+        return {"SERAPH_RAY_ADDRESS": "local", "SERAPH_RAY_SHARDS_PER_NODE": str(args.ray_shards)}
+    return {"SERAPH_FLEET_PROCESS": "0"} if args.in_process else {}
 
 
 def start_server(

@@ -38,7 +38,7 @@ import time
 from pathlib import Path
 
 import httpx
-from rest_load import ServerTree, add_bots, add_fleet_option, fleet_env, start_server
+from rest_load import ServerTree, add_bots, add_fleet_option, fleet_env, fleet_layout, start_server
 
 SOURCE = """
 for i = 1, 1e9 do
@@ -268,12 +268,13 @@ def main() -> None:
     print(f"baseline: {bare_count} bare lupa runtimes ...", flush=True)
     bare = bare_baseline(bare_count)
     with tempfile.TemporaryDirectory() as tmp:
-        process, url, headers = start_server(Path(tmp), fleet_env(args.in_process))
+        process, url, headers = start_server(Path(tmp), fleet_env(args))
         try:
             result = asyncio.run(run(url, headers, process.pid, args))
         finally:
             process.terminate()
             process.wait(60)
+    print(f"layout: {fleet_layout(args)}")
     report(result, bare, args.quiet, args.luau)
 
 

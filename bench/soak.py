@@ -336,7 +336,7 @@ class Soak:
 async def main(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         env = {"SERAPH_RAY_ADDRESS": "local"} if args.ray else {}
-        env.update(fleet_env(args.in_process))
+        env.update(fleet_env(args))
         process, url, headers = start_server(Path(tmp), env, timeout_s=180 if args.ray else 60)
         try:
             limits = httpx.Limits(
