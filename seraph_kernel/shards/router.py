@@ -38,9 +38,11 @@ from seraph_kernel.shards.store import FarmStore
 
 logger = logging.getLogger(__name__)
 NODE_LOST = "node lost"
-#: Events one pull of a shard's stream brings at most, and how long it waits for the first.
+#: Events one pull of a shard's stream brings at most, how long it waits for the first, and how
+#: long the shard then lets others gather (what the stream's events wait at most beyond that).
 PULL_EVENTS = 1000
 PULL_WAIT_S = 1.0
+PULL_LINGER_S = 0.02
 #: Commands every shard answers for its slice, merged here.
 FAN_OUT = frozenset({"list_bots", "seraph_stop_all", "list_workspaces"})
 
@@ -318,13 +320,12 @@ class RayFleet(Fleet):
         """Pull one shard's events into the bus until the shard goes away."""
         while not self._closing:
             try:
-                batch = await shard.actor.next_events.remote(PULL_EVENTS, PULL_WAIT_S)
+                batch = await shard.actor.next_events.remote(PULL_EVENTS, PULL_WAIT_S, PULL_LINGER_S)
             except RayActorError:
                 if not self._closing:
                     await self._lose(shard.name)
                 return
-            for event in batch:
-                self._bus.publish(FleetEvent(event["kind"], event["client_id"], event["data"]))
+            self._bus.publish_many([FleetEvent(*event) for event in batch])
 
     async def _lose(self, name: str) -> None:
         """Shard ``name`` is gone: move its bots to the others (least-loaded first; those of

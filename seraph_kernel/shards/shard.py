@@ -108,17 +108,24 @@ class ShardActor:
         except SeraphError as err:
             return False, pack_error(err)
 
-    async def next_events(self, max_n: int, timeout: float) -> list[dict[str, JSON]]:
-        """The slice's next events (waits up to ``timeout`` s for the first), as plain dicts."""
+    async def next_events(
+        self, max_n: int, timeout: float, linger: float = 0.0
+    ) -> list[tuple[str, str | None, dict[str, JSON]]]:
+        """The slice's next events (waits up to ``timeout`` s for the first, then ``linger`` s
+        more for others to join it), as ``(kind, client_id, data)`` tuples, which pickle in C.
+        Each pull is an actor call with its gRPC round trip on both sides: without the linger
+        a printing farm pulled a few lines each."""
         events = self._events
         try:
             first = await asyncio.wait_for(events.__anext__(), timeout)
         except (TimeoutError, StopAsyncIteration):
             return []
         batch = [first]
+        if linger > 0:
+            await asyncio.sleep(linger)
         while len(batch) < max_n and (event := events.get_nowait()) is not None:
             batch.append(event)
-        return [{"kind": e.kind, "client_id": e.client_id, "data": e.data} for e in batch]
+        return [(e.kind, e.client_id, e.data) for e in batch]
 
     async def adopt(self, bot_ids: list[str]) -> int:
         return await self.fleet.adopt(bot_ids)
