@@ -111,18 +111,31 @@ class ShardActor:
     async def next_events(
         self, max_n: int, timeout: float, linger: float = 0.0
     ) -> list[tuple[str, str | None, dict[str, JSON]]]:
-        """The slice's next events (waits up to ``timeout`` s for the first, then ``linger`` s
-        more for others to join it), as ``(kind, client_id, data)`` tuples, which pickle in C.
-        Each pull is an actor call with its gRPC round trip on both sides: without the linger
-        a printing farm pulled a few lines each."""
+        """The slice's next events (waits up to ``timeout`` s for the first), as ``(kind,
+        client_id, data)`` tuples, which pickle in C. Console lines wait up to ``linger`` s for
+        others to join them: each pull is an actor call with its gRPC round trip on both sides,
+        and without the linger a printing farm pulled a few lines each. Any other event ends
+        the wait: a request's change (a bot deleted) must reach the front door's bus at once,
+        since the next request reads it there (the bot-list cache)."""
         events = self._events
         try:
             first = await asyncio.wait_for(events.__anext__(), timeout)
         except (TimeoutError, StopAsyncIteration):
             return []
         batch = [first]
-        if linger > 0:
-            await asyncio.sleep(linger)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + linger
+        while len(batch) < max_n and batch[-1].kind == "log":
+            event = events.get_nowait()
+            if event is None:
+                left = deadline - loop.time()
+                if left <= 0:
+                    break
+                try:
+                    event = await asyncio.wait_for(events.__anext__(), left)
+                except (TimeoutError, StopAsyncIteration):
+                    break
+            batch.append(event)
         while len(batch) < max_n and (event := events.get_nowait()) is not None:
             batch.append(event)
         return [(e.kind, e.client_id, e.data) for e in batch]
