@@ -132,9 +132,13 @@ async def test_a_script_that_requires_a_live_stream_sees_the_front_doors(api, tr
     assert refused.json()["message"] == "script requires a live event stream"
     params = {"client_id": bot_id}
     async with api.stream("GET", "api/seraph/events", params=params, timeout=30) as response:
-        await EventStream(response).wait_connected()
+        # Held until the end: a dropped reader's line iterator is finalized, which closes the
+        # stream (the server then has no live stream by the time the call arrives).
+        stream = EventStream(response)
+        await stream.wait_connected()
         ran = await api.post(f"api/library/scripts/{script['id']}/execute", json={"client_id": bot_id})
         assert ran.status_code == 200, ran.text
+        assert not stream.response.is_closed
 
 
 async def test_a_kernels_workspace_works_on_the_farm(api, server):
