@@ -335,9 +335,8 @@ class Soak:
 
 async def main(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        env = {"SERAPH_RAY_ADDRESS": "local"} if args.ray else {}
-        env.update(fleet_env(args))
-        process, url, headers = start_server(Path(tmp), env, timeout_s=180 if args.ray else 60)
+        ray = bool(args.ray_shards)
+        process, url, headers = start_server(Path(tmp), fleet_env(args), timeout_s=180 if ray else 60)
         try:
             limits = httpx.Limits(
                 max_connections=args.scripts + 20, max_keepalive_connections=args.scripts + 20
@@ -351,23 +350,23 @@ async def main(args: argparse.Namespace) -> None:
                 slots = [asyncio.create_task(soak.slot(i, until)) for i in range(args.scripts)]
                 warm_up = min(60, args.minutes * 60 / 5)
                 await asyncio.sleep(warm_up)
-                rss_start, rss_peak, last_report = fleet_rss_mb(process.pid, args.ray), 0.0, time.monotonic()
+                rss_start, rss_peak, last_report = fleet_rss_mb(process.pid, ray), 0.0, time.monotonic()
                 warm_end = time.time()
                 while time.monotonic() < until:
                     await asyncio.sleep(5)
-                    rss_peak = max(rss_peak, fleet_rss_mb(process.pid, args.ray))
+                    rss_peak = max(rss_peak, fleet_rss_mb(process.pid, ray))
                     if time.monotonic() - last_report > 60:
                         last_report = time.monotonic()
                         print(
                             f"  {sum(soak.started.values())} runs started,"
-                            f" RSS {fleet_rss_mb(process.pid, args.ray):.0f} MB",
+                            f" RSS {fleet_rss_mb(process.pid, ray):.0f} MB",
                             flush=True,
                         )
                 await asyncio.gather(*slots)
                 soak_end = time.time()
                 unended = await soak.unended(args.scripts)
                 probes, probe_errors = await asyncio.to_thread(prober.stop)
-                rss_end = fleet_rss_mb(process.pid, args.ray)
+                rss_end = fleet_rss_mb(process.pid, ray)
         finally:
             process.terminate()
             try:
@@ -419,7 +418,11 @@ if __name__ == "__main__":
     parser.add_argument(
         "--ray",
         action="store_true",
-        help="SERAPH_RAY_ADDRESS=local: the scripts run in a shard process, the server only routes",
+        help="SERAPH_RAY_ADDRESS=local (--ray-shards 1): the scripts run in a shard process, the "
+        "server only routes",
     )
     add_fleet_option(parser)
-    asyncio.run(main(parser.parse_args()))
+    args = parser.parse_args()
+    if args.ray and not args.ray_shards:
+        args.ray_shards = 1
+    asyncio.run(main(args))
